@@ -1,0 +1,45 @@
+# Hanoi Cleaner Production Portal. `make run` and `make test` work from a fresh clone.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1:8000
+export DJANGO_DEBUG ?= true
+
+.PHONY: run test lint bench install install-dev messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo --if-empty
+	@echo "Portal: http://$(HOST)/"
+	$(BIN)/python manage.py runserver $(HOST)
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+	$(BIN)/mypy accounts enterprises assessments training reporting cleanprod
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+messages: install-dev
+	$(BIN)/python manage.py makemessages -l vi --no-location --ignore=.venv --ignore=tests --ignore=bench
+	$(BIN)/python manage.py compilemessages -l vi --ignore=.venv

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.models import District, Enterprise
+
+from .models import Role, User
+
+
+class UserForm(forms.ModelForm):
+    """Create or edit an account. The choices of role, district and enterprise are limited to
+    what the acting user may grant; anything else posted is refused by the field itself."""
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "email", "phone", "role", "district", "enterprise", "is_active"]
+        labels = {"is_active": _("Active (can sign in)")}
+
+    def __init__(self, *args, actor: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.fields["email"].required = True
+        self.fields["full_name"].required = True
+        enterprises = Enterprise.objects.visible_to(actor).filter(active=True).select_related("district")
+        if actor.sees_city:
+            self.fields["role"].choices = [(Role.OFFICER, Role.OFFICER.label), (Role.ENTERPRISE, Role.ENTERPRISE.label)]
+            self.fields["district"].queryset = District.objects.filter(active=True)
+        else:  # an officer creates enterprise staff of their own district only
+            self.fields["role"].choices = [(Role.ENTERPRISE, Role.ENTERPRISE.label)]
+            self.fields["role"].initial = Role.ENTERPRISE
+            del self.fields["district"]
+        # A tax code box rather than a select: the city has tens of thousands of enterprises.
+        self.fields["enterprise"] = forms.ModelChoiceField(
+            queryset=enterprises,
+            to_field_name="tax_code",
+            required=False,
+            label=_("Enterprise (tax code)"),
+            widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+            error_messages={"invalid_choice": _("No enterprise with this tax code in your scope.")},
+        )
+        if self.instance.pk is None:
+            del self.fields["is_active"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Another account already uses this e-mail address."))
+        return email
+
+    def clean(self) -> dict:
+        data = super().clean()
+        role = data.get("role")
+        if role == Role.OFFICER and not data.get("district"):
+            self.add_error("district", _("A district officer must have a district."))
+        if role == Role.ENTERPRISE and not data.get("enterprise"):
+            self.add_error("enterprise", _("Enterprise staff must belong to an enterprise."))
+        return data

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DOIT = "doit", _("Department of Industry and Trade staff")
+    OFFICER = "officer", _("District economic officer")
+    ENTERPRISE = "enterprise", _("Enterprise staff")
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def visible_to(self, user: User) -> UserQuerySet:
+        """Accounts a user may manage: DOIT all officer and enterprise accounts; an officer the
+        enterprise staff of their district; nobody else any."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        if user.is_doit:
+            return self.filter(is_superuser=False, role__in=[Role.OFFICER, Role.ENTERPRISE])
+        if user.is_officer:
+            return self.filter(is_superuser=False, role=Role.ENTERPRISE, enterprise__district_id=user.district_id)
+        return self.none()
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    """A portal account. Superusers are administrators; everyone else has exactly one role."""
+
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, blank=True)
+    district = models.ForeignKey(
+        "enterprises.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officers",
+        verbose_name=_("district"),
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("enterprise"),
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="user_role_scope_consistent",
+                condition=(
+                    Q(role="doit", district__isnull=True, enterprise__isnull=True)
+                    | Q(role="officer", district__isnull=False, enterprise__isnull=True)
+                    | Q(role="enterprise", district__isnull=True, enterprise__isnull=False)
+                    | Q(role="", is_superuser=True, district__isnull=True, enterprise__isnull=True)
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.role == Role.OFFICER:
+            if not self.district_id:
+                errors["district"] = _("A district officer must have a district.")
+            self.enterprise = None
+        elif self.role == Role.ENTERPRISE:
+            if not self.enterprise_id:
+                errors["enterprise"] = _("Enterprise staff must belong to an enterprise.")
+            self.district = None
+        elif self.role == Role.DOIT:
+            self.district = None
+            self.enterprise = None
+        elif not self.is_superuser:
+            errors["role"] = _("Choose a role.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_doit(self) -> bool:
+        return self.role == Role.DOIT
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role == Role.OFFICER
+
+    @property
+    def is_enterprise_staff(self) -> bool:
+        return self.role == Role.ENTERPRISE
+
+    @property
+    def sees_city(self) -> bool:
+        """DOIT staff and administrators see the whole city."""
+        return self.is_superuser or self.is_doit
+
+    @property
+    def role_label(self) -> str:
+        if self.role:
+            return str(self.get_role_display())
+        return str(_("Administrator")) if self.is_superuser else ""

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import UserForm
+from .models import User
+
+
+def _require_manager(request) -> None:
+    if not request.user.has_perm("accounts.manage_users"):
+        raise PermissionDenied
+
+
+@login_required
+def user_list(request):
+    _require_manager(request)
+    users = User.objects.visible_to(request.user).select_related("district", "enterprise").order_by("username")
+    q = request.GET.get("q", "").strip()
+    if q:
+        users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q) | Q(email__icontains=q))
+    page = Paginator(users, 25).get_page(request.GET.get("page"))
+    return render(
+        request, "accounts/user_list.html", {"page": page, "q": q, "querystring": urlencode({"q": q}) if q else ""}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_create(request):
+    _require_manager(request)
+    form = UserForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.user_create(
+            by=request.user,
+            username=data["username"],
+            email=data["email"],
+            full_name=data["full_name"],
+            role=data["role"],
+            district=data.get("district"),
+            enterprise=data.get("enterprise"),
+            phone=data.get("phone", ""),
+        )
+        messages.success(
+            request,
+            _("Account %(name)s created; a set-password link was e-mailed to %(email)s.")
+            % {"name": user.username, "email": user.email},
+        )
+        return redirect("accounts:users")
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request, pk: int):
+    _require_manager(request)
+    target = get_object_or_404(User.objects.visible_to(request.user), pk=pk)
+    form = UserForm(request.POST or None, instance=target, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Account %(name)s saved.") % {"name": target.username})
+        return redirect("accounts:users")
+    return render(request, "accounts/user_form.html", {"form": form, "target": target})
+
+
+@login_required
+@require_http_methods(["POST"])
+def user_send_link(request, pk: int):
+    _require_manager(request)
+    target = get_object_or_404(User.objects.visible_to(request.user), pk=pk)
+    services.send_set_password_email(target)
+    messages.success(request, _("A new set-password link was e-mailed to %(email)s.") % {"email": target.email})
+    return redirect("accounts:user_edit", pk=target.pk)

@@ -1,0 +1,99 @@
+"""Helpers shared by every XLSX the portal writes (openpyxl write-only mode).
+
+Text from users is never run as a formula: a string starting with ``=``, ``+``, ``-``, ``@`` (or a
+tab / carriage return, which some spreadsheet programs strip first) is stored as a string cell
+with Excel's "quote prefix" style, so Excel shows it as typed and does not evaluate it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F6F43")
+INTEGER_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.00"
+DATE_FORMAT = "dd/mm/yyyy"
+
+
+def is_formula_like(value: str) -> bool:
+    return value.startswith(FORMULA_TRIGGERS)
+
+
+def cell(ws: Worksheet, value: Any, *, number_format: str | None = None) -> WriteOnlyCell:
+    """A write-only cell holding ``value`` as its real type; text is never a formula."""
+    if isinstance(value, Decimal):
+        value = float(value)
+    c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        c.data_type = "s"
+        if is_formula_like(value):
+            c.quotePrefix = True
+    elif isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        c.number_format = number_format or INTEGER_FORMAT
+    elif isinstance(value, float):
+        c.number_format = number_format or DECIMAL_FORMAT
+    elif isinstance(value, dt.datetime):
+        c.number_format = number_format or "dd/mm/yyyy hh:mm"
+    elif isinstance(value, dt.date):
+        c.number_format = number_format or DATE_FORMAT
+    return c
+
+
+def header_row(ws: Worksheet, headers: Sequence[str]) -> list[WriteOnlyCell]:
+    row = []
+    for title in headers:
+        c = cell(ws, str(title))
+        c.font = HEADER_FONT
+        c.fill = HEADER_FILL
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+        row.append(c)
+    return row
+
+
+def write_table(
+    wb: Workbook,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    widths: Sequence[int] | None = None,
+    number_formats: dict[int, str] | None = None,
+) -> Worksheet:
+    """Stream one table into a new sheet of a write-only workbook: header row frozen, autofilter
+    over the data, column widths set. ``rows`` may be a generator; it is consumed once."""
+    ws = wb.create_sheet(title=title[:31])
+    for i, width in enumerate(widths or [18] * len(headers), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.append(header_row(ws, headers))
+    formats = number_formats or {}
+    count = 0
+    for values in rows:
+        ws.append([cell(ws, v, number_format=formats.get(i)) for i, v in enumerate(values)])
+        count += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    return ws
+
+
+def new_workbook() -> Workbook:
+    return Workbook(write_only=True)
+
+
+def save(wb: Workbook, stream: IO[bytes]) -> None:
+    wb.save(stream)
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

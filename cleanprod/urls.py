@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from accounts.urls import auth_urlpatterns, user_urlpatterns
+from reporting.views import dashboard
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("accounts/", include(auth_urlpatterns)),
+    path("accounts/users/", include((user_urlpatterns, "accounts"))),
+    path("enterprises/", include("enterprises.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = _("Hanoi Cleaner Production Portal")
+admin.site.site_title = admin.site.site_header

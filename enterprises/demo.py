@@ -1,0 +1,175 @@
+"""Demo enterprises for ``seed_demo``: deterministic, Vietnamese names by sector, addresses in the
+enterprise's own district, valid tax codes. Bulk inserts, so national-scale sets build quickly."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .models import District, Enterprise, IndustrialZone, Sector, size_for
+from .validators import tax_code_check_digit
+
+if TYPE_CHECKING:
+    from cleanprod.demo import DemoContext
+
+# What a company of each VSIC division typically calls itself.
+SECTOR_WORDS = {
+    "10": ["Thực phẩm", "Chế biến nông sản", "Bánh kẹo", "Sữa", "Chế biến thịt"],
+    "11": ["Bia", "Nước giải khát", "Đồ uống"],
+    "12": ["Thuốc lá"],
+    "13": ["Dệt", "Sợi", "Dệt nhuộm"],
+    "14": ["May mặc", "May", "Thời trang"],
+    "15": ["Da giầy", "Thuộc da", "Giày dép"],
+    "16": ["Chế biến gỗ", "Mây tre đan", "Gỗ"],
+    "17": ["Giấy", "Bao bì giấy"],
+    "18": ["In", "In ấn bao bì"],
+    "19": ["Than cốc", "Hóa dầu"],
+    "20": ["Hóa chất", "Sơn", "Phân bón"],
+    "21": ["Dược phẩm", "Dược liệu"],
+    "22": ["Nhựa", "Cao su", "Bao bì nhựa"],
+    "23": ["Gạch ngói", "Vật liệu xây dựng", "Gốm sứ", "Thủy tinh"],
+    "24": ["Luyện kim", "Thép", "Đúc kim loại"],
+    "25": ["Cơ khí", "Kết cấu thép", "Mạ kim loại"],
+    "26": ["Điện tử", "Linh kiện điện tử"],
+    "27": ["Thiết bị điện", "Dây cáp điện", "Pin ắc quy"],
+    "28": ["Chế tạo máy", "Máy nông nghiệp"],
+    "29": ["Phụ tùng ô tô", "Ô tô"],
+    "30": ["Xe đạp", "Phương tiện vận tải"],
+    "31": ["Nội thất", "Đồ gỗ nội thất"],
+    "32": ["Đồ chơi", "Dụng cụ thể thao", "Trang sức"],
+    "33": ["Sửa chữa máy", "Lắp đặt thiết bị"],
+}
+BRANDS = [
+    "Hưng Thịnh",
+    "Phú Gia",
+    "An Phát",
+    "Minh Long",
+    "Thành Công",
+    "Hòa Bình",
+    "Việt Hưng",
+    "Đại Dương",
+    "Sao Mai",
+    "Hồng Hà",
+    "Thăng Long",
+    "Tân Tiến",
+    "Bình Minh",
+    "Quang Trung",
+    "Đông Đô",
+    "Kinh Bắc",
+    "Trường Sơn",
+    "Phương Nam",
+    "Hà Thành",
+    "Tiến Đạt",
+    "Nam Việt",
+    "Đức Thành",
+    "Toàn Cầu",
+    "Hải Nam",
+    "Ngọc Khánh",
+    "Vạn Xuân",
+    "Thành Đạt",
+    "Phúc Lộc",
+    "Hoàng Long",
+    "Lạc Hồng",
+]
+FORMS = ["Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV", "Hợp tác xã"]
+STREETS = [
+    "đường Nguyễn Trãi",
+    "đường Giải Phóng",
+    "đường Láng",
+    "phố Minh Khai",
+    "đường Phạm Văn Đồng",
+    "đường Nguyễn Văn Cừ",
+    "đường Quang Trung",
+    "đường Lê Trọng Tấn",
+    "đường Trần Phú",
+    "phố Chùa Bộc",
+    "đường Ngọc Hồi",
+    "đường Võ Nguyên Giáp",
+    "đường Hồ Tùng Mậu",
+    "đường Cầu Giấy",
+    "phố Tây Sơn",
+]
+# Hanoi's main industrial zones, with the district each lies in (GSO code).
+INDUSTRIAL_ZONES = [
+    ("KCN Thăng Long", "017"),
+    ("KCN Nội Bài", "016"),
+    ("KCN Bắc Thăng Long", "017"),
+    ("KCN Quang Minh", "250"),
+    ("KCN Sài Đồng B", "004"),
+    ("KCN Nam Thăng Long", "021"),
+    ("KCN Thạch Thất - Quốc Oai", "276"),
+    ("KCN Phú Nghĩa", "277"),
+    ("KCN Hà Nội - Đài Tư", "004"),
+    ("CCN Ngọc Hồi", "020"),
+    ("CCN Phú Minh", "021"),
+    ("CCN Vân Nội", "017"),
+]
+
+
+def tax_codes(rng, count: int, start: int = 1_000_000):
+    """Unique valid Hanoi tax codes (province prefix 01), deterministic for a given rng."""
+    seq = start + rng.randrange(1000)
+    produced = 0
+    while produced < count:
+        seq += 1 + rng.randrange(7)
+        first_nine = f"01{seq:07d}"
+        check = tax_code_check_digit(first_nine)
+        if check is None:
+            continue
+        produced += 1
+        yield f"{first_nine}{check}"
+
+
+def seed(ctx: DemoContext) -> None:
+    rng = ctx.rng
+    districts = list(District.objects.filter(active=True))
+    by_code = {d.code: d for d in districts}
+    zones = [
+        IndustrialZone.objects.get_or_create(name=name, defaults={"district": by_code[code]})[0]
+        for name, code in INDUSTRIAL_ZONES
+    ]
+    zones_by_district: dict[int, list[IndustrialZone]] = {}
+    for zone in zones:
+        zones_by_district.setdefault(zone.district_id, []).append(zone)
+    sectors = list(Sector.objects.filter(parent=None))
+    # Industry is concentrated in the outer districts and industrial zones.
+    weights = [1 if d.kind == District.Kind.URBAN else 3 for d in districts]
+    batch: list[Enterprise] = []
+    for tax_code in tax_codes(rng, ctx.enterprises):
+        district = rng.choices(districts, weights)[0]
+        sector = rng.choice(sectors)
+        employees = int(rng.lognormvariate(3.8, 1.1)) + 3
+        zone = None
+        if district.pk in zones_by_district and rng.random() < 0.5:
+            zone = rng.choice(zones_by_district[district.pk])
+        name = f"{rng.choice(FORMS)} {rng.choice(SECTOR_WORDS.get(sector.code, ['Sản xuất']))} {rng.choice(BRANDS)}"
+        address = (
+            f"{zone.name}, {district.name}, Hà Nội"
+            if zone
+            else f"Số {rng.randint(1, 399)}, {rng.choice(STREETS)}, {district.name}, Hà Nội"
+        )
+        contact = rng.choice(ctx.people)
+        ownership = rng.choices([c for c, _ in Enterprise.Ownership.choices], [5, 75, 15, 5])[0]
+        batch.append(
+            Enterprise(
+                tax_code=tax_code,
+                name=name,
+                district=district,
+                sector=sector,
+                address=address,
+                industrial_zone=zone,
+                ownership=ownership,
+                size=size_for(employees),
+                employees=employees,
+                is_designated_energy_user=employees > 300 and rng.random() < 0.6,
+                contact_name=contact,
+                contact_position=rng.choice(["Giám đốc", "Phó Giám đốc", "Trưởng phòng Kỹ thuật", "Cán bộ môi trường"]),
+                contact_phone=f"024{rng.randint(30000000, 39999999)}",
+                contact_email=f"lienhe{tax_code}@example.vn",
+                active=rng.random() > 0.04,
+                search_key=Enterprise.build_search_key(name, tax_code, address),
+            )
+        )
+        if len(batch) >= 5000:
+            Enterprise.objects.bulk_create(batch)
+            batch.clear()
+    Enterprise.objects.bulk_create(batch)

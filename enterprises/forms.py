@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import District, Enterprise, IndustrialZone, Sector
+
+PROFILE_FIELDS = [
+    "tax_code",
+    "name",
+    "district",
+    "sector",
+    "address",
+    "industrial_zone",
+    "ownership",
+    "size",
+    "employees",
+    "is_designated_energy_user",
+    "active",
+]
+
+
+class EnterpriseForm(forms.ModelForm):
+    """Full enterprise profile (DOIT, and officers within their district)."""
+
+    class Meta:
+        model = Enterprise
+        fields = [*PROFILE_FIELDS, *Enterprise.CONTACT_FIELDS]
+
+    def __init__(self, *args, actor, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].queryset = Sector.objects.filter(parent=None)
+        if actor.sees_city:
+            self.fields["district"].queryset = District.objects.filter(active=True)
+            self.fields["industrial_zone"].queryset = IndustrialZone.objects.select_related("district")
+        else:
+            # An officer can only place an enterprise in their own district: the field offers only
+            # that district and refuses any other id that is posted.
+            self.fields["district"].queryset = District.objects.filter(pk=actor.district_id)
+            self.fields["district"].initial = actor.district_id
+            self.fields["industrial_zone"].queryset = IndustrialZone.objects.filter(district_id=actor.district_id)
+        self.fields["district"].error_messages["invalid_choice"] = _(
+            "You can only register enterprises in your own district."
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        zone, district = data.get("industrial_zone"), data.get("district")
+        if zone and district and zone.district_id != district.pk:
+            self.add_error("industrial_zone", _("This industrial zone is in another district."))
+        return data
+
+
+class EnterpriseContactForm(forms.ModelForm):
+    """What enterprise staff may change about their own enterprise."""
+
+    class Meta:
+        model = Enterprise
+        fields = list(Enterprise.CONTACT_FIELDS)

@@ -1,0 +1,75 @@
+"""Persona fixtures shared by every test (CONVENTIONS.md): a DOIT user, an officer of district A,
+an officer of district B, staff of enterprise X (district A) and staff of enterprise Y (district B).
+District A is Đống Đa (006), district B is Đông Anh (017)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from enterprises.models import District
+
+from .factories import EnterpriseFactory, EnterpriseStaffFactory, OfficerFactory, UserFactory
+
+PASSWORD = "Mat-khau-thu-2026"
+
+
+@pytest.fixture
+def district_a(db) -> District:
+    return District.objects.get(code="006")
+
+
+@pytest.fixture
+def district_b(db) -> District:
+    return District.objects.get(code="017")
+
+
+@pytest.fixture
+def doit_user(db):
+    return UserFactory(username="doit.test", full_name="Nguyễn Thị Sở")
+
+
+@pytest.fixture
+def officer_a(district_a):
+    return OfficerFactory(username="officer.a", full_name="Trần Văn A", district=district_a)
+
+
+@pytest.fixture
+def officer_b(district_b):
+    return OfficerFactory(username="officer.b", full_name="Lê Văn B", district=district_b)
+
+
+@pytest.fixture
+def enterprise_x(district_a):
+    return EnterpriseFactory(
+        name="Công ty Cổ phần Bia Đống Đa", district=district_a, address="Số 5, phố Tây Sơn, Đống Đa, Hà Nội"
+    )
+
+
+@pytest.fixture
+def enterprise_y(district_b):
+    return EnterpriseFactory(
+        name="Công ty TNHH Nhựa Đông Anh", district=district_b, address="KCN Thăng Long, Đông Anh, Hà Nội"
+    )
+
+
+@pytest.fixture
+def staff_x(enterprise_x):
+    return EnterpriseStaffFactory(username="staff.x", full_name="Phạm Thị X", enterprise=enterprise_x)
+
+
+@pytest.fixture
+def staff_y(enterprise_y):
+    return EnterpriseStaffFactory(username="staff.y", full_name="Hoàng Văn Y", enterprise=enterprise_y)
+
+
+@pytest.fixture
+def login():
+    """login(user) -> a test Client signed in as that user."""
+
+    def _login(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _login
