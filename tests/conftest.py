@@ -7,11 +7,26 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from enterprises.models import District
+from enterprises.models import District, Sector
+from enterprises.reference import load_reference_data
 
 from .factories import EnterpriseFactory, EnterpriseStaffFactory, OfficerFactory, UserFactory
 
 PASSWORD = "Mat-khau-thu-2026"
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Districts and sectors come from a data migration; tests on a flushed database
+    (transactional and browser tests) get them back here."""
+    if (
+        "db" in request.fixturenames
+        or "transactional_db" in request.fixturenames
+        or request.node.get_closest_marker("django_db")
+    ):
+        request.getfixturevalue("db" if "transactional_db" not in request.fixturenames else "transactional_db")
+        if not District.objects.exists():
+            load_reference_data(District, Sector)
 
 
 @pytest.fixture
@@ -73,3 +88,25 @@ def login():
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def celery_eager(request):
+    """Tasks run in-process unless a test is marked ``worker`` (those use a real worker)."""
+    from cleanprod.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
