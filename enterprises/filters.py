@@ -1,19 +1,28 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import District, Enterprise, Sector
 
+YES_NO_ANY = forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
+
 
 class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    district = django_filters.ModelChoiceFilter(queryset=District.objects.all(), label=_("District"))
-    sector = django_filters.ModelChoiceFilter(queryset=Sector.objects.filter(parent=None), label=_("Sector"))
-    size = django_filters.ChoiceFilter(choices=Enterprise.Size.choices, label=_("Size"))
-    ownership = django_filters.ChoiceFilter(choices=Enterprise.Ownership.choices, label=_("Ownership"))
-    is_designated_energy_user = django_filters.BooleanFilter(label=_("Designated energy user"))
-    active = django_filters.BooleanFilter(label=_("Active"))
+    district = django_filters.ModelChoiceFilter(
+        queryset=District.objects.all(), label=_("District"), empty_label=_("All")
+    )
+    sector = django_filters.ModelChoiceFilter(
+        queryset=Sector.objects.filter(parent=None), label=_("Sector"), empty_label=_("All")
+    )
+    size = django_filters.ChoiceFilter(choices=Enterprise.Size.choices, label=_("Size"), empty_label=_("All"))
+    ownership = django_filters.ChoiceFilter(
+        choices=Enterprise.Ownership.choices, label=_("Ownership"), empty_label=_("All")
+    )
+    is_designated_energy_user = django_filters.BooleanFilter(label=_("Designated energy user"), widget=YES_NO_ANY)
+    active = django_filters.BooleanFilter(label=_("Active"), widget=YES_NO_ANY)
     sort = django_filters.OrderingFilter(
         fields=(
             ("name", "name"),
@@ -23,6 +32,7 @@ class EnterpriseFilter(django_filters.FilterSet):
             ("created_at", "created"),
         ),
         label=_("Sort by"),
+        empty_label=_("Name"),
     )
 
     class Meta:
@@ -33,6 +43,9 @@ class EnterpriseFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         if not user.sees_city:
             del self.filters["district"]  # an officer or enterprise sees one district anyway
+        for field in self.form.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = css
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)

@@ -94,13 +94,9 @@ class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
         return self.none()
 
     def search(self, query: str) -> EnterpriseQuerySet:
-        """Accent- and case-insensitive search over name, tax code and address."""
+        """Accent- and case-insensitive phrase search over name, tax code and address."""
         key = fold(query)
-        if not key:
-            return self
-        for word in key.split(" "):
-            self = self.filter(search_key__contains=word)  # noqa: PLW0642
-        return self
+        return self.filter(search_key__contains=key) if key else self
 
     def with_related(self) -> EnterpriseQuerySet:
         return self.select_related("district", "sector", "industrial_zone")
