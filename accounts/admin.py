@@ -15,3 +15,9 @@ class PortalUserAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         (_("Portal role"), {"fields": ("full_name", "phone", "role", "district", "enterprise")}),
     )
+    # The role and its scope are needed from the start: User.clean() refuses an account without
+    # them, and a form lacking those fields could not show that error (it crashed instead).
+    add_fieldsets = (
+        *(UserAdmin.add_fieldsets or ()),
+        (_("Portal role"), {"fields": ("full_name", "email", "role", "district", "enterprise")}),
+    )

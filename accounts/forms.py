@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import District, Enterprise
@@ -22,7 +23,13 @@ class UserForm(forms.ModelForm):
         self.actor = actor
         self.fields["email"].required = True
         self.fields["full_name"].required = True
-        enterprises = Enterprise.objects.visible_to(actor).filter(active=True).select_related("district")
+        # Active enterprises, and the account's current one even if it has closed since: its
+        # staff account must stay editable (to deactivate it, above all).
+        enterprises = (
+            Enterprise.objects.visible_to(actor)
+            .filter(Q(active=True) | Q(pk=self.instance.enterprise_id))
+            .select_related("district")
+        )
         if actor.sees_city:
             self.fields["role"].choices = [(Role.OFFICER, Role.OFFICER.label), (Role.ENTERPRISE, Role.ENTERPRISE.label)]
             self.fields["district"].queryset = District.objects.filter(active=True)
@@ -39,6 +46,9 @@ class UserForm(forms.ModelForm):
             widget=forms.TextInput(attrs={"inputmode": "numeric"}),
             error_messages={"invalid_choice": _("No enterprise with this tax code in your scope.")},
         )
+        if self.instance.enterprise_id and self.initial.get("enterprise") == self.instance.enterprise_id:
+            # The box shows and takes a tax code; the instance's initial value would be its pk.
+            self.initial["enterprise"] = self.instance.enterprise.tax_code
         if self.instance.pk is None:
             del self.fields["is_active"]
 

@@ -94,6 +94,9 @@ class User(AbstractUser):
             self.enterprise = None
         elif not self.is_superuser:
             errors["role"] = _("Choose a role.")
+        else:  # an administrator without a role has no district or enterprise either
+            self.district = None
+            self.enterprise = None
         if errors:
             raise ValidationError(errors)
 

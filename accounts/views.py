@@ -67,7 +67,7 @@ def user_edit(request, pk: int):
     target = get_object_or_404(User.objects.visible_to(request.user), pk=pk)
     form = UserForm(request.POST or None, instance=target, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.user_update(by=request.user, user=target, **form.cleaned_data)
         messages.success(request, _("Account %(name)s saved.") % {"name": target.username})
         return redirect("accounts:users")
     return render(request, "accounts/user_form.html", {"form": form, "target": target})

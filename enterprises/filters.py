@@ -9,6 +9,18 @@ from .models import District, Enterprise, Sector
 YES_NO_ANY = forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
 
 
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Sorting with the primary key as last key: rows that tie on the chosen column (many
+    enterprises share a name or a head count) keep one order, so pages neither repeat nor skip
+    rows."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value:
+            qs = qs.order_by(*qs.query.order_by, "pk")
+        return qs
+
+
 class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     district = django_filters.ModelChoiceFilter(
@@ -23,7 +35,7 @@ class EnterpriseFilter(django_filters.FilterSet):
     )
     is_designated_energy_user = django_filters.BooleanFilter(label=_("Designated energy user"), widget=YES_NO_ANY)
     active = django_filters.BooleanFilter(label=_("Active"), widget=YES_NO_ANY)
-    sort = django_filters.OrderingFilter(
+    sort = StableOrderingFilter(
         fields=(
             ("name", "name"),
             ("tax_code", "tax_code"),

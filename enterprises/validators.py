@@ -7,7 +7,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-TAX_CODE_RE = re.compile(r"^(\d{10})(?:-(\d{3}))?$")
+# ASCII digits only, and the whole string: `\d` would take full-width digits and `$` a trailing newline.
+TAX_CODE_RE = re.compile(r"^([0-9]{10})(?:-([0-9]{3}))?\Z")
 _WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 
 
@@ -22,7 +23,7 @@ def tax_code_check_digit(first_nine: str) -> int | None:
 
 
 def is_valid_tax_code(value: str) -> bool:
-    match = TAX_CODE_RE.match(value or "")
+    match = TAX_CODE_RE.fullmatch(value or "")
     if not match:
         return False
     main, branch = match.groups()
@@ -32,7 +33,7 @@ def is_valid_tax_code(value: str) -> bool:
 
 
 def validate_tax_code(value: str) -> None:
-    match = TAX_CODE_RE.match(value or "")
+    match = TAX_CODE_RE.fullmatch(value or "")
     if not match:
         raise ValidationError(
             _("A tax code has 10 digits, or 10 digits, a hyphen and a 3-digit branch number."),

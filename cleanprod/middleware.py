@@ -1,0 +1,21 @@
+"""Language selection: Vietnamese unless the user chose English with the switch.
+
+Django's LocaleMiddleware would follow the browser's Accept-Language header, so a browser set to
+English would get an English portal without anyone asking for it. Here only the language cookie
+written by the switch (``/i18n/setlang/``) changes the language.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+
+class PortalLocaleMiddleware(LocaleMiddleware):
+    def process_request(self, request) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
