@@ -1,0 +1,249 @@
+"""Demo savings reports for ``seed_demo`` (called by ``assessments.demo.seed`` after the
+assessments and options exist).
+
+Enterprises with implemented options report, for each year asked from the year of
+implementation, what those options saved: mostly verified, some submitted or returned, the last
+year less advanced; a few enterprises report the last year by quarter; a few reports carry figures
+that trip the data-quality warnings (a saving above the baseline, VND inconsistent with the
+quantity) so that reviewers see them. Deterministic (ctx.rng), bulk inserts, no file writes
+(evidence files are left to real uploads). Demo magnitudes only: every figure derives from the
+demo baselines and options, nothing is presented as real data.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from accounts.demo import DEMO_OFFICER_DISTRICT
+from accounts.models import Role, User
+from enterprises.models import Enterprise
+
+from .models import Assessment, BaselineConsumption, CPOption, ReviewEvent, SavingsLine, SavingsReport
+from .quality import period_bounds
+
+if TYPE_CHECKING:
+    from cleanprod.demo import DemoContext
+
+BATCH = 2000
+QUARTERLY_SHARE = 0.1  # enterprises that report their last year by quarter
+WARNING_SHARE = {"submitted": 0.3, "returned": 0.3, "verified": 0.03, "draft": 0.1}
+REALISATION = (0.6, 1.15)  # measured saving ÷ expected saving
+FIRST_YEAR_SHARE = Decimal("0.5")  # an option implemented during the year saves part of it
+Q = Decimal("0.001")
+
+RETURN_COMMENTS = [
+    "Đề nghị bổ sung hóa đơn tiền điện của các tháng báo cáo.",
+    "Số liệu tiết kiệm nước chưa khớp với chỉ số đồng hồ, đề nghị kiểm tra lại.",
+    "Số tiền tiết kiệm chưa tương ứng với đơn giá năng lượng, đề nghị giải trình.",
+    "Thiếu biên bản đo kiểm sau khi lắp đặt thiết bị.",
+]
+S = SavingsReport.Status
+
+
+def _status_for(rng, year: int, last_year: int) -> str:
+    if year == last_year:
+        return rng.choices([S.DRAFT, S.SUBMITTED, S.RETURNED, S.VERIFIED], [2, 3, 2, 3])[0]
+    return rng.choices([S.DRAFT, S.SUBMITTED, S.RETURNED, S.VERIFIED], [0, 1, 1, 18])[0]
+
+
+Move = tuple[str, str, "User | None", str]
+
+
+@dataclass
+class PlannedLine:
+    option: CPOption | None
+    resource_id: int
+    quantity: Decimal
+    vnd: int
+    baseline: Decimal | None
+
+
+@dataclass
+class Plan:
+    lines: list[PlannedLine]
+    events: list[Move]
+    end: datetime.date
+
+
+def _implemented_year(option: CPOption) -> int:
+    return option.implemented_on.year if option.implemented_on else 9999
+
+
+def _events(rng, status: str, staff: User | None, officer: User | None) -> list[Move]:
+    if status == S.DRAFT:
+        return []
+    events: list[Move] = [(S.DRAFT, S.SUBMITTED, staff, "")]
+    if status == S.RETURNED or (status == S.VERIFIED and rng.random() < 0.15):
+        events.append((S.SUBMITTED, S.RETURNED, officer, rng.choice(RETURN_COMMENTS)))
+        if status == S.VERIFIED:
+            events.append((S.RETURNED, S.SUBMITTED, staff, ""))
+    if status == S.VERIFIED:
+        events.append((S.SUBMITTED, S.VERIFIED, officer, ""))
+    return events
+
+
+def _showcase_baselines(
+    showcase: int | None, options_by_enterprise: dict, baseline: dict
+) -> dict[int, list[tuple[int, tuple[Decimal, int | None]]]]:
+    """For the demo enterprise account's enterprise when none of its options is implemented yet:
+    per year, the baseline lines of its latest assessment up to that year (so that the demo
+    login still has reports to look at and one to correct)."""
+    if showcase is None or options_by_enterprise.get(showcase):
+        return {}
+    assessments = list(
+        Assessment.objects.filter(enterprise_id=showcase).order_by("year", "pk").values_list("pk", "year")
+    )
+    result: dict[int, list] = {}
+    for year in range(min((y for _pk, y in assessments), default=9999), 2101):
+        latest = [pk for pk, y in assessments if y <= year]
+        if not latest:
+            continue
+        rows = sorted((rid, values) for (aid, rid), values in baseline.items() if aid == latest[-1])
+        if rows:
+            result[year] = rows
+        if year > timezone.localdate().year:
+            break
+    return result
+
+
+def seed(ctx: DemoContext) -> None:
+    rng = ctx.rng
+    now = timezone.now()
+    today = timezone.localdate()
+    years = list(ctx.years)
+    last_year = years[-1]
+
+    officers: dict[int, User] = {}
+    for officer in User.objects.filter(role=Role.OFFICER).order_by("username"):
+        officers.setdefault(officer.district_id, officer)
+    staff: dict[int, User] = {}
+    for user in User.objects.filter(role=Role.ENTERPRISE).order_by("username"):
+        staff.setdefault(user.enterprise_id, user)
+
+    # Baseline unit prices and quantities of each assessment: (assessment, resource) -> (qty, cost)
+    baseline: dict[tuple[int, int], tuple[Decimal, int | None]] = {
+        (row.assessment_id, row.resource_id): (row.quantity, row.cost_vnd)
+        for row in BaselineConsumption.objects.order_by("pk").only(
+            "assessment_id", "resource_id", "quantity", "cost_vnd"
+        )
+    }
+    options_by_enterprise: dict[int, list[CPOption]] = defaultdict(list)
+    implemented = (
+        CPOption.objects.filter(status=CPOption.Status.IMPLEMENTED, implemented_on__isnull=False)
+        .select_related("assessment")
+        .prefetch_related("expected_savings")
+        .order_by("assessment__enterprise_id", "pk")
+    )
+    for option in implemented:
+        options_by_enterprise[option.assessment.enterprise_id].append(option)
+    district_of = dict(Enterprise.objects.filter(pk__in=list(options_by_enterprise)).values_list("pk", "district_id"))
+    showcase = (
+        Enterprise.objects.filter(district__code=DEMO_OFFICER_DISTRICT, active=True)
+        .order_by("tax_code")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+    showcase_baselines = _showcase_baselines(showcase, options_by_enterprise, baseline)
+    if showcase is not None and showcase_baselines:
+        district_of[showcase] = Enterprise.objects.values_list("district_id", flat=True).get(pk=showcase)
+
+    reports: list[SavingsReport] = []
+    plans: list[Plan] = []
+    enterprise_ids = set(options_by_enterprise)
+    if showcase is not None and showcase_baselines:
+        enterprise_ids.add(showcase)
+    for enterprise_id in sorted(enterprise_ids):
+        options = options_by_enterprise.get(enterprise_id, [])
+        quarterly = rng.random() < QUARTERLY_SHARE
+        for year in years:
+            active = [o for o in options if _implemented_year(o) <= year]
+            if not active and not (enterprise_id == showcase and showcase_baselines.get(year)):
+                continue
+            periods = ["Q1", "Q2", "Q3", "Q4"] if quarterly and year == last_year else ["Y"]
+            for period in periods:
+                _start, end = period_bounds(year, period)
+                if end > today:
+                    continue  # savings are reported once the period is over
+                status = _status_for(rng, year, last_year)
+                if enterprise_id == showcase and year == last_year and period in ("Y", "Q4"):
+                    status = S.RETURNED  # the demo enterprise account has something to correct
+                fraction = Decimal(1) if period == "Y" else Decimal("0.25")
+                planned: list[PlannedLine] = []
+                for option in active:
+                    share = fraction * (FIRST_YEAR_SHARE if _implemented_year(option) == year else Decimal(1))
+                    for expected in option.expected_savings.all():
+                        base_qty, base_cost = baseline.get((option.assessment_id, expected.resource_id), (None, None))
+                        quantity = (expected.quantity * share * Decimal(rng.uniform(*REALISATION))).quantize(Q)
+                        if quantity <= 0:
+                            continue
+                        price = Decimal(base_cost) / base_qty if base_cost and base_qty else Decimal(0)
+                        vnd = int(quantity * price * Decimal(rng.uniform(0.85, 1.15)))
+                        planned.append(PlannedLine(option, expected.resource_id, quantity, vnd, base_qty))
+                if enterprise_id == showcase and not active:
+                    # Savings from good housekeeping, without a formal option: a few % of the baseline.
+                    for resource_id, (base_qty, base_cost) in showcase_baselines[year]:
+                        quantity = (base_qty * fraction * Decimal(rng.uniform(0.02, 0.06))).quantize(Q)
+                        price = Decimal(base_cost) / base_qty if base_cost and base_qty else Decimal(0)
+                        planned.append(PlannedLine(None, resource_id, quantity, int(quantity * price), base_qty))
+                if not planned:
+                    continue
+                if rng.random() < WARNING_SHARE[status]:
+                    target = rng.choice(planned)
+                    if target.baseline and rng.random() < 0.5:
+                        # more than the baseline consumption of the period: "exceeds_baseline"
+                        target.quantity = (target.baseline * fraction * Decimal("1.3")).quantize(Q)
+                    else:
+                        # VND far from the baseline's unit cost: "vnd_inconsistent"
+                        target.vnd = max(target.vnd * 8, 1_000_000)
+                log = _events(rng, status, staff.get(enterprise_id), officers.get(district_of[enterprise_id]))
+                reports.append(
+                    SavingsReport(
+                        enterprise_id=enterprise_id,
+                        year=year,
+                        period=period,
+                        status=status,
+                        created_by=staff.get(enterprise_id),
+                        version=len(log) + 1,
+                    )
+                )
+                plans.append(Plan(planned, log, end))
+
+    created: list[SavingsReport] = []
+    for first in range(0, len(reports), BATCH):
+        created += bulk_create_with_history(reports[first : first + BATCH], SavingsReport, batch_size=BATCH)
+
+    lines: list[SavingsLine] = []
+    events: list[ReviewEvent] = []
+    for report, plan in zip(created, plans, strict=True):
+        lines.extend(
+            SavingsLine(report=report, resource_id=p.resource_id, quantity=p.quantity, vnd_saved=p.vnd, option=p.option)
+            for p in plan.lines
+        )
+        end = plan.end
+        moment = min(
+            datetime.datetime(end.year, end.month, end.day, 9, 0, tzinfo=datetime.UTC)
+            + datetime.timedelta(days=rng.randint(10, 40)),
+            now,
+        )
+        for from_status, to_status, by, comment in plan.events:
+            events.append(
+                ReviewEvent(
+                    savings_report=report,
+                    from_status=from_status,
+                    to_status=to_status,
+                    by=by,
+                    at=moment,
+                    comment=comment,
+                )  # fmt: skip
+            )
+            moment = min(moment + datetime.timedelta(days=rng.randint(2, 20)), now)
+    bulk_create_with_history(lines, SavingsLine, batch_size=BATCH)
+    ReviewEvent.objects.bulk_create(events, batch_size=BATCH)

@@ -1,0 +1,218 @@
+"""Forms of savings reports: the report header, its lines (an inline formset on the same page),
+evidence upload and the officer's return comment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assessments import evidence as evidence_checks
+from assessments.models import CPOption, ResourceType, SavingsLine, SavingsReport
+from assessments.services.savings import LineInput, duplicate_period_message
+
+if TYPE_CHECKING:
+    from enterprises.models import Enterprise
+
+FIRST_REPORT_YEAR = 2000
+LINE_FIELDS = ["resource", "quantity", "vnd_saved", "option"]
+
+
+class VersionField(forms.IntegerField):
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+
+class SavingsReportForm(forms.ModelForm):
+    """Year, period and notes. ``version`` carries the version the user loaded (concurrent edit
+    check); the enterprise is the user's own and never a form field."""
+
+    version = VersionField()
+
+    class Meta:
+        model = SavingsReport
+        fields = ["year", "period", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, enterprise: Enterprise, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.enterprise = enterprise
+        this_year = timezone.localdate().year
+        year = self.fields["year"]
+        year.validators += [MinValueValidator(FIRST_REPORT_YEAR), MaxValueValidator(this_year)]
+        year.widget.attrs.update({"min": FIRST_REPORT_YEAR, "max": this_year})
+        if not self.instance.pk:
+            if self.initial.get("year") is None:
+                self.initial["year"] = this_year - 1  # the usual case: last year's savings
+        else:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self) -> dict:
+        data = super().clean() or self.cleaned_data
+        year, period = data.get("year"), data.get("period")
+        if year and period:
+            qs = SavingsReport.objects.filter(enterprise=self.enterprise, year=year, period=period)
+            if self.instance.pk:
+                qs = qs.exclude(pk=self.instance.pk)
+            if qs.exists():
+                self.add_error("period", duplicate_period_message())
+        return data
+
+
+class OptionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.assessment.year} · {obj}"
+
+
+class SavingsLineForm(forms.ModelForm):
+    class Meta:
+        model = SavingsLine
+        fields = LINE_FIELDS
+        field_classes = {"option": OptionChoiceField}
+        widgets = {
+            "quantity": forms.NumberInput(attrs={"step": "any", "min": "0"}),
+            "vnd_saved": forms.NumberInput(attrs={"step": "1", "min": "0"}),
+        }
+
+    def __init__(self, *args, enterprise: Enterprise, choices: dict | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.quality_errors: list = []
+        resource = cast(forms.ModelChoiceField, self.fields["resource"])
+        option = cast(forms.ModelChoiceField, self.fields["option"])
+        resource.queryset = ResourceType.objects.filter(active=True)
+        # Only the options of the enterprise's own assessments; another enterprise's id is refused.
+        option.queryset = (
+            CPOption.objects.filter(assessment__enterprise=enterprise)
+            .exclude(status=CPOption.Status.REJECTED)
+            .select_related("assessment")
+            .order_by("-assessment__year", "category", "pk")
+        )
+        option.error_messages["invalid_choice"] = _("Choose one of your enterprise's own options.")
+        if choices:  # rendered once per formset instead of one query per line and select
+            resource.choices = choices["resource"]
+            option.choices = choices["option"]
+        self.fields["quantity"].validators.append(MinValueValidator(0))
+        self.fields["vnd_saved"].validators.append(MinValueValidator(0))
+        self.fields["vnd_saved"].required = False
+        self.fields["vnd_saved"].help_text = ""
+        if not self.instance.pk:
+            # A blank extra row stays blank (and unchanged) instead of showing the model's default 0.
+            self.initial.pop("vnd_saved", None)
+            self.fields["vnd_saved"].initial = None
+
+    def clean_vnd_saved(self):
+        return self.cleaned_data.get("vnd_saved") or 0
+
+
+class BaseSavingsLineFormSet(BaseInlineFormSet):
+    def __init__(self, *args, enterprise: Enterprise, **kwargs) -> None:
+        self.enterprise = enterprise
+        super().__init__(*args, **kwargs)
+        if self.queryset is not None:
+            self.queryset = self.queryset.select_related("resource", "option")
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        kwargs["enterprise"] = self.enterprise
+        kwargs["choices"] = self._choices()
+        return kwargs
+
+    def _choices(self) -> dict:
+        if not hasattr(self, "_cached_choices"):
+            probe = SavingsLineForm(enterprise=self.enterprise)
+            self._cached_choices = {
+                "resource": list(cast(Iterable, cast(forms.ChoiceField, probe.fields["resource"]).choices)),
+                "option": list(cast(Iterable, cast(forms.ChoiceField, probe.fields["option"]).choices)),
+            }
+        return self._cached_choices
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            enterprise=self.enterprise,
+            choices=self._choices(),
+        )
+        self.add_fields(form, None)
+        return form
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms[: self.initial_form_count()]:
+            if form.instance.pk is None and not self._should_delete_form(form):  # type: ignore[attr-defined]
+                # The posted id is not a line of this report: removed meanwhile, or tampered with.
+                raise forms.ValidationError(
+                    _(
+                        "A line of this report no longer exists (someone may have removed it meanwhile). "
+                        "Open the report again and re-enter your changes."
+                    ),
+                    code="missing_line",
+                )
+
+    def line_inputs(self) -> list[LineInput]:
+        """The cleaned lines, for the service (deleted ones flagged, untouched extra rows left out)."""
+        result = []
+        for form in self.forms:
+            if not form.has_changed() and not form.instance.pk:
+                continue
+            data = form.cleaned_data
+            result.append(
+                LineInput(
+                    resource=data.get("resource"),
+                    quantity=data.get("quantity"),
+                    vnd_saved=data.get("vnd_saved"),
+                    option=data.get("option"),
+                    line=form.instance if form.instance.pk else None,
+                    delete=bool(data.get("DELETE")),
+                )
+            )
+        return result
+
+
+def line_formset(*, extra: int):
+    return inlineformset_factory(
+        SavingsReport,
+        SavingsLine,
+        form=SavingsLineForm,
+        formset=BaseSavingsLineFormSet,
+        fields=LINE_FIELDS,
+        extra=extra,
+        can_delete=True,
+        max_num=100,
+        validate_max=True,
+    )
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(
+        label=_("Evidence file"),
+        help_text=_("PDF, JPEG or PNG, at most 10 MB: invoices, meter readings, measurement records, photos."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        self.kind = evidence_checks.validate_evidence_file(upload)
+        return upload
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Reason for returning"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The enterprise sees this comment and corrects the report."),
+    )
+    version = VersionField()

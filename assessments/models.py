@@ -1,0 +1,626 @@
+"""Cleaner-production assessments, options and self-reported savings (DESIGN.md §5, §10).
+
+Scoped models expose ``objects.visible_to(user)``; child rows (baseline lines, options, expected
+savings, savings lines, evidence) are scoped through their parent's enterprise.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, TypeVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+MIN_YEAR = 1990
+MAX_YEAR = 2100
+
+QUANTITY_DIGITS, QUANTITY_PLACES = 18, 3
+FACTOR_DIGITS, FACTOR_PLACES = 20, 12
+
+
+def _year_check(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": MIN_YEAR, f"{field}__lte": MAX_YEAR}),
+        name=name,
+    )
+
+
+def _non_negative(field: str, name: str) -> models.CheckConstraint:
+    # NULL passes a CHECK in SQL, so nullable amounts stay optional.
+    return models.CheckConstraint(condition=Q(**{f"{field}__gte": 0}), name=name)
+
+
+_QS = TypeVar("_QS", bound=models.QuerySet)
+
+
+def _scope(qs: _QS, user: User, enterprise_path: str) -> _QS:
+    """DOIT/superuser: all; officer: enterprises of their district; enterprise staff: their own
+    enterprise; anyone else: nothing. ``enterprise_path`` is the lookup to the enterprise."""
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_superuser or user.is_doit:
+        return qs
+    if user.is_officer:
+        return qs.filter(**{f"{enterprise_path}__district_id": user.district_id})
+    if user.is_enterprise_staff:
+        return qs.filter(**{f"{enterprise_path}_id": user.enterprise_id})
+    return qs.none()
+
+
+# --------------------------------------------------------------------------- resources & factors
+
+
+class ResourceType(models.Model):
+    class Kind(models.TextChoices):
+        ENERGY = "energy", _("Energy")
+        WATER = "water", _("Water")
+        MATERIAL = "material", _("Material")
+        WASTE = "waste", _("Waste")
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name (Vietnamese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    unit = models.CharField(_("unit"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    has_energy_factor = models.BooleanField(
+        _("converts to TOE and tCO2e"),
+        default=False,
+        help_text=_("Energy carriers are converted with a factor; water, materials and waste are not."),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("resource type")
+        verbose_name_plural = _("resource types")
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.unit})"
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (Vietnamese unless English is chosen)."""
+        if self.name_en and (get_language() or "vi").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class ResourceFactor(models.Model):
+    """TOE and tCO2e per unit of a resource, valid from a year until a later row replaces it."""
+
+    resource = models.ForeignKey(
+        ResourceType, on_delete=models.PROTECT, related_name="factors", verbose_name=_("resource")
+    )
+    valid_from_year = models.PositiveSmallIntegerField(_("valid from year"))
+    toe_per_unit = models.DecimalField(
+        _("TOE per unit"), null=True, blank=True, max_digits=FACTOR_DIGITS, decimal_places=FACTOR_PLACES
+    )
+    tco2e_per_unit = models.DecimalField(
+        _("tCO2e per unit"), null=True, blank=True, max_digits=FACTOR_DIGITS, decimal_places=FACTOR_PLACES
+    )
+    method = models.TextField(_("method"), blank=True)
+    source = models.TextField(_("source"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["resource__sort_order", "resource__code", "-valid_from_year"]
+        verbose_name = _("resource factor")
+        verbose_name_plural = _("resource factors")
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "valid_from_year"], name="factor_unique_resource_year"),
+            _year_check("valid_from_year", "factor_year_range"),
+            _non_negative("toe_per_unit", "factor_toe_non_negative"),
+            _non_negative("tco2e_per_unit", "factor_tco2e_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource.code} {self.valid_from_year}"
+
+    @staticmethod
+    def _plain(value: Decimal | None) -> Decimal | None:
+        """Without trailing zeros (0.000154300000 → 0.0001543), for display."""
+        if value is None:
+            return None
+        normal = value.normalize()
+        return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+    @property
+    def toe_display(self) -> Decimal | None:
+        return self._plain(self.toe_per_unit)
+
+    @property
+    def tco2e_display(self) -> Decimal | None:
+        return self._plain(self.tco2e_per_unit)
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def visible_to(self, user: User) -> AssessmentQuerySet:
+        """DOIT all; officer their district's enterprises; enterprise staff their own (read-only)."""
+        return _scope(self, user, "enterprise")
+
+    def with_related(self) -> AssessmentQuerySet:
+        return self.select_related("enterprise", "enterprise__district", "assessor", "created_by")
+
+
+class Assessment(models.Model):
+    class Step(models.IntegerChoices):
+        GETTING_STARTED = 1, _("Getting started")
+        PROCESS_ANALYSIS = 2, _("Analysing process steps")
+        OPPORTUNITIES = 3, _("Generating CP opportunities")
+        FEASIBILITY = 4, _("Feasibility analysis")
+        IMPLEMENTATION = 5, _("Implementation and monitoring")
+        SUSTAINING = 6, _("Sustaining CP")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="assessments", verbose_name=_("enterprise")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    assessor_name = models.CharField(_("assessor"), max_length=150)
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments_as_assessor",
+        verbose_name=_("assessor account"),
+    )
+    step = models.PositiveSmallIntegerField(
+        _("methodology step reached"), choices=Step.choices, default=Step.GETTING_STARTED
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    baseline_output = models.DecimalField(
+        _("baseline production output"),
+        null=True,
+        blank=True,
+        max_digits=QUANTITY_DIGITS,
+        decimal_places=QUANTITY_PLACES,
+    )
+    baseline_output_unit = models.CharField(_("output unit"), max_length=40, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "enterprise__name", "pk"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        indexes = [
+            models.Index(fields=["enterprise", "year"]),
+            models.Index(fields=["status", "year"]),
+        ]
+        constraints = [
+            _year_check("year", "assessment_year_range"),
+            models.CheckConstraint(condition=Q(step__gte=1, step__lte=6), name="assessment_step_range"),
+            _non_negative("baseline_output", "assessment_output_non_negative"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "approved", "returned"]), name="assessment_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} – {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+
+class BaselineConsumption(models.Model):
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="baseline_lines", verbose_name=_("assessment")
+    )
+    resource = models.ForeignKey(
+        ResourceType, on_delete=models.PROTECT, related_name="baseline_lines", verbose_name=_("resource")
+    )
+    quantity = models.DecimalField(_("quantity per year"), max_digits=QUANTITY_DIGITS, decimal_places=QUANTITY_PLACES)
+    cost_vnd = models.BigIntegerField(_("cost (VND per year)"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["resource__sort_order", "pk"]
+        verbose_name = _("baseline consumption")
+        verbose_name_plural = _("baseline consumption")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "resource"], name="baseline_unique_resource"),
+            _non_negative("quantity", "baseline_quantity_non_negative"),
+            _non_negative("cost_vnd", "baseline_cost_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource.code}: {self.quantity}"
+
+
+class CPOptionQuerySet(models.QuerySet["CPOption"]):
+    def visible_to(self, user: User) -> CPOptionQuerySet:
+        return _scope(self, user, "assessment__enterprise")
+
+
+class CPOption(models.Model):
+    class Category(models.TextChoices):
+        GOOD_HOUSEKEEPING = "housekeeping", _("Good housekeeping")
+        INPUT_CHANGE = "input_change", _("Input material change")
+        PROCESS_CONTROL = "process_control", _("Better process control")
+        EQUIPMENT_MODIFICATION = "equipment", _("Equipment modification")
+        TECHNOLOGY_CHANGE = "technology", _("Technology change")
+        ONSITE_RECOVERY = "recovery", _("On-site recovery and reuse")
+        BY_PRODUCT = "by_product", _("Production of useful by-product")
+        PRODUCT_MODIFICATION = "product", _("Product modification")
+
+    class Screening(models.TextChoices):
+        IMPLEMENT_NOW = "implement_now", _("Implement now")
+        NEEDS_STUDY = "needs_study", _("Needs further study")
+        REJECTED = "rejected", _("Rejected")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        FEASIBLE = "feasible", _("Feasible")
+        IMPLEMENTED = "implemented", _("Implemented")
+        REJECTED = "rejected", _("Rejected")
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="options", verbose_name=_("assessment")
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    description = models.TextField(_("description"))
+    investment_vnd = models.BigIntegerField(_("investment (VND)"), default=0)
+    expected_savings_vnd = models.BigIntegerField(_("expected savings (VND per year)"), default=0)
+    screening = models.CharField(
+        _("screening result"), max_length=15, choices=Screening.choices, default=Screening.NEEDS_STUDY
+    )
+    feasibility_technical = models.TextField(_("technical feasibility"), blank=True)
+    feasibility_economic = models.TextField(_("economic feasibility"), blank=True)
+    feasibility_environmental = models.TextField(_("environmental feasibility"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    implemented_on = models.DateField(_("implemented on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = CPOptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assessment", "category", "pk"]
+        verbose_name = _("cleaner-production option")
+        verbose_name_plural = _("cleaner-production options")
+        indexes = [models.Index(fields=["status", "category"])]
+        constraints = [
+            _non_negative("investment_vnd", "option_investment_non_negative"),
+            _non_negative("expected_savings_vnd", "option_savings_non_negative"),
+            models.CheckConstraint(
+                condition=Q(implemented_on__isnull=True) | Q(status="implemented"),
+                name="option_implemented_on_only_when_implemented",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.description[:60]}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.status == self.Status.IMPLEMENTED and not self.implemented_on:
+            raise ValidationError({"implemented_on": _("Give the date the option was implemented.")})
+        if self.status != self.Status.IMPLEMENTED and self.implemented_on:
+            raise ValidationError({"implemented_on": _("Only an implemented option has an implementation date.")})
+
+    @property
+    def payback_years(self) -> Decimal | None:
+        """Simple payback: investment ÷ expected yearly savings in VND, to 0.1 year."""
+        if not self.expected_savings_vnd:
+            return None
+        return (Decimal(self.investment_vnd or 0) / Decimal(self.expected_savings_vnd)).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+
+class OptionExpectedSaving(models.Model):
+    option = models.ForeignKey(
+        CPOption, on_delete=models.CASCADE, related_name="expected_savings", verbose_name=_("option")
+    )
+    resource = models.ForeignKey(
+        ResourceType, on_delete=models.PROTECT, related_name="expected_savings", verbose_name=_("resource")
+    )
+    quantity = models.DecimalField(_("quantity per year"), max_digits=QUANTITY_DIGITS, decimal_places=QUANTITY_PLACES)
+
+    class Meta:
+        ordering = ["resource__sort_order", "pk"]
+        verbose_name = _("expected saving")
+        verbose_name_plural = _("expected savings")
+        constraints = [
+            models.UniqueConstraint(fields=["option", "resource"], name="expected_saving_unique_resource"),
+            _non_negative("quantity", "expected_saving_quantity_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource.code}: {self.quantity}"
+
+
+# --------------------------------------------------------------------------- savings reports
+
+
+class SavingsReportQuerySet(models.QuerySet["SavingsReport"]):
+    def visible_to(self, user: User) -> SavingsReportQuerySet:
+        """DOIT all; officer their district's enterprises; enterprise staff their own."""
+        return _scope(self, user, "enterprise")
+
+    def with_related(self) -> SavingsReportQuerySet:
+        return self.select_related("enterprise", "enterprise__district", "created_by")
+
+    def verified(self) -> SavingsReportQuerySet:
+        return self.filter(status=SavingsReport.Status.VERIFIED)
+
+
+class SavingsReport(models.Model):
+    class Period(models.TextChoices):
+        YEAR = "Y", _("Full year")
+        Q1 = "Q1", _("Quarter 1")
+        Q2 = "Q2", _("Quarter 2")
+        Q3 = "Q3", _("Quarter 3")
+        Q4 = "Q4", _("Quarter 4")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        VERIFIED = "verified", _("Verified")
+        RETURNED = "returned", _("Returned")
+
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        on_delete=models.PROTECT,
+        related_name="savings_reports",
+        verbose_name=_("enterprise"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    period = models.CharField(_("period"), max_length=2, choices=Period.choices, default=Period.YEAR)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = SavingsReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "enterprise__name", "period", "pk"]
+        verbose_name = _("savings report")
+        verbose_name_plural = _("savings reports")
+        indexes = [models.Index(fields=["status", "year"])]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year", "period"], name="savings_report_unique_period"),
+            _year_check("year", "savings_report_year_range"),
+            models.CheckConstraint(
+                condition=Q(period__in=["Y", "Q1", "Q2", "Q3", "Q4"]), name="savings_report_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "verified", "returned"]),
+                name="savings_report_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} – {self.year} {self.get_period_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("savings:detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+
+class SavingsLineQuerySet(models.QuerySet["SavingsLine"]):
+    def visible_to(self, user: User) -> SavingsLineQuerySet:
+        return _scope(self, user, "report__enterprise")
+
+    def verified(self) -> SavingsLineQuerySet:
+        return self.filter(report__status=SavingsReport.Status.VERIFIED)
+
+
+class SavingsLine(models.Model):
+    report = models.ForeignKey(SavingsReport, on_delete=models.CASCADE, related_name="lines", verbose_name=_("report"))
+    resource = models.ForeignKey(
+        ResourceType, on_delete=models.PROTECT, related_name="savings_lines", verbose_name=_("resource")
+    )
+    quantity = models.DecimalField(_("quantity saved"), max_digits=QUANTITY_DIGITS, decimal_places=QUANTITY_PLACES)
+    vnd_saved = models.BigIntegerField(_("VND saved"), default=0)
+    option = models.ForeignKey(
+        CPOption,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="savings_lines",
+        verbose_name=_("option that produced it"),
+    )
+
+    history = HistoricalRecords()
+    objects = SavingsLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report", "resource__sort_order", "pk"]
+        verbose_name = _("savings line")
+        verbose_name_plural = _("savings lines")
+        constraints = [
+            _non_negative("quantity", "savings_line_quantity_non_negative"),
+            _non_negative("vnd_saved", "savings_line_vnd_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource.code}: {self.quantity}"
+
+
+EVIDENCE_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
+    """``evidence/<report id>/<uuid>.<ext>``: the extension follows the checked content type
+    (falling back to the upload's own suffix, sanitised); the user's file name is never a path."""
+    ext = EVIDENCE_EXTENSIONS.get(instance.content_type or "")
+    if not ext:
+        suffix = PurePosixPath(filename or "").suffix.lower().lstrip(".")
+        ext = suffix if suffix.isalnum() and len(suffix) <= 5 else "bin"
+    return f"evidence/{instance.report_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class EvidenceQuerySet(models.QuerySet["Evidence"]):
+    def visible_to(self, user: User) -> EvidenceQuerySet:
+        return _scope(self, user, "report__enterprise")
+
+
+class Evidence(models.Model):
+    report = models.ForeignKey(
+        SavingsReport, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("report")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report", "uploaded_at", "pk"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+# --------------------------------------------------------------------------- review log
+
+
+class ReviewEvent(models.Model):
+    """One workflow transition of an assessment or a savings report: who, when, from/to, why.
+    Exactly one of ``assessment`` / ``savings_report`` is set. Written by
+    ``assessments.services.workflow.transition`` only."""
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review_events",
+        verbose_name=_("assessment"),
+    )
+    savings_report = models.ForeignKey(
+        SavingsReport,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review_events",
+        verbose_name=_("savings report"),
+    )
+    from_status = models.CharField(_("from"), max_length=10)
+    to_status = models.CharField(_("to"), max_length=10)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("review event")
+        verbose_name_plural = _("review events")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(assessment__isnull=False, savings_report__isnull=True)
+                    | Q(assessment__isnull=True, savings_report__isnull=False)
+                ),
+                name="review_event_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+    @property
+    def subject(self) -> Assessment | SavingsReport | None:
+        return self.assessment or self.savings_report
+
+    def _status_label(self, value: str) -> str:
+        choices = Assessment.Status if self.assessment_id else SavingsReport.Status
+        return str(dict(choices.choices).get(value, value))
+
+    @property
+    def from_label(self) -> str:
+        return self._status_label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._status_label(self.to_status)

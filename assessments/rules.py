@@ -1,0 +1,55 @@
+"""Object permissions for assessments, factors and savings reports (DESIGN.md §4, §10).
+
+Scope (who can see an object at all) is ``visible_to``; these rules say who may act on an object
+they can see. The workflow helper (``assessments.services.workflow``) checks the transition perms.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from accounts.rules import is_city_staff, is_enterprise_staff, is_officer
+
+
+@rules.predicate
+def subject_in_own_district(user, obj) -> bool:
+    """An assessment or savings report whose enterprise is in the user's district; also accepts an
+    enterprise (for "may create one for this enterprise")."""
+    if obj is None:
+        return False
+    enterprise = getattr(obj, "enterprise", obj)
+    return user.district_id is not None and getattr(enterprise, "district_id", None) == user.district_id
+
+
+@rules.predicate
+def subject_of_own_enterprise(user, obj) -> bool:
+    if obj is None:
+        return False
+    enterprise_id = getattr(obj, "enterprise_id", None) if hasattr(obj, "enterprise_id") else obj.pk
+    return user.enterprise_id is not None and enterprise_id == user.enterprise_id
+
+
+@rules.predicate
+def is_editable_state(user, obj) -> bool:
+    return obj is not None and bool(getattr(obj, "is_editable", False))
+
+
+# Assessments: officers of the enterprise's district draft, edit (draft/returned) and submit;
+# DOIT staff approve or return; enterprise staff read.
+rules.add_perm("assessments.view_assessment", rules.is_authenticated)
+rules.add_perm("assessments.add_assessment", is_officer & subject_in_own_district)
+rules.add_perm("assessments.change_assessment", is_officer & subject_in_own_district & is_editable_state)
+rules.add_perm("assessments.submit_assessment", is_officer & subject_in_own_district)
+rules.add_perm("assessments.review_assessment", is_city_staff)
+
+# Factors: DOIT staff add them, with their source.
+rules.add_perm("assessments.view_resourcefactor", rules.is_authenticated)
+rules.add_perm("assessments.add_resourcefactor", is_city_staff)
+
+# Savings reports: enterprise staff draft, edit (draft/returned) and submit; the officer of the
+# enterprise's district verifies or returns; DOIT staff read.
+rules.add_perm("assessments.view_savingsreport", rules.is_authenticated)
+rules.add_perm("assessments.add_savingsreport", is_enterprise_staff & subject_of_own_enterprise)
+rules.add_perm("assessments.change_savingsreport", is_enterprise_staff & subject_of_own_enterprise & is_editable_state)
+rules.add_perm("assessments.submit_savingsreport", is_enterprise_staff & subject_of_own_enterprise)
+rules.add_perm("assessments.verify_savingsreport", is_officer & subject_in_own_district)

@@ -1,0 +1,128 @@
+"""Writes on assessments: create and update (header, baseline lines and options together, with
+the optimistic version check), the review actions, and DOIT's factor entry."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from assessments.models import Assessment, CPOption, OptionExpectedSaving, ResourceFactor
+
+from .workflow import check_version, transition
+
+if TYPE_CHECKING:
+    from django.forms import BaseInlineFormSet
+
+    from accounts.models import User
+    from enterprises.models import Enterprise
+
+
+def _save_children(*, assessment: Assessment, baseline_formset: BaseInlineFormSet, option_formset) -> None:
+    """Save the (already validated) inline formsets of the assessment page and sync each
+    option's expected savings per resource."""
+    baseline_formset.instance = assessment
+    baseline_formset.save()
+    option_formset.instance = assessment
+    option_formset.save()
+    for form in option_formset.forms:
+        option = form.instance
+        if option.pk is None or not form.has_changed() or form in option_formset.deleted_forms:
+            continue
+        option_expected_savings_set(option=option, savings=form.expected_savings())
+
+
+def option_expected_savings_set(*, option: CPOption, savings: dict[int, Decimal]) -> None:
+    """Make the option's expected savings exactly ``savings`` (resource id → quantity per year)."""
+    existing = {row.resource_id: row for row in option.expected_savings.all()}
+    stale = [row.pk for rid, row in existing.items() if rid not in savings]
+    if stale:
+        OptionExpectedSaving.objects.filter(pk__in=stale).delete()
+    changed, new = [], []
+    for rid, quantity in savings.items():
+        row = existing.get(rid)
+        if row is None:
+            new.append(OptionExpectedSaving(option=option, resource_id=rid, quantity=quantity))
+        elif row.quantity != quantity:
+            row.quantity = quantity
+            changed.append(row)
+    for row in [*changed, *new]:
+        row.full_clean(exclude=["option"], validate_unique=False)
+    OptionExpectedSaving.objects.bulk_update(changed, ["quantity"])
+    OptionExpectedSaving.objects.bulk_create(new)
+
+
+@transaction.atomic
+def assessment_create(
+    *,
+    by: User,
+    enterprise: Enterprise,
+    assessment: Assessment,
+    baseline_formset: BaseInlineFormSet,
+    option_formset: BaseInlineFormSet,
+) -> Assessment:
+    """Save a new assessment (``assessment`` is the validated form's instance) with its lines."""
+    if not by.has_perm("assessments.add_assessment", enterprise):
+        raise PermissionDenied
+    assessment.enterprise = enterprise
+    assessment.status = Assessment.Status.DRAFT
+    assessment.created_by = by
+    assessment.version = 1
+    if assessment.assessor_id is None and assessment.assessor_name == by.get_full_name():
+        assessment.assessor = by
+    assessment.full_clean()
+    assessment.save()
+    _save_children(assessment=assessment, baseline_formset=baseline_formset, option_formset=option_formset)
+    return assessment
+
+
+@transaction.atomic
+def assessment_update(
+    *,
+    by: User,
+    assessment: Assessment,
+    version: int | None,
+    baseline_formset: BaseInlineFormSet,
+    option_formset: BaseInlineFormSet,
+) -> Assessment:
+    """Save the edited assessment (the validated form's instance) and its lines, only if nobody
+    changed it since the user loaded ``version``: raises ``StaleVersion`` otherwise, before any
+    write. Raises ``PermissionDenied`` if the user may not edit it (wrong role or district, or no
+    longer draft/returned)."""
+    locked = Assessment.objects.select_for_update().select_related("enterprise").get(pk=assessment.pk)
+    check_version(current=locked.version, expected=version if version is not None else -1)
+    if not by.has_perm("assessments.change_assessment", locked):
+        raise PermissionDenied
+    assessment.status = locked.status
+    assessment.version = locked.version + 1
+    assessment.full_clean()
+    assessment.save()
+    _save_children(assessment=assessment, baseline_formset=baseline_formset, option_formset=option_formset)
+    return assessment
+
+
+def assessment_submit(*, assessment: Assessment, by: User, version: int | None = None) -> Assessment:
+    return transition(obj=assessment, to=Assessment.Status.SUBMITTED, by=by, version=version)
+
+
+def assessment_approve(
+    *, assessment: Assessment, by: User, comment: str = "", version: int | None = None
+) -> Assessment:
+    return transition(obj=assessment, to=Assessment.Status.APPROVED, by=by, comment=comment, version=version)
+
+
+def assessment_return(*, assessment: Assessment, by: User, comment: str, version: int | None = None) -> Assessment:
+    return transition(obj=assessment, to=Assessment.Status.RETURNED, by=by, comment=comment, version=version)
+
+
+@transaction.atomic
+def factor_create(*, by: User, factor: ResourceFactor) -> ResourceFactor:
+    """Record a new factor (e.g. next year's grid factor) entered by DOIT staff with its source."""
+    if not by.has_perm("assessments.add_resourcefactor"):
+        raise PermissionDenied
+    factor.created_by = by
+    factor.full_clean()
+    factor.save()
+    return factor

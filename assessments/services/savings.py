@@ -1,0 +1,405 @@
+"""Writes and review reads of self-reported savings reports (DESIGN.md §4, §10).
+
+Enterprise staff create a report for their own enterprise, edit it while it is a draft or
+returned, attach evidence and submit it; the data-quality rules (``assessments.quality``) run on
+submission and their errors block it. The officer of the enterprise's district verifies or
+returns it through ``assessments.services.workflow.transition``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments import evidence as evidence_checks
+from assessments import quality
+from assessments.factors import Conversion, FactorTable
+from assessments.models import (
+    Assessment,
+    CPOption,
+    Evidence,
+    ResourceFactor,
+    ResourceType,
+    SavingsLine,
+    SavingsReport,
+)
+from assessments.services.workflow import WorkflowError, check_version, transition
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from enterprises.models import Enterprise
+
+MAX_EVIDENCE_FILES = 20
+
+
+class ReportLocked(WorkflowError):
+    """The report is submitted or verified: nobody may change it."""
+
+
+class SubmissionBlocked(WorkflowError):
+    """Data-quality errors stop the submission; ``findings`` says which, line by line."""
+
+    def __init__(self, message: str, review: ReportReview) -> None:
+        super().__init__(message)
+        self.review = review
+
+
+def duplicate_period_message() -> str:
+    return _(
+        "Your enterprise already has a savings report for this period. Open that report and add your "
+        "lines to it, or choose another period."
+    )
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line of the edit form: ``line`` is the existing row (None for a new one)."""
+
+    resource: ResourceType | None
+    quantity: Decimal | None
+    vnd_saved: int | None
+    option: CPOption | None = None
+    line: SavingsLine | None = None
+    delete: bool = False
+
+
+# --------------------------------------------------------------------------- permissions
+
+
+def can_create(user: User) -> bool:
+    return bool(
+        user.is_authenticated and user.enterprise_id and user.has_perm("assessments.add_savingsreport", user.enterprise)
+    )
+
+
+def can_edit(user: User, report: SavingsReport) -> bool:
+    return user.has_perm("assessments.change_savingsreport", report)
+
+
+def is_author_side(user: User, report: SavingsReport) -> bool:
+    """Staff of the report's enterprise (who may edit it while it is a draft or returned)."""
+    return user.has_perm("assessments.submit_savingsreport", report)
+
+
+def _ensure_author(by: User, report: SavingsReport) -> None:
+    if not is_author_side(by, report):
+        raise PermissionDenied
+    if not report.is_editable:
+        raise ReportLocked(
+            _("This report is “%(status)s” and can no longer be changed.") % {"status": report.get_status_display()}
+        )
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _period_taken(enterprise_id: int, year: int, period: str, exclude_pk: int | None = None) -> bool:
+    qs = SavingsReport.objects.filter(enterprise_id=enterprise_id, year=year, period=period)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def _save_report(report: SavingsReport) -> None:
+    """full_clean + save, turning the one-report-per-period constraint into a form error (also
+    when a concurrent request wins the race between the check and the insert)."""
+    if _period_taken(report.enterprise_id, report.year, report.period, report.pk):
+        raise ValidationError({"period": duplicate_period_message()})
+    report.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as exc:
+        if "savings_report_unique_period" in str(exc):
+            raise ValidationError({"period": duplicate_period_message()}) from exc
+        raise
+
+
+def _apply_lines(report: SavingsReport, lines: Iterable[LineInput]) -> None:
+    for item in lines:
+        line = item.line
+        if line is not None and line.report_id != report.pk:
+            raise PermissionDenied
+        if item.delete:
+            if line is not None:
+                line.delete()
+            continue
+        if item.option is not None and item.option.assessment.enterprise_id != report.enterprise_id:
+            raise ValidationError({"option": _("Choose an option of your own enterprise's assessments.")})
+        if item.resource is None or item.quantity is None:
+            raise ValidationError(_("Each line needs a resource and a quantity."))
+        if line is None:
+            line = SavingsLine(report=report)
+        line.resource = item.resource
+        line.quantity = item.quantity
+        line.vnd_saved = item.vnd_saved or 0
+        line.option = item.option
+        line.full_clean()
+        line.save()
+
+
+@transaction.atomic
+def savings_report_create(
+    *, by: User, enterprise: Enterprise, year: int, period: str, notes: str = "", lines: Sequence[LineInput] = ()
+) -> SavingsReport:
+    if not by.has_perm("assessments.add_savingsreport", enterprise):
+        raise PermissionDenied
+    report = SavingsReport(enterprise=enterprise, year=year, period=period, notes=notes, created_by=by)
+    _save_report(report)
+    _apply_lines(report, lines)
+    return report
+
+
+@transaction.atomic
+def savings_report_update(
+    *,
+    by: User,
+    report: SavingsReport,
+    version: int | None,
+    year: int,
+    period: str,
+    notes: str = "",
+    lines: Sequence[LineInput] = (),
+) -> SavingsReport:
+    """Save the edit form. ``version`` is the version the user loaded: if anyone saved the report
+    since, ``StaleVersion`` is raised and nothing is written."""
+    locked = SavingsReport.objects.select_for_update().select_related("enterprise").get(pk=report.pk)
+    _ensure_author(by, locked)
+    check_version(current=locked.version, expected=version)
+    locked.year, locked.period, locked.notes = year, period, notes
+    locked.version += 1
+    _save_report(locked)
+    _apply_lines(locked, lines)
+    report.year, report.period, report.notes, report.version = locked.year, locked.period, locked.notes, locked.version
+    return report
+
+
+@transaction.atomic
+def savings_report_submit(*, report: SavingsReport, by: User, version: int | None = None) -> SavingsReport:
+    """Submit for verification, unless a data-quality rule finds an error."""
+    locked = SavingsReport.objects.select_for_update().select_related("enterprise").get(pk=report.pk)
+    if not by.has_perm("assessments.submit_savingsreport", locked):
+        raise PermissionDenied
+    check_version(current=locked.version, expected=report.version if version is None else version)
+    if locked.is_editable:
+        review = review_report(locked)
+        if review.errors:
+            raise SubmissionBlocked(
+                _("The report cannot be submitted yet: correct the errors marked below."),
+                review,
+            )
+    return transition(obj=report, to=SavingsReport.Status.SUBMITTED, by=by, version=version)
+
+
+def savings_report_verify(*, report: SavingsReport, by: User, version: int | None = None) -> SavingsReport:
+    return transition(obj=report, to=SavingsReport.Status.VERIFIED, by=by, version=version)
+
+
+def savings_report_return(
+    *, report: SavingsReport, by: User, comment: str, version: int | None = None
+) -> SavingsReport:
+    return transition(obj=report, to=SavingsReport.Status.RETURNED, by=by, comment=comment, version=version)
+
+
+@transaction.atomic
+def evidence_add(*, report: SavingsReport, by: User, upload) -> Evidence:
+    """Check an uploaded file by its content and store it under a generated name."""
+    locked = SavingsReport.objects.select_for_update().get(pk=report.pk)
+    _ensure_author(by, locked)
+    if locked.evidence.count() >= MAX_EVIDENCE_FILES:
+        raise ValidationError(
+            _("A report can have at most %(count)d evidence files.") % {"count": MAX_EVIDENCE_FILES}, code="too_many"
+        )
+    kind = evidence_checks.validate_evidence_file(upload)
+    item = Evidence(
+        report=locked,
+        original_name=evidence_checks.clean_original_name(upload.name, kind),
+        content_type=kind.content_type,
+        size=evidence_checks.file_size(upload),
+        uploaded_by=by,
+    )
+    upload.seek(0)
+    # The storage name comes from ``evidence_upload_to`` (report id, random id, real extension).
+    item.file.save(f"upload.{kind.extension}", upload, save=False)
+    stored = item.file.name or ""
+    try:
+        item.full_clean()
+        item.save()
+    except Exception:
+        item.file.storage.delete(stored)
+        raise
+    return item
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: Evidence, by: User) -> None:
+    report = SavingsReport.objects.select_for_update().get(pk=evidence.report_id)
+    _ensure_author(by, report)
+    storage, name = evidence.file.storage, evidence.file.name or ""
+    evidence.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+# --------------------------------------------------------------------------- review reads
+
+
+@dataclass
+class ReportReview:
+    """The data-quality findings of a report, with the line each one is about."""
+
+    findings: list[quality.Finding]
+    line_ids: list[int]  # position in the rules' input -> SavingsLine pk
+
+    @property
+    def errors(self) -> list[quality.Finding]:
+        return quality.errors(self.findings)
+
+    @property
+    def warnings(self) -> list[quality.Finding]:
+        return quality.warnings(self.findings)
+
+    def report_level(self, severity: str) -> list[quality.Finding]:
+        return [f for f in self.findings if f.severity == severity and f.line is None]
+
+    def by_line(self, severity: str) -> dict[int, list[quality.Finding]]:
+        result: dict[int, list[quality.Finding]] = defaultdict(list)
+        for f in self.findings:
+            if f.severity == severity and f.line is not None:
+                result[self.line_ids[f.line]].append(f)
+        return dict(result)
+
+
+def _lines_of(report: SavingsReport) -> list[SavingsLine]:
+    cached = getattr(report, "_prefetched_objects_cache", {}).get("lines")
+    if cached is not None:
+        return list(cached)
+    return list(report.lines.select_related("resource", "option"))
+
+
+def report_facts(
+    report: SavingsReport, *, lines: Sequence[SavingsLine] | None = None, today: datetime.date | None = None
+) -> quality.ReportFacts:
+    """The facts the quality rules look at, read from the database."""
+    lines = _lines_of(report) if lines is None else list(lines)
+    other_periods = list(
+        SavingsReport.objects.filter(enterprise_id=report.enterprise_id, year=report.year)
+        .exclude(pk=report.pk)
+        .values_list("year", "period")
+    )
+    assessment = (
+        Assessment.objects.filter(enterprise_id=report.enterprise_id, year__lte=report.year)
+        .order_by("-year", "-pk")
+        .first()
+    )
+    baseline: dict[str, quality.BaselineFacts] = {}
+    if assessment is not None:
+        for row in assessment.baseline_lines.select_related("resource"):
+            baseline[row.resource.code] = quality.BaselineFacts(
+                quantity=row.quantity,
+                cost_vnd=Decimal(row.cost_vnd) if row.cost_vnd is not None else None,
+                assessment_year=assessment.year,
+            )
+    previous = {
+        row["resource__code"]: row["total"]
+        for row in SavingsLine.objects.filter(
+            report__enterprise_id=report.enterprise_id,
+            report__year=report.year - 1,
+            report__status=SavingsReport.Status.VERIFIED,
+        )
+        .values("resource__code")
+        .annotate(total=Sum("quantity"))
+    }
+    return quality.ReportFacts(
+        year=report.year,
+        period=report.period,
+        today=today or timezone.localdate(),
+        lines=[
+            quality.LineFacts(
+                resource=line.resource.code,
+                resource_name=line.resource.label,
+                unit=line.resource.unit,
+                quantity=line.quantity,
+                vnd_saved=Decimal(line.vnd_saved) if line.vnd_saved is not None else None,
+            )
+            for line in lines
+        ],
+        other_periods=other_periods,
+        baseline=baseline,
+        previous_year_verified=previous,
+    )
+
+
+def review_report(
+    report: SavingsReport, *, lines: Sequence[SavingsLine] | None = None, today: datetime.date | None = None
+) -> ReportReview:
+    lines = _lines_of(report) if lines is None else list(lines)
+    facts = report_facts(report, lines=lines, today=today)
+    return ReportReview(findings=quality.check(facts), line_ids=[line.pk for line in lines])
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass
+class LineFigures:
+    line: SavingsLine
+    conversion: Conversion
+
+    @property
+    def factor_year(self) -> int | None:
+        return self.conversion.factor.valid_from_year if self.conversion.factor else None
+
+
+@dataclass
+class ReportFigures:
+    year: int
+    rows: list[LineFigures]
+    toe: Decimal = Decimal(0)
+    tco2e: Decimal = Decimal(0)
+    vnd: int = 0
+    fell_back: bool = False
+    # energy resources that have no factor for the year (not in the totals)
+    unconverted: list[ResourceType] = field(default_factory=list)
+    # resources reported in their own units (water, materials, waste): (resource, total quantity)
+    own_units: list[tuple[ResourceType, Decimal]] = field(default_factory=list)
+
+
+def report_figures(report: SavingsReport, lines: Sequence[SavingsLine] | None = None) -> ReportFigures:
+    """Each line converted to TOE and tCO2e with the factor of the report's year (or the latest
+    earlier one), and the totals. One query for the factors of the report's resources."""
+    lines = _lines_of(report) if lines is None else list(lines)
+    resource_ids = {line.resource_id for line in lines}
+    table = (
+        FactorTable(ResourceFactor.objects.filter(resource_id__in=resource_ids)) if resource_ids else FactorTable([])
+    )
+    figures = ReportFigures(year=report.year, rows=[])
+    own_units: dict[int, Decimal] = defaultdict(Decimal)
+    resources: dict[int, ResourceType] = {}
+    unconverted: dict[int, ResourceType] = {}
+    for line in lines:
+        conversion = table.convert(line.resource_id, line.quantity, report.year)
+        figures.rows.append(LineFigures(line=line, conversion=conversion))
+        figures.vnd += line.vnd_saved or 0
+        resources[line.resource_id] = line.resource
+        if not line.resource.has_energy_factor:
+            own_units[line.resource_id] += line.quantity or 0
+            continue
+        if conversion.factor is None or (conversion.toe is None and conversion.tco2e is None):
+            unconverted[line.resource_id] = line.resource
+            continue
+        figures.toe += conversion.toe or 0
+        figures.tco2e += conversion.tco2e or 0
+        figures.fell_back = figures.fell_back or conversion.fell_back
+    figures.own_units = [(resources[rid], total) for rid, total in own_units.items()]
+    figures.unconverted = list(unconverted.values())
+    return figures

@@ -1,0 +1,133 @@
+"""The review workflow shared by assessments and savings reports (DESIGN.md §10).
+
+``transition(*, obj, to, by, comment="")`` is the only way a status changes: it checks that the
+user may make this move, that the move is allowed from the current status, that the object was not
+changed since the user loaded it (optimistic locking on ``version``), records a ``ReviewEvent`` and
+bumps the version, all in one transaction with the row locked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Assessment, ReviewEvent, SavingsReport
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+Reviewable = Assessment | SavingsReport
+R = TypeVar("R", Assessment, SavingsReport)
+
+
+class WorkflowError(Exception):
+    """Base of the workflow's refusals; ``message`` is fit to show the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidTransition(WorkflowError):
+    """The move is not allowed from the object's current status."""
+
+
+class StaleVersion(WorkflowError):
+    """Someone else changed the object after this user loaded it."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: tuple[str, ...]
+    target: str
+    perm: str
+    comment_required: bool = False
+
+
+A, S = Assessment.Status, SavingsReport.Status
+
+RULES: dict[type, tuple[Rule, ...]] = {
+    Assessment: (
+        Rule((A.DRAFT, A.RETURNED), A.SUBMITTED, "assessments.submit_assessment"),
+        Rule((A.SUBMITTED,), A.APPROVED, "assessments.review_assessment"),
+        Rule((A.SUBMITTED,), A.RETURNED, "assessments.review_assessment", comment_required=True),
+    ),
+    SavingsReport: (
+        Rule((S.DRAFT, S.RETURNED), S.SUBMITTED, "assessments.submit_savingsreport"),
+        Rule((S.SUBMITTED,), S.VERIFIED, "assessments.verify_savingsreport"),
+        Rule((S.SUBMITTED,), S.RETURNED, "assessments.verify_savingsreport", comment_required=True),
+    ),
+}
+
+
+def rule_for(model: type, to: str) -> Rule:
+    for rule in RULES[model]:
+        if rule.target == to:
+            return rule
+    raise InvalidTransition(str(_("Unknown status.")))
+
+
+def can_transition(*, obj: Reviewable, to: str, by: User) -> bool:
+    """Whether ``by`` may move ``obj`` to ``to`` now (for showing or hiding buttons)."""
+    try:
+        rule = rule_for(type(obj), to)
+    except InvalidTransition:
+        return False
+    return obj.status in rule.sources and by.has_perm(rule.perm, obj)
+
+
+def available_transitions(*, obj: Reviewable, by: User) -> list[str]:
+    return [rule.target for rule in RULES[type(obj)] if can_transition(obj=obj, to=rule.target, by=by)]
+
+
+def check_version(*, current: int, expected: int | None) -> None:
+    if expected is not None and int(expected) != current:
+        raise StaleVersion(
+            str(
+                _(
+                    "Someone else changed this record after you opened it. Nothing was saved; "
+                    "reload the page to see their changes, then apply yours again."
+                )
+            )
+        )
+
+
+@transaction.atomic
+def transition(*, obj: R, to: str, by: User, comment: str = "", version: int | None = None) -> R:
+    """Move ``obj`` to status ``to`` on behalf of ``by``.
+
+    ``version`` is the version the user saw (defaults to ``obj.version``). Raises
+    ``PermissionDenied`` when the user may not make this move, ``InvalidTransition`` when the
+    current status does not allow it, ``StaleVersion`` when the row changed meanwhile and
+    ``ValidationError`` (on ``comment``) when a return comes without a reason. On success ``obj``
+    is updated in place (status, version) and returned.
+    """
+    model = type(obj)
+    rule = rule_for(model, to)
+    locked = model.objects.select_for_update().select_related("enterprise").get(pk=obj.pk)
+    if not by.has_perm(rule.perm, locked):
+        raise PermissionDenied
+    check_version(current=locked.version, expected=obj.version if version is None else version)
+    if locked.status not in rule.sources:
+        raise InvalidTransition(
+            str(_("This cannot be done while the record is “%(status)s”.") % {"status": locked.get_status_display()})
+        )
+    comment = (comment or "").strip()
+    if rule.comment_required and not comment:
+        raise ValidationError({"comment": _("Say why it is returned: the author will see this comment.")})
+
+    from_status = locked.status
+    locked.status = to
+    locked.version += 1
+    locked._change_reason = f"{from_status} → {to}"  # type: ignore[attr-defined]  # read by simple_history
+    locked.full_clean(exclude=["enterprise"])
+    locked.save(update_fields=["status", "version", "updated_at"])
+    subject = {"assessment": locked} if model is Assessment else {"savings_report": locked}
+    ReviewEvent.objects.create(from_status=from_status, to_status=to, by=by, comment=comment, **subject)
+
+    obj.status, obj.version = locked.status, locked.version
+    return obj

@@ -1,0 +1,390 @@
+"""Savings reports: list, create, detail (the review page), edit, workflow moves and evidence.
+
+Every view goes through ``SavingsReport.objects.visible_to(user)``: a report out of scope is a
+404; a role that may see a report but not act on it gets 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments.forms.savings import EvidenceForm, ReturnForm, SavingsReportForm, line_formset
+from assessments.models import Evidence, SavingsReport
+from assessments.quality import Severity
+from assessments.selectors import review_events_for
+from assessments.services import savings as services
+from assessments.services.workflow import StaleVersion, WorkflowError, available_transitions
+from enterprises.text import fold
+
+PAGE_SIZE = 25
+
+
+def _reports_for(user):
+    return SavingsReport.objects.visible_to(user).with_related()
+
+
+def _get_report(user, pk: int) -> SavingsReport:
+    return get_object_or_404(_reports_for(user), pk=pk)
+
+
+def _version(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- list
+
+
+@login_required
+def savings_list(request):
+    user = request.user
+    evidence_count = (
+        Evidence.objects.filter(report=OuterRef("pk")).order_by().values("report").annotate(n=Count("pk")).values("n")
+    )
+    qs = _reports_for(user).annotate(
+        line_count=Count("lines"),
+        vnd_total=Coalesce(Sum("lines__vnd_saved"), 0),
+        evidence_count=Coalesce(Subquery(evidence_count, output_field=IntegerField()), 0),
+    )
+    status = request.GET.get("status", "")
+    if status in SavingsReport.Status.values:
+        qs = qs.filter(status=status)
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        qs = qs.filter(year=int(year))
+    for word in fold(request.GET.get("q", "")).split():
+        qs = qs.filter(enterprise__search_key__contains=word)
+    qs = qs.order_by("-year", "enterprise__name", "period", "pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    to_review = None
+    if user.is_officer:
+        to_review = _reports_for(user).filter(status=SavingsReport.Status.SUBMITTED).count()
+    return render(
+        request,
+        "savings/report_list.html",
+        {
+            "page": page,
+            "querystring": query.urlencode(),
+            "statuses": SavingsReport.Status.choices,
+            "status": status,
+            "year": year,
+            "q": request.GET.get("q", ""),
+            "can_create": services.can_create(user),
+            "to_review": to_review,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- create / edit
+
+
+def _attach_line_errors(formset, report: SavingsReport) -> list:
+    """Put the data-quality errors of the saved lines next to their rows; return the
+    report-level errors."""
+    review = services.review_report(report)
+    by_line = review.by_line(Severity.ERROR)
+    for form in formset.forms:
+        if form.instance.pk:
+            form.quality_errors = by_line.get(form.instance.pk, [])
+    return review.report_level(Severity.ERROR)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def savings_create(request):
+    user = request.user
+    if not services.can_create(user):
+        raise PermissionDenied
+    enterprise = user.enterprise
+    report = SavingsReport(enterprise=enterprise)
+    form = SavingsReportForm(request.POST or None, enterprise=enterprise, instance=report)
+    formset = line_formset(extra=2)(request.POST or None, instance=report, enterprise=enterprise, prefix="lines")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            report = services.savings_report_create(
+                by=user,
+                enterprise=enterprise,
+                year=form.cleaned_data["year"],
+                period=form.cleaned_data["period"],
+                notes=form.cleaned_data["notes"],
+                lines=formset.line_inputs(),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Savings report saved as a draft."))
+            if "submit" in request.POST:
+                return _submit_and_redirect(request, report)
+            return redirect(report)
+    return render(request, "savings/report_form.html", {"form": form, "formset": formset, "report": None})
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def savings_edit(request, pk: int):
+    user = request.user
+    report = _get_report(user, pk)
+    if not services.is_author_side(user, report):
+        raise PermissionDenied
+    if not report.is_editable:
+        messages.error(
+            request,
+            _("This report is “%(status)s” and can no longer be changed.") % {"status": report.get_status_display()},
+        )
+        return redirect(report)
+    enterprise = report.enterprise
+    form = SavingsReportForm(request.POST or None, enterprise=enterprise, instance=report)
+    formset = line_formset(extra=1)(request.POST or None, instance=report, enterprise=enterprise, prefix="lines")
+    report_errors: list = []
+    stale = False
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            services.savings_report_update(
+                by=user,
+                report=report,
+                version=form.cleaned_data.get("version"),
+                year=form.cleaned_data["year"],
+                period=form.cleaned_data["period"],
+                notes=form.cleaned_data["notes"],
+                lines=formset.line_inputs(),
+            )
+        except StaleVersion:
+            stale = True
+            current = SavingsReport.objects.get(pk=report.pk)
+            # The user's input stays on the page; the form now carries the current version, so that
+            # saving again (after comparing with the report in another tab) is a deliberate choice.
+            data = request.POST.copy()
+            data["version"] = str(current.version)
+            form.data = data
+            messages.error(
+                request,
+                _(
+                    "Someone else saved this report while you were editing it. Your changes have NOT been "
+                    "saved and are kept below. Open the report in another tab to see the current version; "
+                    "saving again will replace it with what is below."
+                ),
+            )
+        except services.ReportLocked as exc:
+            messages.error(request, exc.message)
+            return redirect(report)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            if "submit" in request.POST:
+                return _submit_and_redirect(request, report)
+            return redirect(report)
+    elif request.method == "GET":
+        report_errors = _attach_line_errors(formset, report)
+    return render(
+        request,
+        "savings/report_form.html",
+        {"form": form, "formset": formset, "report": report, "report_errors": report_errors, "stale": stale},
+    )
+
+
+# --------------------------------------------------------------------------- detail (review page)
+
+
+def _detail_context(request, report: SavingsReport, **extra) -> dict:
+    user = request.user
+    lines = list(report.lines.select_related("resource", "option", "option__assessment"))
+    figures = services.report_figures(report, lines)
+    review = services.review_report(report, lines=lines)
+    author = services.is_author_side(user, report)
+    editable = author and report.is_editable
+    show_warnings = not user.is_enterprise_staff
+    errors_by_line = review.by_line(Severity.ERROR) if editable else {}
+    warnings_by_line = review.by_line(Severity.WARNING) if show_warnings else {}
+    rows = [
+        {
+            "figures": row,
+            "errors": errors_by_line.get(row.line.pk, []),
+            "warnings": warnings_by_line.get(row.line.pk, []),
+        }
+        for row in figures.rows
+    ]
+    events = list(review_events_for(report))
+    returned = next(
+        (e for e in reversed(events) if e.to_status == SavingsReport.Status.RETURNED),
+        None,
+    )
+    transitions = available_transitions(obj=report, by=user)
+    context = {
+        "report": report,
+        "rows": rows,
+        "figures": figures,
+        "review": review,
+        "warnings": review.warnings if show_warnings else [],
+        "show_warnings": show_warnings,
+        "evidence": list(report.evidence.select_related("uploaded_by")),
+        "events": events,
+        "last_return": returned if report.status == SavingsReport.Status.RETURNED else None,
+        "can_edit": editable,
+        "can_submit": SavingsReport.Status.SUBMITTED in transitions,
+        "can_verify": SavingsReport.Status.VERIFIED in transitions,
+        "can_return": SavingsReport.Status.RETURNED in transitions,
+        "evidence_form": EvidenceForm() if editable else None,
+        "return_form": ReturnForm(initial={"version": report.version}),
+        "history": report.history.select_related("history_user").order_by("-history_date")[:50],
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def savings_detail(request, pk: int):
+    report = _get_report(request.user, pk)
+    return render(request, "savings/report_detail.html", _detail_context(request, report))
+
+
+# --------------------------------------------------------------------------- workflow
+
+
+def _submit_and_redirect(request, report: SavingsReport):
+    try:
+        services.savings_report_submit(report=report, by=request.user)
+    except services.SubmissionBlocked as exc:
+        messages.error(request, exc.message)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Report submitted to your district's economic office for verification."))
+    return redirect(report)
+
+
+@login_required
+@require_POST
+def savings_submit(request, pk: int):
+    report = _get_report(request.user, pk)
+    if not request.user.has_perm("assessments.submit_savingsreport", report):
+        raise PermissionDenied
+    try:
+        services.savings_report_submit(report=report, by=request.user, version=_version(request))
+    except services.SubmissionBlocked as exc:
+        messages.error(request, exc.message)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Report submitted to your district's economic office for verification."))
+    return redirect(report)
+
+
+@login_required
+@require_POST
+def savings_verify(request, pk: int):
+    report = _get_report(request.user, pk)
+    if not request.user.has_perm("assessments.verify_savingsreport", report):
+        raise PermissionDenied
+    try:
+        services.savings_report_verify(report=report, by=request.user, version=_version(request))
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Report verified: its savings now count in the programme's figures."))
+    return redirect(report)
+
+
+@login_required
+@require_POST
+def savings_return(request, pk: int):
+    report = _get_report(request.user, pk)
+    if not request.user.has_perm("assessments.verify_savingsreport", report):
+        raise PermissionDenied
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.savings_report_return(
+                report=report,
+                by=request.user,
+                comment=form.cleaned_data["comment"],
+                version=form.cleaned_data["version"],
+            )
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+            return redirect(report)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Report returned to the enterprise with your comment."))
+            return redirect(report)
+    return render(request, "savings/report_detail.html", _detail_context(request, report, return_form=form), status=400)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+@login_required
+@require_POST
+def evidence_upload(request, pk: int):
+    report = _get_report(request.user, pk)
+    if not services.is_author_side(request.user, report):
+        raise PermissionDenied
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            item = services.evidence_add(report=report, by=request.user, upload=form.cleaned_data["file"])
+        except services.ReportLocked as exc:
+            messages.error(request, exc.message)
+            return redirect(report)
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            messages.success(request, _("File %(name)s attached.") % {"name": item.original_name})
+            return redirect(report)
+    return render(
+        request, "savings/report_detail.html", _detail_context(request, report, evidence_form=form), status=400
+    )
+
+
+def _get_evidence(request, pk: int, evidence_pk: int) -> Evidence:
+    report = _get_report(request.user, pk)
+    return get_object_or_404(Evidence.objects.filter(report=report).select_related("report"), pk=evidence_pk)
+
+
+@login_required
+def evidence_download(request, pk: int, evidence_pk: int):
+    item = _get_evidence(request, pk, evidence_pk)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_delete(request, pk: int, evidence_pk: int):
+    item = _get_evidence(request, pk, evidence_pk)
+    try:
+        services.evidence_delete(evidence=item, by=request.user)
+    except services.ReportLocked as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("File %(name)s removed.") % {"name": item.original_name})
+    return redirect(item.report)
