@@ -1,32 +1,223 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
-from django.shortcuts import render
+import json
 
-from enterprises.models import District, Enterprise
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from training.selectors import CoverageCounts
+
+from . import indicators, services
+from .builders import CONTENT_TYPES
+from .forms import ActionPlanForm, ReportRequestForm, TargetFormSet
+from .models import ActionPlan, ReportJob
+
+JOB_LIST_SIZE = 25
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def _dashboard_year(request) -> int:
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year", this_year))
+    except ValueError:
+        return this_year
+    return year if year in services.report_years() else this_year
+
+
+def _chart(labels, values, label: str) -> str:
+    return json.dumps({"labels": list(labels), "values": [float(v) for v in values], "label": label})
 
 
 @login_required
 def dashboard(request):
-    """The home page for the user's role, from scoped aggregate queries only."""
+    """The home page for the user's role, read from ``reporting.indicators`` only (cached)."""
     user = request.user
-    enterprises = Enterprise.objects.visible_to(user)
-    totals = enterprises.aggregate(
-        n_total=Count("pk"),
-        n_active=Count("pk", filter=Q(active=True)),
-        n_designated=Count("pk", filter=Q(active=True, is_designated_energy_user=True)),
-    )
-    context = {"totals": totals}
-    if user.sees_city:
-        context["districts"] = District.objects.annotate(
-            active_enterprises=Count("enterprises", filter=Q(enterprises__active=True)),
-            designated=Count(
-                "enterprises", filter=Q(enterprises__active=True, enterprises__is_designated_energy_user=True)
+    year = _dashboard_year(request)
+    context: dict = {"year": year, "years": list(reversed(services.report_years()))}
+    if user.is_enterprise_staff and user.enterprise_id:
+        overview = indicators.enterprise_overview(user.enterprise, year)
+        context.update(
+            role="enterprise",
+            overview=overview,
+            chart_trend=_chart(
+                [str(p.year) for p in overview.trend], [p.savings_vnd for p in overview.trend], _("VND saved")
             ),
-        ).order_by("code")
-    elif user.is_officer:
-        context["recent"] = enterprises.with_related().order_by("-created_at")[:10]
-    elif user.is_enterprise_staff:
-        context["own"] = enterprises.with_related().first()
+        )
+        return render(request, "reporting/dashboard.html", context)
+    if not (user.sees_city or (user.is_officer and user.district_id)):
+        context["role"] = "none"
+        return render(request, "reporting/dashboard.html", context)
+    district = None if user.sees_city else user.district
+    ind = indicators.cached_compute(year, district)
+    queue = indicators.review_queue(district, for_city_staff=user.sees_city)
+    if ind.is_city:
+        breakdown = _chart([d.name for d in ind.districts], [d.savings_vnd for d in ind.districts], _("VND saved"))
+    else:
+        breakdown = _chart(
+            [f"{s.code} {s.name}" for s in ind.sectors], [s.savings_vnd for s in ind.sectors], _("VND saved")
+        )
+    context.update(
+        role="city" if user.sees_city else "officer",
+        ind=ind,
+        queue=queue,
+        kpis=[ind.fig[code] for code in DASHBOARD_KPIS],
+        chart_breakdown=breakdown,
+        chart_trend=_chart([str(p.year) for p in ind.trend], [p.savings_vnd for p in ind.trend], _("VND saved")),
+        coverage_counts=CoverageCounts(
+            covered=ind.training.districts_well_covered,
+            at_risk=ind.training.districts_at_risk,
+            not_covered=ind.training.districts_not_covered,
+        )
+        if ind.is_city
+        else None,
+        own_district=ind.districts[0] if not ind.is_city and ind.districts else None,
+    )
     return render(request, "reporting/dashboard.html", context)
+
+
+DASHBOARD_KPIS = [
+    "enterprises_active",
+    "aware_share",
+    "applying_share",
+    "assessments_completed",
+    "savings_vnd",
+    "savings_toe",
+    "savings_tco2e",
+    "energy_saving_pct",
+]
+
+
+# --------------------------------------------------------------------------- report jobs
+
+
+def _jobs(user):
+    return ReportJob.objects.visible_to(user).select_related("district", "requester")[:JOB_LIST_SIZE]
+
+
+def _jobs_context(user) -> dict:
+    jobs = list(_jobs(user))
+    return {"jobs": jobs, "polling": any(not job.is_finished for job in jobs)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_list(request):
+    user = request.user
+    can_request = user.has_perm("reporting.request_report")
+    form = None
+    if can_request:
+        form = ReportRequestForm(request.POST or None, user=user)
+    elif request.method == "POST":
+        raise PermissionDenied
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            jobs = services.report_request(
+                by=user,
+                year=form.cleaned_data["year"],
+                district=form.cleaned_data["district"],
+                formats=form.formats,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("Report requested: %(jobs)s. It appears below when it is ready.")
+                % {"jobs": ", ".join(str(job) for job in jobs)},
+            )
+            return redirect("reporting:list")
+    context = {"form": form, "can_request": can_request, **_jobs_context(user)}
+    return render(request, "reporting/report_list.html", context)
+
+
+@login_required
+@require_GET
+def report_jobs(request):
+    """The job table alone, polled by htmx every 2 s while a job is queued or running."""
+    return render(request, "reporting/_jobs.html", _jobs_context(request.user))
+
+
+@login_required
+@require_GET
+def report_download(request, pk: int):
+    """Stream a finished report from private storage, after checking the scope every time."""
+    job = get_object_or_404(ReportJob.objects.visible_to(request.user).select_related("district"), pk=pk)
+    if job.status != ReportJob.Status.DONE or not job.file:
+        raise Http404
+    try:
+        handle = job.file.storage.open(str(job.file.name), "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=job.download_name, content_type=CONTENT_TYPES[job.format]
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --------------------------------------------------------------------------- plans and targets
+
+
+@login_required
+@require_GET
+def plan_list(request):
+    if not request.user.has_perm("reporting.view_plans"):
+        raise PermissionDenied
+    plans = ActionPlan.objects.annotate(n_targets=Count("targets")).prefetch_related("targets")
+    return render(
+        request,
+        "reporting/plan_list.html",
+        {"plans": plans, "can_manage": request.user.has_perm("reporting.manage_plans")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create(request):
+    if not request.user.has_perm("reporting.manage_plans"):
+        raise PermissionDenied
+    form = ActionPlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        plan = services.action_plan_create(by=request.user, data=form.cleaned_data)
+        messages.success(request, _("Plan %(number)s created: now add its targets.") % {"number": plan.decision_number})
+        return redirect("reporting:plan_edit", pk=plan.pk)
+    return render(request, "reporting/plan_form.html", {"form": form, "formset": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, pk: int):
+    if not request.user.has_perm("reporting.manage_plans"):
+        raise PermissionDenied
+    plan = get_object_or_404(ActionPlan, pk=pk)
+    form = ActionPlanForm(request.POST or None, instance=plan, prefix="plan")
+    formset = TargetFormSet(request.POST or None, instance=plan, prefix="targets")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            rows = [
+                {
+                    **{name: f.cleaned_data[name] for name in ("indicator", "year", "value", "note")},
+                    "instance": f.instance,
+                }
+                for f in formset.forms
+                if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
+            delete = [f.instance for f in formset.deleted_forms if f.instance.pk]
+            services.action_plan_update(by=request.user, plan=plan, data=form.cleaned_data, targets=rows, delete=delete)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Plan %(number)s saved.") % {"number": plan.decision_number})
+            return redirect("reporting:plans")
+    return render(request, "reporting/plan_form.html", {"form": form, "formset": formset, "plan": plan})

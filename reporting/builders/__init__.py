@@ -1,0 +1,21 @@
+"""Report builders: each lays the figures of ``reporting.indicators`` out in one file format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import IO
+
+from cleanprod.spreadsheets import XLSX_CONTENT_TYPE
+
+from .pdf import build_pdf
+from .xlsx import build_xlsx
+
+BUILDERS: dict[str, Callable[..., None]] = {"pdf": build_pdf, "xlsx": build_xlsx}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": XLSX_CONTENT_TYPE,
+}
+
+
+def build(fmt: str, ind, stream: IO[bytes], **kwargs) -> None:
+    BUILDERS[fmt](ind, stream, **kwargs)

@@ -1,0 +1,64 @@
+"""The yearly action-plan report as PDF (WeasyPrint): A4, Vietnamese, DejaVu Sans embedded.
+
+The HTML templates live in ``templates/reporting/pdf/`` with their own base; charts are inline
+SVG drawn by ``reporting.charts``. Numbers are formatted with the Vietnamese locale (1.234,5).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import IO
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from reporting import charts
+from reporting.indicators import YearIndicators
+from training.models import CourseKind
+
+MILLION = Decimal(1_000_000)
+
+
+def report_title(year: int) -> str:
+    # Translators: the official title of the yearly report; in Vietnamese it must read exactly
+    # "Báo cáo kết quả thực hiện Kế hoạch hành động sản xuất sạch hơn trong công nghiệp năm %(year)s".
+    return _("Report on the results of the action plan for cleaner production in industry, year %(year)s") % {
+        "year": year
+    }
+
+
+def pdf_context(ind: YearIndicators) -> dict:
+    if ind.is_city:
+        labels = [d.name for d in ind.districts]
+        values = [Decimal(d.savings_vnd) / MILLION for d in ind.districts]
+    else:
+        labels = [f"{s.code} {s.name}"[:28] for s in ind.sectors]
+        values = [Decimal(s.savings_vnd) / MILLION for s in ind.sectors]
+    years = [str(p.year) for p in ind.trend]
+    title = report_title(ind.year)
+    return {
+        "ind": ind,
+        "title": title,
+        "running_head": f"{title} – {ind.scope_label}",
+        "issued_on": timezone.localdate(),
+        "courses_by_kind": [(label, ind.training.courses_by_kind.get(code, 0)) for code, label in CourseKind.choices],
+        "chart_breakdown": charts.horizontal_bars(labels, values, places=1),
+        "chart_trend_vnd": charts.columns(years, [Decimal(p.savings_vnd) / MILLION for p in ind.trend], places=1),
+        "chart_trend_toe": charts.columns(years, [p.savings_toe for p in ind.trend], places=2),
+        "trend_first": ind.trend[0].year if ind.trend else ind.year,
+    }
+
+
+def render_html(ind: YearIndicators) -> str:
+    with translation.override("vi"):
+        return render_to_string("reporting/pdf/report.html", pdf_context(ind))
+
+
+def build_pdf(ind: YearIndicators, stream: IO[bytes], **_kwargs) -> None:
+    """Write the PDF of ``ind`` to ``stream``."""
+    from weasyprint import HTML  # imported late: loading it takes a moment
+
+    html = render_html(ind)
+    HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stream)

@@ -1,0 +1,342 @@
+"""The yearly action-plan report as XLSX (openpyxl, write-only): the same figures as the PDF.
+
+A summary sheet against targets with a native bar chart, one sheet per table, and a detail sheet
+of the verified savings lines streamed from the database. Numbers are stored as numbers with
+number formats; every text goes through ``cleanprod.spreadsheets.cell`` (no formula injection);
+header rows are frozen and filtered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, Any
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
+
+from cleanprod.spreadsheets import DECIMAL_FORMAT, INTEGER_FORMAT, cell, header_row, new_workbook, write_table
+from reporting.builders.pdf import report_title
+from reporting.indicators import YearIndicators, verified_line_rows
+from training.models import CourseKind
+
+PERCENT_FORMAT = "0.00"
+QUANTITY_FORMAT = "#,##0.000"
+FACTOR_FORMAT = "#,##0.0000"
+PAYBACK_FORMAT = "0.0"
+ProgressCallback = Callable[[int], None]
+
+
+def _none(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _write_sheet(
+    wb,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    widths: Sequence[int],
+    formats: dict[int, str] | None = None,
+):
+    return write_table(wb, title, headers, rows, widths=widths, number_formats=formats)
+
+
+def _summary(wb, ind: YearIndicators) -> None:
+    """Figures against targets, a caption below, and a bar chart of the shares against targets."""
+    ws = wb.create_sheet(title=_("Summary")[:31])
+    headers = [_("Indicator"), _("Result"), _("Unit"), _("Target"), _("Plan"), _("Achieved"), _("Note")]
+    for i, width in enumerate([58, 18, 9, 14, 16, 14, 60], start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.append(header_row(ws, headers))
+    for f in ind.figures:
+        fmt = PERCENT_FORMAT if f.is_percent else (DECIMAL_FORMAT if f.places else INTEGER_FORMAT)
+        achieved = "" if f.achieved is None else (_("Achieved") if f.achieved else _("Not achieved"))
+        ws.append(
+            [
+                cell(ws, f.label),
+                cell(ws, _none(f.value), number_format=fmt),
+                cell(ws, f.unit),
+                cell(ws, f.target.value if f.target else "", number_format=fmt),
+                cell(ws, f.target.plan if f.target else ""),
+                cell(ws, achieved),
+                cell(ws, f.target.note if f.target else ""),
+            ]
+        )
+    last = len(ind.figures) + 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last}"
+
+    # Caption rows, then the shares against their targets for the chart.
+    captions = [
+        [cell(ws, report_title(ind.year))],
+        [cell(ws, _("Scope")), cell(ws, ind.scope_label)],
+        [cell(ws, _("Computed on")), cell(ws, timezone.localtime(ind.computed_at).replace(tzinfo=None))],
+    ]
+    if ind.plan:
+        captions.append([cell(ws, _("Plan in force")), cell(ws, f"{ind.plan.decision_number} – {ind.plan.title}")])
+    ws.append([])
+    for row in captions:
+        ws.append(row)
+    ws.append([])
+    chart_header = last + 1 + len(captions) + 1 + 1  # row number of the chart block's header
+    shares = [f for f in ind.figures if f.is_percent]
+    ws.append(header_row(ws, [_("Share (%)"), _("Result"), _("Target")]))
+    for f in shares:
+        ws.append(
+            [
+                cell(ws, f.label),
+                cell(ws, f.value if f.value is not None else 0, number_format=PERCENT_FORMAT),
+                cell(ws, f.target.value if f.target else 0, number_format=PERCENT_FORMAT),
+            ]
+        )
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = _("Shares against targets (%)")
+    chart.y_axis.title = "%"
+    chart.height, chart.width = 9, 22
+    data = Reference(ws, min_col=2, max_col=3, min_row=chart_header, max_row=chart_header + len(shares))
+    labels = Reference(ws, min_col=1, min_row=chart_header + 1, max_row=chart_header + len(shares))
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(labels)
+    ws.add_chart(chart, f"C{chart_header}")
+
+
+def build_xlsx(ind: YearIndicators, stream: IO[bytes], *, progress: ProgressCallback | None = None, **_kw) -> None:
+    """Write the workbook of ``ind`` to ``stream``; the detail sheet streams from the database."""
+    report = progress or (lambda pct: None)
+    with translation.override("vi"):
+        wb = new_workbook()
+        _summary(wb, ind)
+        _write_sheet(
+            wb,
+            _("By district"),
+            [
+                _("GSO code"),
+                _("District"),
+                _("Registered enterprises"),
+                _("Active enterprises"),
+                _("Aware"),
+                _("Aware (%)"),
+                _("Applying"),
+                _("Applying (%)"),
+                _("Assessments completed"),
+                _("Options implemented"),
+                _("Energy saved (TOE)"),
+                _("Emissions avoided (tCO2e)"),
+                _("Saved (VND)"),
+                _("Officers in post"),
+                _("Trained officers in post"),
+                _("Coverage"),
+            ],
+            (
+                [
+                    d.code,
+                    d.name,
+                    d.enterprises_registered,
+                    d.enterprises_active,
+                    d.aware,
+                    _none(d.aware_share),
+                    d.applying,
+                    _none(d.applying_share),
+                    d.assessments_completed,
+                    d.options_implemented,
+                    d.savings_toe,
+                    d.savings_tco2e,
+                    d.savings_vnd,
+                    d.officers_in_post,
+                    d.trained_in_post,
+                    d.coverage_label,
+                ]
+                for d in ind.districts
+            ),
+            [9, 22, 12, 12, 10, 10, 10, 10, 12, 12, 14, 14, 18, 11, 11, 14],
+            {5: PERCENT_FORMAT, 7: PERCENT_FORMAT},
+        )
+        _write_sheet(
+            wb,
+            _("By sector"),
+            [
+                _("VSIC division"),
+                _("Sector"),
+                _("Active enterprises"),
+                _("Aware"),
+                _("Applying"),
+                _("Applying (%)"),
+                _("Assessments completed"),
+                _("Energy saved (TOE)"),
+                _("Emissions avoided (tCO2e)"),
+                _("Saved (VND)"),
+            ],
+            (
+                [
+                    s.code,
+                    s.name,
+                    s.enterprises_active,
+                    s.aware,
+                    s.applying,
+                    _none(s.applying_share),
+                    s.assessments_completed,
+                    s.savings_toe,
+                    s.savings_tco2e,
+                    s.savings_vnd,
+                ]
+                for s in ind.sectors
+            ),
+            [10, 40, 12, 10, 10, 10, 12, 14, 14, 18],
+            {5: PERCENT_FORMAT},
+        )
+        _write_sheet(
+            wb,
+            _("Options by category"),
+            [
+                _("Category"),
+                _("Identified"),
+                _("Implemented"),
+                _("Investment (VND)"),
+                _("Expected savings (VND/year)"),
+                _("Verified savings (VND)"),
+                _("Median payback (years)"),
+            ],
+            (
+                [
+                    c.label,
+                    c.identified,
+                    c.implemented,
+                    c.investment_vnd,
+                    c.expected_savings_vnd,
+                    c.verified_savings_vnd,
+                    _none(c.median_payback_years),
+                ]
+                for c in ind.categories
+            ),
+            [34, 11, 11, 18, 18, 18, 12],
+            {6: PAYBACK_FORMAT},
+        )
+        _write_sheet(
+            wb,
+            _("Savings by resource"),
+            [_("Resource"), _("Unit"), _("Quantity saved"), _("TOE"), _("tCO2e"), _("Saved (VND)"), _("Lines")],
+            ([r.name, r.unit, r.quantity, _none(r.toe), _none(r.tco2e), r.vnd, r.lines] for r in ind.resources),
+            [30, 8, 18, 14, 14, 18, 8],
+            {2: QUANTITY_FORMAT},
+        )
+        _write_sheet(
+            wb,
+            _("Trend"),
+            [_("Year"), _("Energy saved (TOE)"), _("Emissions avoided (tCO2e)"), _("Saved (VND)"), _("Reports")],
+            ([p.year, p.savings_toe, p.savings_tco2e, p.savings_vnd, p.reports_verified] for p in ind.trend),
+            [8, 16, 16, 18, 10],
+            {0: "0"},
+        )
+        t = ind.training
+        _write_sheet(
+            wb,
+            _("Training"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Officers who passed an officer-training course in the year"), t.officers_trained],
+                [_("Courses held in the year"), t.courses_held],
+                *([str(label), t.courses_by_kind.get(code, 0)] for code, label in CourseKind.choices),
+                [_("Enterprises that took part in a course in the year"), t.enterprises_participating],
+                [_("Districts"), t.districts_total],
+                [_("Districts with a trained officer in post at year end"), t.districts_covered],
+                [_("of which at risk"), t.districts_at_risk],
+                [_("Districts without a trained officer in post"), t.districts_not_covered],
+            ],
+            [60, 12],
+        )
+        _write_sheet(
+            wb,
+            _("Warnings"),
+            [
+                _("Code"),
+                _("Severity"),
+                _("District"),
+                _("Tax code"),
+                _("Enterprise"),
+                _("Period"),
+                _("Report no."),
+                _("Warning"),
+                _("Items"),
+            ],
+            [
+                *([w.code, _("Warning"), "", "", "", "", "", w.message, w.count] for w in ind.warnings),
+                *(
+                    [
+                        f.code,
+                        _("Error") if f.severity == "error" else _("Warning"),
+                        f.district,
+                        f.tax_code,
+                        f.enterprise,
+                        f.period,
+                        f.report_id,
+                        f.message,
+                        1,
+                    ]
+                    for f in ind.findings
+                ),
+            ],
+            [22, 10, 16, 14, 36, 12, 10, 100, 8],
+            {6: "0"},
+        )
+        report(70)
+        categories, periods = _labels()
+        district = None
+        if ind.district_code:
+            from enterprises.models import District
+
+            district = District.objects.get(code=ind.district_code)
+        _write_sheet(
+            wb,
+            _("Verified savings lines"),
+            [
+                _("District"),
+                _("Tax code"),
+                _("Enterprise"),
+                _("VSIC division"),
+                _("Period"),
+                _("Resource"),
+                _("Unit"),
+                _("Quantity saved"),
+                _("TOE"),
+                _("tCO2e"),
+                _("Saved (VND)"),
+                _("Option category"),
+                _("Report no."),
+            ],
+            (_detail_row(row, categories, periods) for row in verified_line_rows(ind.year, district)),
+            [18, 14, 40, 8, 8, 24, 8, 16, 12, 12, 16, 26, 10],
+            {7: QUANTITY_FORMAT, 8: FACTOR_FORMAT, 9: FACTOR_FORMAT, 12: "0"},
+        )
+        report(90)
+        wb.save(stream)
+
+
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    from assessments.models import CPOption, SavingsReport
+
+    return (
+        {code: str(label) for code, label in CPOption.Category.choices},
+        {code: str(label) for code, label in SavingsReport.Period.choices},
+    )
+
+
+def _detail_row(row: tuple, categories: dict[str, str], periods: dict[str, str]) -> list:
+    district, tax_code, name, division, period, resource, unit, quantity, toe, tco2e, vnd, category, report_id = row
+    return [
+        district,
+        tax_code,
+        name,
+        division,
+        periods.get(period, period),
+        resource,
+        unit,
+        quantity,
+        _none(toe),
+        _none(tco2e),
+        vnd,
+        categories.get(category or "", ""),
+        report_id,
+    ]

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import cast
+
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.models import District
+
+from .models import ActionPlan, ReportJob, Target
+from .services import report_years
+
+BOTH = "both"
+FORMAT_CHOICES = [
+    (ReportJob.Format.PDF, _("PDF")),
+    (ReportJob.Format.XLSX, _("Excel")),
+    (BOTH, _("PDF and Excel")),
+]
+
+
+class ReportRequestForm(forms.Form):
+    """Year, scope and format of a report. DOIT staff choose the city or any district; an
+    officer's district is fixed to their own (any other posted id is refused)."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    district = forms.ModelChoiceField(
+        label=_("Scope"),
+        queryset=District.objects.filter(active=True),
+        required=False,
+        empty_label=_("Hanoi (city-wide)"),
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, initial=BOTH, widget=forms.RadioSelect)
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        years = list(reversed(report_years()))
+        year = cast(forms.TypedChoiceField, self.fields["year"])
+        year.choices = [(y, str(y)) for y in years]
+        year.initial = timezone.localdate().year - 1
+        if not user.sees_city:
+            field = cast(forms.ModelChoiceField, self.fields["district"])
+            field.queryset = District.objects.filter(pk=user.district_id)
+            field.required = True
+            field.empty_label = None
+            field.initial = user.district_id
+            field.error_messages["invalid_choice"] = _("You can only request reports for your own district.")
+
+    @property
+    def formats(self) -> list[str]:
+        fmt = self.cleaned_data["format"]
+        return [ReportJob.Format.PDF, ReportJob.Format.XLSX] if fmt == BOTH else [fmt]
+
+
+class ActionPlanForm(forms.ModelForm):
+    class Meta:
+        model = ActionPlan
+        fields = ["decision_number", "title", "issued_on", "first_year", "last_year"]
+        widgets = {"title": forms.Textarea(attrs={"rows": 2})}
+
+
+class TargetForm(forms.ModelForm):
+    class Meta:
+        model = Target
+        fields = ["indicator", "year", "value", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 1})}
+
+
+TargetFormSet = inlineformset_factory(
+    ActionPlan,
+    Target,
+    form=TargetForm,
+    extra=3,
+    can_delete=True,
+)

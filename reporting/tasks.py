@@ -1,0 +1,79 @@
+"""Celery tasks of the reporting app: thin wrappers taking ids and calling ``reporting.services``.
+
+``build_report`` has soft and hard time limits, retries transient errors (database connection,
+Redis) a bounded number of times, and marks the job failed with a readable error otherwise.
+``sweep_stale_reports`` runs from Celery beat and fails jobs whose worker died.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
+
+from . import services
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisError)
+MAX_RETRIES = 3
+
+
+def readable_error(exc: BaseException) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        if isinstance(exc, SoftTimeLimitExceeded):
+            return _("The report took too long to build (more than %(minutes)s minutes) and was stopped.") % {
+                "minutes": services.BUILD_SOFT_TIME_LIMIT // 60
+            }
+        if isinstance(exc, TRANSIENT_ERRORS):
+            return _("The database or the task queue was unavailable (%(error)s). Request the report again.") % {
+                "error": type(exc).__name__
+            }
+        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        return _("The report could not be built: %(error)s") % {"error": detail}
+
+
+class ReportTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        job_id = args[0] if args else kwargs.get("job_id")
+        if job_id is None:
+            return
+        log.error("report job %s failed: %r", job_id, exc)
+        try:
+            services.report_fail(job_id=job_id, error=readable_error(exc))
+        except Exception:  # the database may be the problem; the sweep will fail the job later
+            log.exception("could not mark report job %s failed", job_id)
+
+
+@shared_task(
+    bind=True,
+    base=ReportTask,
+    name="reporting.tasks.build_report",
+    soft_time_limit=services.BUILD_SOFT_TIME_LIMIT,
+    time_limit=services.BUILD_TIME_LIMIT,
+    max_retries=MAX_RETRIES,
+    acks_late=True,
+)
+def build_report(self, job_id: int) -> str | None:
+    try:
+        job = services.report_build(job_id=job_id)
+    except TRANSIENT_ERRORS as exc:
+        try:
+            services.report_release(job_id=job_id, error=readable_error(exc))
+        except Exception:  # noqa: BLE001 - the retry below still runs; the sweep covers the rest
+            log.exception("could not release report job %s for a retry", job_id)
+        raise self.retry(exc=exc, countdown=min(60, 5 * 2**self.request.retries)) from exc
+    return job.status if job is not None else None
+
+
+@shared_task(name="reporting.tasks.sweep_stale_reports", soft_time_limit=60, time_limit=90)
+def sweep_stale_reports(older_than_seconds: int | None = None) -> int:
+    older_than = timedelta(seconds=older_than_seconds) if older_than_seconds is not None else None
+    return services.report_sweep_stale(older_than=older_than)

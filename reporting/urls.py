@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("jobs/", views.report_jobs, name="jobs"),
+    path("<int:pk>/download/", views.report_download, name="download"),
+    path("plans/", views.plan_list, name="plans"),
+    path("plans/new/", views.plan_create, name="plan_create"),
+    path("plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),
+]
