@@ -10,6 +10,10 @@ urlpatterns = [
     path("accounts/", include(auth_urlpatterns)),
     path("accounts/users/", include((user_urlpatterns, "accounts"))),
     path("enterprises/", include("enterprises.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("savings/", include("assessments.urls_savings")),
+    path("training/", include("training.urls")),
+    path("reports/", include("reporting.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

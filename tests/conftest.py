@@ -27,6 +27,11 @@ def reference_data(request):
         request.getfixturevalue("db" if "transactional_db" not in request.fixturenames else "transactional_db")
         if not District.objects.exists():
             load_reference_data(District, Sector)
+        from assessments.models import ResourceFactor, ResourceType
+        from assessments.reference import load_resource_data
+
+        if not ResourceType.objects.exists():
+            load_resource_data(ResourceType, ResourceFactor)
 
 
 @pytest.fixture
@@ -80,11 +85,14 @@ def staff_y(enterprise_y):
 
 @pytest.fixture
 def login():
-    """login(user) -> a test Client signed in as that user."""
+    """login(user, language=None) -> a test Client signed in as that user (in that UI language,
+    chosen as the language switch does, with its cookie)."""
 
-    def _login(user) -> Client:
+    def _login(user, language: str | None = None) -> Client:
         client = Client()
         client.force_login(user)
+        if language:
+            client.cookies["django_language"] = language
         return client
 
     return _login
@@ -110,3 +118,9 @@ def clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """PBKDF2 is deliberately slow; tests hash hundreds of factory passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -61,3 +61,154 @@ class OfficerFactory(UserFactory):
 class EnterpriseStaffFactory(UserFactory):
     role = Role.ENTERPRISE
     enterprise = factory.SubFactory(EnterpriseFactory)
+
+
+# --- assessments (resource types and factors come from the data migration) --------------------
+
+
+def resource(code: str):
+    from assessments.models import ResourceType
+
+    return ResourceType.objects.get(code=code)
+
+
+class AssessmentFactory(DjangoModelFactory):
+    class Meta:
+        model = "assessments.Assessment"
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    year = 2022
+    assessor_name = "Trần Văn Đánh Giá"
+    step = 1
+    status = "draft"
+    baseline_output = 1000
+    baseline_output_unit = "t sản phẩm"
+
+
+class BaselineConsumptionFactory(DjangoModelFactory):
+    class Meta:
+        model = "assessments.BaselineConsumption"
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    resource = factory.LazyFunction(lambda: resource("electricity"))
+    quantity = 100000
+    cost_vnd = 200_000_000
+
+
+class CPOptionFactory(DjangoModelFactory):
+    class Meta:
+        model = "assessments.CPOption"
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    category = "housekeeping"
+    description = "Sửa chữa rò rỉ khí nén"
+    investment_vnd = 50_000_000
+    expected_savings_vnd = 25_000_000
+
+
+class SavingsReportFactory(DjangoModelFactory):
+    class Meta:
+        model = "assessments.SavingsReport"
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    year = 2022
+    period = "Y"
+    status = "draft"
+
+
+class SavingsLineFactory(DjangoModelFactory):
+    class Meta:
+        model = "assessments.SavingsLine"
+
+    report = factory.SubFactory(SavingsReportFactory)
+    resource = factory.LazyFunction(lambda: resource("electricity"))
+    quantity = 10000
+    vnd_saved = 20_000_000
+
+
+# --- training ---------------------------------------------------------------------------------
+
+
+def _date(year: int, month: int, day: int):
+    import datetime
+
+    return datetime.date(year, month, day)
+
+
+class TrainingOfficerFactory(DjangoModelFactory):
+    """A training.Officer record (not a portal account: that is OfficerFactory)."""
+
+    class Meta:
+        model = "training.Officer"
+
+    full_name = factory.Sequence(lambda n: f"Cán bộ Thử nghiệm {n}")
+    district = factory.LazyFunction(lambda: District.objects.get(code="006"))
+    position = "Chuyên viên Phòng Kinh tế"
+    tenure_start = _date(2015, 1, 1)
+
+
+class CourseFactory(DjangoModelFactory):
+    class Meta:
+        model = "training.Course"
+
+    title = factory.Sequence(lambda n: f"Tập huấn sản xuất sạch hơn {n}")
+    kind = "officer"
+    start_date = _date(2024, 3, 1)
+    end_date = factory.LazyAttribute(lambda o: o.start_date)
+    hours = 8
+    organiser = "Sở Công Thương Hà Nội"
+
+
+class AttendanceFactory(DjangoModelFactory):
+    class Meta:
+        model = "training.Attendance"
+
+    officer = factory.SubFactory(TrainingOfficerFactory)
+    course = factory.SubFactory(CourseFactory)
+    attended = True
+    passed = True
+
+
+class EnterpriseParticipationFactory(DjangoModelFactory):
+    class Meta:
+        model = "training.EnterpriseParticipation"
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    course = factory.SubFactory(CourseFactory, kind="awareness")
+    attendees = 2
+
+
+# --- reporting --------------------------------------------------------------------------------
+
+
+class ActionPlanFactory(DjangoModelFactory):
+    class Meta:
+        model = "reporting.ActionPlan"
+        django_get_or_create = ("decision_number",)
+
+    decision_number = factory.Sequence(lambda n: f"{100 + n}/KH-UBND")
+    title = factory.Sequence(lambda n: f"Kế hoạch sản xuất sạch hơn thử nghiệm {n}")
+    first_year = 2021
+    last_year = 2025
+    issued_on = _date(2021, 1, 15)
+
+
+class TargetFactory(DjangoModelFactory):
+    class Meta:
+        model = "reporting.Target"
+
+    plan = factory.SubFactory(ActionPlanFactory)
+    indicator = "aware_share"
+    year = 2024
+    value = 50
+
+
+class ReportJobFactory(DjangoModelFactory):
+    class Meta:
+        model = "reporting.ReportJob"
+
+    year = 2024
+    district = None
+    format = "pdf"
+    status = "queued"
+    requester = factory.SubFactory(UserFactory)

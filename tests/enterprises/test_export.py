@@ -20,7 +20,8 @@ URL = reverse("enterprises:export")
 
 
 def export(client, query: dict | None = None, language: str = "vi"):
-    response = client.get(URL, query or {}, HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies["django_language"] = language
+    response = client.get(URL, query or {})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert response["Content-Disposition"].startswith("attachment;")

@@ -171,7 +171,7 @@ def test_update_writes_every_kind_of_field(doit_user, district_a, district_b):
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_export_of_either_language_reimports_unchanged(login, doit_user, enterprise_x, enterprise_y, language):
-    response = login(doit_user).get(reverse("enterprises:export"), HTTP_ACCEPT_LANGUAGE=language)
+    response = login(doit_user, language=language).get(reverse("enterprises:export"))
     data = b"".join(response.streaming_content)
     history_before = Enterprise.history.count()
 
@@ -511,7 +511,7 @@ def test_preview_with_errors_offers_no_confirmation_and_keeps_no_file(login, off
     ids=["not-xlsx", "over-10MB"],
 )
 def test_refused_upload_shows_a_message_and_keeps_nothing(login, doit_user, private_storage, data, fragment):
-    response = login(doit_user).post(reverse("enterprises:import"), {"file": upload(data)}, HTTP_ACCEPT_LANGUAGE="en")
+    response = login(doit_user, language="en").post(reverse("enterprises:import"), {"file": upload(data)})
     assert response.status_code == 200
     html = response.content.decode()
     assert fragment in html and "Traceback" not in html
@@ -521,8 +521,8 @@ def test_refused_upload_shows_a_message_and_keeps_nothing(login, doit_user, priv
 
 def test_too_many_rows_upload_is_refused_with_a_message(login, doit_user, settings, private_storage):
     settings.IMPORT_MAX_ROWS = 2
-    response = login(doit_user).post(
-        reverse("enterprises:import"), {"file": upload(xlsx_bytes([row(), row(), row()]))}, HTTP_ACCEPT_LANGUAGE="en"
+    response = login(doit_user, language="en").post(
+        reverse("enterprises:import"), {"file": upload(xlsx_bytes([row(), row(), row()]))}
     )
     assert response.status_code == 200 and "more than 2 rows" in response.content.decode()
 
