@@ -8,6 +8,7 @@ with Excel's "quote prefix" style, so Excel shows it as typed and does not evalu
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import IO, Any
@@ -18,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+INVALID_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F6F43")
@@ -52,6 +54,12 @@ def cell(ws: Worksheet, value: Any, *, number_format: str | None = None) -> Writ
     return c
 
 
+def sheet_title(title: str) -> str:
+    """A valid Excel sheet name: no [ ] : * ? / \\ and at most 31 characters
+    ("Quận/huyện" becomes "Quận-huyện")."""
+    return INVALID_TITLE_CHARS.sub("-", str(title))[:31]
+
+
 def header_row(ws: Worksheet, headers: Sequence[str]) -> list[WriteOnlyCell]:
     row = []
     for title in headers:
@@ -74,7 +82,7 @@ def write_table(
 ) -> Worksheet:
     """Stream one table into a new sheet of a write-only workbook: header row frozen, autofilter
     over the data, column widths set. ``rows`` may be a generator; it is consumed once."""
-    ws = wb.create_sheet(title=title[:31])
+    ws = wb.create_sheet(title=sheet_title(title))
     for i, width in enumerate(widths or [18] * len(headers), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"

@@ -70,7 +70,7 @@ def test_every_role_and_transition(request, login, enterprise_x, action, from_st
     request.getfixturevalue("enterprise_y")
     user = request.getfixturevalue(role)
     assessment = AssessmentFactory(enterprise=enterprise_x, status=from_status)
-    response = login(user).post(
+    response = login(user, language="en").post(
         reverse(f"assessments:{action}", args=[assessment.pk]),
         {"version": assessment.version, "comment": "Bổ sung số liệu điện năm cơ sở."},
     )
@@ -102,7 +102,7 @@ def test_every_role_and_transition(request, login, enterprise_x, action, from_st
 def test_transition_not_allowed_from_status_changes_nothing(request, login, enterprise_x, action, from_status, role):
     user = request.getfixturevalue(role)
     assessment = AssessmentFactory(enterprise=enterprise_x, status=from_status)
-    response = login(user).post(
+    response = login(user, language="en").post(
         reverse(f"assessments:{action}", args=[assessment.pk]),
         {"version": assessment.version, "comment": "x"},
         follow=True,
@@ -116,7 +116,7 @@ def test_transition_not_allowed_from_status_changes_nothing(request, login, ente
 
 def test_return_requires_a_comment_and_keeps_the_form(login, doit_user, enterprise_x):
     assessment = AssessmentFactory(enterprise=enterprise_x, status=A.SUBMITTED)
-    response = login(doit_user).post(
+    response = login(doit_user, language="en").post(
         reverse("assessments:return", args=[assessment.pk]), {"version": assessment.version, "comment": "   "}
     )
     assert response.status_code == 400
@@ -137,7 +137,7 @@ def test_returned_assessment_shows_reason_and_log(login, doit_user, officer_a, e
 
 def test_stale_version_refuses_transition(login, officer_a, enterprise_x):
     assessment = AssessmentFactory(enterprise=enterprise_x, status=A.DRAFT, version=3)
-    response = login(officer_a).post(
+    response = login(officer_a, language="en").post(
         reverse("assessments:submit", args=[assessment.pk]), {"version": 2, "comment": ""}, follow=True
     )
     assert "Someone else changed this record" in response.content.decode()

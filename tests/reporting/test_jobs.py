@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cleanprod.celery import app
 from reporting import services
@@ -151,5 +151,7 @@ def test_beat_runs_the_sweep():
     assert app.tasks["reporting.tasks.build_report"].soft_time_limit < services.BUILD_TIME_LIMIT
 
 
-def test_time_limit_error_is_readable():
-    assert "minutes" in readable_error(SoftTimeLimitExceeded())
+def test_time_limit_error_is_readable_in_the_portal_language():
+    # Stored on the job row, so written in the portal's language (Vietnamese) whoever is active.
+    with translation.override("en"):
+        assert "phút" in readable_error(SoftTimeLimitExceeded())

@@ -249,7 +249,7 @@ def test_targets_are_edited_and_deleted(login, doit_user):
 def test_bad_targets_are_refused_and_nothing_is_written(login, doit_user, target, message):
     plan = ActionPlanFactory(first_year=2021, last_year=2025)
     data = plan_post(plan, [{**target, "note": ""}], **{"plan-title": "Tên mới"})
-    response = login(doit_user).post(reverse("reporting:plan_edit", args=[plan.pk]), data)
+    response = login(doit_user, language="en").post(reverse("reporting:plan_edit", args=[plan.pk]), data)
     assert response.status_code == 200 and message in response.content.decode()
     assert not Target.objects.filter(plan=plan).exists()
     plan.refresh_from_db()
