@@ -139,7 +139,9 @@ FORMAT_MODULE_PATH = ["cleanprod.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Grouping is asked for where a figure is shown (|intcomma, |floatformat:"g"), never implied: ids,
+# years and versions in links and hidden fields must stay plain ("22339", not "22.339").
+USE_THOUSAND_SEPARATOR = False
 
 # --- Static and private files ---------------------------------------------------------------
 STATIC_URL = "/static/"
