@@ -5,33 +5,49 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-# (url name, label, predicate on the user). Entries whose URL is not installed are skipped.
+TRAINING = _("Training")
+
+# (url name, label, predicate on the user, menu group or None). Entries whose URL is not
+# installed are skipped; entries of one group share a drop-down menu.
 NAV_ITEMS = [
-    ("dashboard", _("Dashboard"), lambda u: True),
-    ("enterprises:list", _("Enterprises"), lambda u: True),
-    ("assessments:list", _("Assessments"), lambda u: u.sees_city or u.is_officer or u.is_enterprise_staff),
-    ("savings:list", _("Savings reports"), lambda u: True),
-    ("training:officers", _("Officers"), lambda u: u.sees_city or u.is_officer),
-    ("training:courses", _("Courses"), lambda u: u.sees_city or u.is_officer),
-    ("training:coverage", _("Training coverage"), lambda u: u.sees_city or u.is_officer),
-    ("reporting:list", _("Reports"), lambda u: True),
-    ("accounts:users", _("Users"), lambda u: u.has_perm("accounts.manage_users")),
+    ("dashboard", _("Dashboard"), lambda u: True, None),
+    ("enterprises:list", _("Enterprises"), lambda u: True, None),
+    ("assessments:list", _("Assessments"), lambda u: u.sees_city or u.is_officer or u.is_enterprise_staff, None),
+    ("savings:list", _("Savings reports"), lambda u: True, None),
+    ("training:officers", _("Officers"), lambda u: u.sees_city or u.is_officer, TRAINING),
+    ("training:courses", _("Courses"), lambda u: u.sees_city or u.is_officer, TRAINING),
+    ("training:coverage", _("Training coverage"), lambda u: u.sees_city or u.is_officer, TRAINING),
+    ("reporting:list", _("Reports"), lambda u: u.sees_city or u.is_officer, None),
+    ("accounts:users", _("Users"), lambda u: u.has_perm("accounts.manage_users"), None),
 ]
 
 
+def _is_active(request, url: str) -> bool:
+    return request.path == url or (url != "/" and request.path.startswith(url))
+
+
 def navigation(request) -> dict:
+    """``nav_items``: a list of links ``{"url", "label", "active"}`` and of menus
+    ``{"label", "children": [links], "active"}``, in NAV_ITEMS order."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = []
-    for name, label, allowed in NAV_ITEMS:
+    items: list[dict] = []
+    menus: dict[str, dict] = {}
+    for name, label, allowed, group in NAV_ITEMS:
         if not allowed(user):
             continue
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append(
-            {"url": url, "label": label, "active": request.path == url or (url != "/" and request.path.startswith(url))}
-        )
+        link = {"url": url, "label": label, "active": _is_active(request, url)}
+        if group is None:
+            items.append(link)
+            continue
+        if group not in menus:
+            menus[group] = {"label": group, "children": [], "active": False}
+            items.append(menus[group])
+        menus[group]["children"].append(link)
+        menus[group]["active"] |= link["active"]
     return {"nav_items": items}

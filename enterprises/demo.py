@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simple_history.utils import bulk_create_with_history
+
 from .models import District, Enterprise, IndustrialZone, Sector, size_for
 from .validators import tax_code_check_digit
 
@@ -119,6 +121,11 @@ def tax_codes(rng, count: int, start: int = 1_000_000):
         yield f"{first_nine}{check}"
 
 
+def _insert(batch: list[Enterprise]) -> None:
+    """Bulk insert with a "created" history record each, so seeded enterprises have a history."""
+    bulk_create_with_history(batch, Enterprise, batch_size=len(batch) or 1, default_change_reason="seed_demo")
+
+
 def seed(ctx: DemoContext) -> None:
     rng = ctx.rng
     districts = list(District.objects.filter(active=True))
@@ -170,6 +177,6 @@ def seed(ctx: DemoContext) -> None:
             )
         )
         if len(batch) >= 5000:
-            Enterprise.objects.bulk_create(batch)
+            _insert(batch)
             batch.clear()
-    Enterprise.objects.bulk_create(batch)
+    _insert(batch)

@@ -5,33 +5,42 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from assessments.models import SavingsReport
 from training.selectors import CoverageCounts
 
 from . import indicators, services
 from .builders import CONTENT_TYPES
-from .forms import ActionPlanForm, ReportRequestForm, TargetFormSet
-from .models import ActionPlan, ReportJob
+from .forms import ActionPlanForm, ReportRequestForm, TargetFormSet, YearLockForm, YearReopenForm
+from .models import ActionPlan, ReportJob, YearLock, YearLockEvent
 
 JOB_LIST_SIZE = 25
+LOCK_EVENT_LIST_SIZE = 20
 
 
 # --------------------------------------------------------------------------- dashboard
 
 
 def _dashboard_year(request) -> int:
+    """The year asked for, else the latest year with verified savings (yearly reports arrive after
+    the year ends, so in most months the current year has little verified yet), else this year."""
     this_year = timezone.localdate().year
     try:
-        year = int(request.GET.get("year", this_year))
-    except ValueError:
-        return this_year
-    return year if year in services.report_years() else this_year
+        asked = int(request.GET["year"])
+    except (KeyError, ValueError):
+        asked = None
+    if asked in services.report_years():
+        return asked
+    latest = SavingsReport.objects.filter(
+        status=SavingsReport.Status.VERIFIED, year__lte=this_year
+    ).aggregate(latest=Max("year"))["latest"]
+    return latest or this_year
 
 
 def _chart(labels, values, label: str) -> str:
@@ -137,8 +146,93 @@ def report_list(request):
                 % {"jobs": ", ".join(str(job) for job in jobs)},
             )
             return redirect("reporting:list")
+    return render(request, "reporting/report_list.html", _list_context(user, form=form, can_request=can_request))
+
+
+def _list_context(user, *, form=None, can_request: bool, lock_form=None, reopen_form=None) -> dict:
+    """The reports page; DOIT staff also see the locked years, the lock log and the forms to
+    issue a final report or reopen a year."""
     context = {"form": form, "can_request": can_request, **_jobs_context(user)}
-    return render(request, "reporting/report_list.html", context)
+    if user.has_perm("reporting.lock_year"):
+        locks = list(YearLock.objects.select_related("locked_by"))
+        failed_year = reopen_form.data.get("year") if reopen_form is not None else None
+        context.update(
+            can_lock=True,
+            lock_form=lock_form or YearLockForm(),
+            locks=[
+                (
+                    lock,
+                    reopen_form
+                    if failed_year == str(lock.year)
+                    else YearReopenForm(initial={"year": lock.year}, auto_id=f"id_reopen{lock.year}_%s"),
+                )
+                for lock in locks
+            ],
+            lock_events=YearLockEvent.objects.select_related("by")[:LOCK_EVENT_LIST_SIZE],
+        )
+    return context
+
+
+@login_required
+@require_POST
+def year_lock(request):
+    """DOIT issues the final report of a year: the year is locked and the city report requested."""
+    user = request.user
+    if not user.has_perm("reporting.lock_year"):
+        raise PermissionDenied
+    form = YearLockForm(request.POST)
+    if form.is_valid():
+        try:
+            lock = services.year_lock(year=form.cleaned_data["year"], by=user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Final report of %(year)s issued: the year is locked and its city report (PDF and Excel) "
+                    "is being built."
+                )
+                % {"year": lock.year},
+            )
+            return redirect("reporting:list")
+    can_request = user.has_perm("reporting.request_report")
+    context = _list_context(
+        user, form=ReportRequestForm(user=user) if can_request else None, can_request=can_request, lock_form=form
+    )
+    return render(request, "reporting/report_list.html", context, status=400)
+
+
+@login_required
+@require_POST
+def year_reopen(request):
+    """DOIT reopens a locked year, with a reason that is recorded."""
+    user = request.user
+    if not user.has_perm("reporting.lock_year"):
+        raise PermissionDenied
+    raw = request.POST.get("year", "")
+    form = YearReopenForm(request.POST, auto_id=f"id_reopen{raw if raw.isdigit() else ''}_%s")
+    if form.is_valid():
+        try:
+            services.year_reopen(year=form.cleaned_data["year"], by=user, comment=form.cleaned_data["comment"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                _("Year %(year)s reopened: its assessments and savings reports can be changed again.")
+                % {"year": form.cleaned_data["year"]},
+            )
+            return redirect("reporting:list")
+    problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
+    messages.error(request, _("The year was not reopened: %(problems)s") % {"problems": problems})
+    can_request = user.has_perm("reporting.request_report")
+    context = _list_context(
+        user, form=ReportRequestForm(user=user) if can_request else None, can_request=can_request, reopen_form=form
+    )
+    return render(request, "reporting/report_list.html", context, status=400)
 
 
 @login_required
