@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ActionPlan, ReportJob, Target
+from .models import ActionPlan, ReportJob, Target, YearLock, YearLockEvent
 
 
 class TargetInline(admin.TabularInline):
@@ -16,10 +16,48 @@ class ActionPlanAdmin(admin.ModelAdmin):
 
 @admin.register(ReportJob)
 class ReportJobAdmin(admin.ModelAdmin):
-    list_display = ("pk", "year", "district", "format", "status", "progress", "requester", "created_at", "finished_at")
-    list_filter = ("status", "format", "year")
+    list_display = (
+        "pk",
+        "year",
+        "district",
+        "format",
+        "final",
+        "status",
+        "progress",
+        "requester",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "format", "final", "year")
     list_select_related = ("district", "requester")
     readonly_fields = [f.name for f in ReportJob._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Locks are made and undone on the reports page only (``reporting.services.year_lock`` /
+    ``year_reopen``), which record who and why; the admin shows them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(YearLock)
+class YearLockAdmin(ReadOnlyAdmin):
+    list_display = ("year", "locked_by", "locked_at", "note")
+    list_select_related = ("locked_by",)
+
+
+@admin.register(YearLockEvent)
+class YearLockEventAdmin(ReadOnlyAdmin):
+    list_display = ("year", "action", "by", "at", "comment")
+    list_filter = ("action", "year")
+    list_select_related = ("by",)

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import District
 
-from .models import ActionPlan, ReportJob, Target
-from .services import report_years
+from .models import ActionPlan, ReportJob, Target, YearLock
+from .services import lockable_years, report_years
 
 BOTH = "both"
 FORMAT_CHOICES = [
@@ -51,6 +51,39 @@ class ReportRequestForm(forms.Form):
     def formats(self) -> list[str]:
         fmt = self.cleaned_data["format"]
         return [ReportJob.Format.PDF, ReportJob.Format.XLSX] if fmt == BOTH else [fmt]
+
+
+class YearLockForm(forms.Form):
+    """DOIT issues the final report of a year that has ended and is not locked yet."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional, e.g. the number of the official letter that sends the report."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        locked = YearLock.objects.years()
+        years = [y for y in reversed(lockable_years()) if y not in locked]
+        field = cast(forms.TypedChoiceField, self.fields["year"])
+        field.choices = [(y, str(y)) for y in years]
+        field.initial = timezone.localdate().year - 1
+
+
+class YearReopenForm(forms.Form):
+    """DOIT reopens a locked year, with the reason (recorded)."""
+
+    year = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=_("Reason for reopening"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the year is reopened: the reason is recorded.")},
+    )
 
 
 class ActionPlanForm(forms.ModelForm):

@@ -580,7 +580,23 @@ def _energy_baseline(year: int, district: District | None) -> tuple[Decimal | No
 
 
 def compute(year: int, district: District | None = None, *, progress: ProgressCallback | None = None) -> YearIndicators:
-    """Every figure for ``year`` in the city (``district=None``) or one district."""
+    """Every figure for ``year`` in the city (``district=None``) or one district. For a locked
+    year (its final report was issued, DESIGN.md §10) the figures stored when it was locked, so
+    that its reports are the same every time; otherwise computed from the live tables."""
+    from .snapshots import load_indicators
+
+    frozen = load_indicators(year, district)
+    if frozen is not None:
+        if progress is not None:
+            progress(90)
+        return frozen
+    return compute_live(year, district, progress=progress)
+
+
+def compute_live(
+    year: int, district: District | None = None, *, progress: ProgressCallback | None = None
+) -> YearIndicators:
+    """Every figure for ``year`` in the scope, computed from the live tables."""
     report = progress or (lambda pct: None)
     end = min(year_end(year), timezone.localdate())  # the current year: as of today
     city = district is None
@@ -1023,12 +1039,28 @@ def open_findings(year: int, district: District | None, *, today: dt.date | None
 def verified_line_rows(year: int, district: District | None) -> Iterator[tuple]:
     """The verified savings lines of the year in the scope, one tuple per line, streamed:
     (district, tax code, enterprise, VSIC division, period, resource, unit, quantity, TOE, tCO2e,
-    VND, option category, verified report id)."""
+    VND, option category, verified report id). For a locked year, the lines stored when it was
+    locked."""
+    from .snapshots import locked_line_rows
+
+    frozen = locked_line_rows(year, district)
+    if frozen is not None:
+        return frozen
+    return live_verified_line_rows(year, district)
+
+
+def live_verified_line_rows(
+    year: int, district: District | None, *, with_district_code: bool = False
+) -> Iterator[tuple]:
+    """``verified_line_rows`` from the live tables; ``with_district_code`` puts the district's
+    GSO code first in each tuple (for the snapshot of a locked year)."""
+    leading = ("report__enterprise__district__code",) if with_district_code else ()
     qs = (
         verified_lines(year, district)
         .annotate(division=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code"))
         .order_by("report__enterprise__district__code", "report__enterprise__name", "report__period", "pk")
         .values_list(
+            *leading,
             "report__enterprise__district__name",
             "report__enterprise__tax_code",
             "report__enterprise__name",
@@ -1057,12 +1089,17 @@ def cached_compute(year: int, district: District | None = None) -> YearIndicator
     from django.core.cache import cache
     from django.utils.translation import get_language
 
+    from .snapshots import load_indicators
+
+    frozen = load_indicators(year, district)  # a locked year: its stored figures, never the cache
+    if frozen is not None:
+        return frozen
     # The database name keeps apart portals (or parallel test databases) that share one cache.
     database = connection.settings_dict["NAME"]
     key = f"reporting:indicators:v1:{database}:{get_language() or 'vi'}:{district.code if district else 'city'}:{year}"
     ind = cache.get(key)
     if ind is None:
-        ind = compute(year, district)
+        ind = compute_live(year, district)
         cache.set(key, ind, DASHBOARD_CACHE_SECONDS)
     return ind
 

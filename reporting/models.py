@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -190,6 +191,11 @@ class ReportJob(models.Model):
     file = models.FileField(_("file"), upload_to=report_upload_to, blank=True, max_length=200)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    final = models.BooleanField(
+        _("final"),
+        default=False,
+        help_text=_("Built when the Department of Industry and Trade issued the final report and locked the year."),
+    )
     celery_task_id = models.CharField(_("task id"), max_length=64, blank=True)
 
     objects = ReportJobQuerySet.as_manager()
@@ -222,3 +228,117 @@ class ReportJob(models.Model):
     def download_name(self) -> str:
         scope = self.district.code if self.district is not None else "ha-noi"
         return f"bao-cao-sxsh-{self.year}-{scope}.{self.format}"
+
+
+# --------------------------------------------------------------------------- period locking (DESIGN.md §10)
+
+
+class YearLockQuerySet(models.QuerySet["YearLock"]):
+    def is_locked(self, year: int) -> bool:
+        return self.filter(year=year).exists()
+
+    def years(self) -> set[int]:
+        return set(self.values_list("year", flat=True))
+
+
+class YearLock(models.Model):
+    """Year ``year`` is locked: the final report was issued. The row exists while the year is
+    locked; reopening deletes it (with its snapshot). Every lock and reopen is also kept as a
+    ``YearLockEvent``. Written by ``reporting.services.year_lock`` / ``year_reopen`` only."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True, validators=YEAR_VALIDATORS)
+    locked_at = models.DateTimeField(_("locked at"), default=timezone.now)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("locked by")
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    objects = YearLockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("locked year")
+        verbose_name_plural = _("locked years")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class YearLockEvent(models.Model):
+    """One lock or reopen of a year: who, when, why. Never edited or deleted."""
+
+    class Action(models.TextChoices):
+        LOCK = "lock", _("Locked (final report issued)")
+        REOPEN = "reopen", _("Reopened")
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    action = models.CharField(_("action"), max_length=6, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("year lock event")
+        verbose_name_plural = _("year lock events")
+        indexes = [models.Index(fields=["year", "-at"], name="yearlockevent_year_at")]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=["lock", "reopen"]), name="yearlockevent_action_valid"),
+            models.CheckConstraint(
+                condition=~Q(action="reopen") | ~Q(comment=""), name="yearlockevent_reopen_has_comment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.action}"
+
+
+class YearSnapshot(models.Model):
+    """The indicators of a locked year for one scope (``city`` or a district's GSO code), as
+    computed when it was locked (``reporting.snapshots`` encodes and decodes them)."""
+
+    CITY = "city"
+
+    lock = models.ForeignKey(YearLock, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("lock"))
+    scope = models.CharField(_("scope"), max_length=8)
+    data = models.JSONField(_("indicators"))
+
+    class Meta:
+        ordering = ["lock", "scope"]
+        verbose_name = _("year snapshot")
+        verbose_name_plural = _("year snapshots")
+        constraints = [models.UniqueConstraint(fields=["lock", "scope"], name="yearsnapshot_unique_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.lock.year} {self.scope}"
+
+
+class YearSnapshotLine(models.Model):
+    """One verified savings line of a locked year, as the Excel detail sheet lists it at lock time
+    (``reporting.indicators.verified_line_rows``)."""
+
+    lock = models.ForeignKey(YearLock, on_delete=models.CASCADE, related_name="lines", verbose_name=_("lock"))
+    position = models.PositiveIntegerField(_("position"))
+    district_code = models.CharField(_("district code"), max_length=3)
+    district_name = models.CharField(_("district"), max_length=100)
+    tax_code = models.CharField(_("tax code"), max_length=14)
+    enterprise = models.CharField(_("enterprise"), max_length=255)
+    division = models.CharField(_("VSIC division"), max_length=10, blank=True)
+    period = models.CharField(_("period"), max_length=2)
+    resource = models.CharField(_("resource"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=20)
+    quantity = models.DecimalField(_("quantity saved"), max_digits=18, decimal_places=3)
+    toe = models.DecimalField(_("TOE"), max_digits=40, decimal_places=15, null=True, blank=True)
+    tco2e = models.DecimalField(_("tCO2e"), max_digits=40, decimal_places=15, null=True, blank=True)
+    vnd_saved = models.BigIntegerField(_("VND saved"))
+    option_category = models.CharField(_("option category"), max_length=20, blank=True)
+    report_id = models.BigIntegerField(_("report no."))
+
+    class Meta:
+        ordering = ["lock", "position"]
+        verbose_name = _("locked savings line")
+        verbose_name_plural = _("locked savings lines")
+        indexes = [models.Index(fields=["lock", "district_code", "position"], name="yearsnapshotline_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.lock.year} #{self.position}"

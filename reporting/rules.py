@@ -9,3 +9,4 @@ from accounts.rules import is_city_staff, is_officer
 rules.add_perm("reporting.request_report", is_city_staff | is_officer)
 rules.add_perm("reporting.view_plans", is_city_staff | is_officer)
 rules.add_perm("reporting.manage_plans", is_city_staff)
+rules.add_perm("reporting.lock_year", is_city_staff)

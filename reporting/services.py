@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import District
 
-from .models import ActionPlan, ReportJob, Target
+from .models import ActionPlan, ReportJob, Target, YearLock, YearLockEvent
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -120,10 +120,15 @@ def allowed_district(by: User, district: District | None) -> District | None:
 
 
 @transaction.atomic
-def report_request(*, by: User, year: int, district: District | None, formats: Sequence[str]) -> list[ReportJob]:
+def report_request(
+    *, by: User, year: int, district: District | None, formats: Sequence[str], final: bool = False
+) -> list[ReportJob]:
     """Create one job per format and enqueue its build once the transaction commits. A job for
-    the same year, scope and format that is still queued or running is reused, not doubled."""
+    the same year, scope, format (and finality) that is still queued or running is reused, not
+    doubled. ``final`` jobs are the final report of a locked year (``year_lock`` asks for them)."""
     district = allowed_district(by, district)
+    if final and not by.has_perm("reporting.lock_year"):
+        raise PermissionDenied
     if year not in report_years():
         raise ValidationError({"year": _("Choose a year between %(first)s and %(last)s.") % _year_bounds()})
     valid = {choice for choice, _label in ReportJob.Format.choices}
@@ -135,7 +140,7 @@ def report_request(*, by: User, year: int, district: District | None, formats: S
         existing = (
             ReportJob.objects.select_for_update()
             .unfinished()
-            .filter(year=year, district=district, format=fmt)
+            .filter(year=year, district=district, format=fmt, final=final)
             .order_by("-created_at")
             .first()
         )
@@ -147,6 +152,7 @@ def report_request(*, by: User, year: int, district: District | None, formats: S
             district=district,
             format=fmt,
             requester=by,
+            final=final,
             celery_task_id=str(uuid.uuid4()),
         )
         job.full_clean()
@@ -154,6 +160,72 @@ def report_request(*, by: User, year: int, district: District | None, formats: S
         transaction.on_commit(functools.partial(_enqueue, job))
         jobs.append(job)
     return jobs
+
+
+# --------------------------------------------------------------------------- period locking
+
+
+def lockable_years(today=None) -> range:
+    """Years whose final report can be issued: those that have ended."""
+    years = report_years(today)
+    return range(years.start, years.stop - 1)
+
+
+@transaction.atomic
+def year_lock(*, year: int, by: User, note: str = "") -> YearLock:
+    """DOIT issues the final report of ``year`` (DESIGN.md §10): the year is locked (its
+    assessments and savings reports can no longer change), its figures are stored
+    (``reporting.snapshots``) so that its reports are the same every time, the lock is recorded,
+    and the city report is requested in both formats, marked final."""
+    from .selectors import year_guard
+    from .snapshots import take_snapshot
+
+    if not by.has_perm("reporting.lock_year"):
+        raise PermissionDenied
+    years = lockable_years()
+    if year not in years:
+        raise ValidationError(
+            {
+                "year": _("The final report can be issued for a year that has ended (%(first)s–%(last)s).")
+                % {"first": years.start, "last": years.stop - 1}
+            }
+        )
+    # Wait for the writes under way on this year; writes that start now wait for this lock.
+    year_guard(year, exclusive=True)
+    if YearLock.objects.is_locked(year):
+        raise ValidationError({"year": _("Year %(year)s is already locked.") % {"year": year}})
+    note = (note or "").strip()
+    lock = YearLock(year=year, locked_by=by, note=note)
+    lock.full_clean()
+    lock.save()
+    YearLockEvent.objects.create(year=year, action=YearLockEvent.Action.LOCK, by=by, at=lock.locked_at, comment=note)
+    take_snapshot(lock)
+    report_request(by=by, year=year, district=None, formats=[ReportJob.Format.PDF, ReportJob.Format.XLSX], final=True)
+    log.info("year %s locked by %s", year, by.pk)
+    return lock
+
+
+@transaction.atomic
+def year_reopen(*, year: int, by: User, comment: str) -> YearLockEvent:
+    """DOIT reopens a locked year, saying why: its records can be changed again and its stored
+    figures are discarded (locking it again takes new ones). The reopening is recorded."""
+    from .selectors import year_guard
+
+    if not by.has_perm("reporting.lock_year"):
+        raise PermissionDenied
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say why the year is reopened: the reason is recorded.")})
+    year_guard(year, exclusive=True)
+    lock = YearLock.objects.select_for_update().filter(year=year).first()
+    if lock is None:
+        raise ValidationError({"year": _("Year %(year)s is not locked.") % {"year": year}})
+    lock.delete()  # its snapshot and stored lines go with it
+    event = YearLockEvent(year=year, action=YearLockEvent.Action.REOPEN, by=by, comment=comment)
+    event.full_clean()
+    event.save()
+    log.info("year %s reopened by %s", year, by.pk)
+    return event
 
 
 def _enqueue(job: ReportJob) -> None:

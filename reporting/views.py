@@ -34,12 +34,12 @@ def _dashboard_year(request) -> int:
     try:
         asked = int(request.GET["year"])
     except (KeyError, ValueError):
-        asked = None
+        asked = 0
     if asked in services.report_years():
         return asked
-    latest = SavingsReport.objects.filter(
-        status=SavingsReport.Status.VERIFIED, year__lte=this_year
-    ).aggregate(latest=Max("year"))["latest"]
+    latest = SavingsReport.objects.filter(status=SavingsReport.Status.VERIFIED, year__lte=this_year).aggregate(
+        latest=Max("year")
+    )["latest"]
     return latest or this_year
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from assessments.models import Assessment, CPOption, OptionExpectedSaving, ResourceFactor
 
-from .workflow import check_version, transition
+from .workflow import check_version, ensure_year_open, transition
 
 if TYPE_CHECKING:
     from django.forms import BaseInlineFormSet
@@ -35,7 +35,9 @@ def _save_children(*, assessment: Assessment, baseline_formset: BaseInlineFormSe
 
 
 def option_expected_savings_set(*, option: CPOption, savings: dict[int, Decimal]) -> None:
-    """Make the option's expected savings exactly ``savings`` (resource id → quantity per year)."""
+    """Make the option's expected savings exactly ``savings`` (resource id → quantity per year).
+    Refused (``YearLocked``) when the option's assessment is of a locked year."""
+    ensure_year_open(option.assessment.year)
     existing = {row.resource_id: row for row in option.expected_savings.all()}
     stale = [row.pk for rid, row in existing.items() if rid not in savings]
     if stale:
@@ -66,6 +68,7 @@ def assessment_create(
     """Save a new assessment (``assessment`` is the validated form's instance) with its lines."""
     if not by.has_perm("assessments.add_assessment", enterprise):
         raise PermissionDenied
+    ensure_year_open(assessment.year)
     assessment.enterprise = enterprise
     assessment.status = Assessment.Status.DRAFT
     assessment.created_by = by
@@ -90,11 +93,12 @@ def assessment_update(
     """Save the edited assessment (the validated form's instance) and its lines, only if nobody
     changed it since the user loaded ``version``: raises ``StaleVersion`` otherwise, before any
     write. Raises ``PermissionDenied`` if the user may not edit it (wrong role or district, or no
-    longer draft/returned)."""
+    longer draft/returned), ``YearLocked`` if its year (or the year it is moved to) is locked."""
     locked = Assessment.objects.select_for_update().select_related("enterprise").get(pk=assessment.pk)
     check_version(current=locked.version, expected=version if version is not None else -1)
     if not by.has_perm("assessments.change_assessment", locked):
         raise PermissionDenied
+    ensure_year_open(locked.year, assessment.year)
     assessment.status = locked.status
     assessment.version = locked.version + 1
     assessment.full_clean()
@@ -119,9 +123,12 @@ def assessment_return(*, assessment: Assessment, by: User, comment: str, version
 
 @transaction.atomic
 def factor_create(*, by: User, factor: ResourceFactor) -> ResourceFactor:
-    """Record a new factor (e.g. next year's grid factor) entered by DOIT staff with its source."""
+    """Record a new factor (e.g. next year's grid factor) entered by DOIT staff with its source.
+    A factor valid from a locked year is refused (``YearLocked``): it would change that year's
+    figures."""
     if not by.has_perm("assessments.add_resourcefactor"):
         raise PermissionDenied
+    ensure_year_open(factor.valid_from_year)
     factor.created_by = by
     factor.full_clean()
     factor.save()

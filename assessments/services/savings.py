@@ -33,7 +33,7 @@ from assessments.models import (
     SavingsLine,
     SavingsReport,
 )
-from assessments.services.workflow import WorkflowError, check_version, transition
+from assessments.services.workflow import WorkflowError, check_version, ensure_year_open, transition
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -91,9 +91,12 @@ def is_author_side(user: User, report: SavingsReport) -> bool:
     return user.has_perm("assessments.submit_savingsreport", report)
 
 
-def _ensure_author(by: User, report: SavingsReport) -> None:
+def _ensure_author(by: User, report: SavingsReport, *, new_year: int | None = None) -> None:
+    """The user writes for the report's enterprise, its year (and ``new_year`` it is moved to)
+    is not locked, and the report is still a draft or returned."""
     if not is_author_side(by, report):
         raise PermissionDenied
+    ensure_year_open(report.year, new_year)
     if not report.is_editable:
         raise ReportLocked(
             _("This report is “%(status)s” and can no longer be changed.") % {"status": report.get_status_display()}
@@ -154,6 +157,7 @@ def savings_report_create(
 ) -> SavingsReport:
     if not by.has_perm("assessments.add_savingsreport", enterprise):
         raise PermissionDenied
+    ensure_year_open(year)
     report = SavingsReport(enterprise=enterprise, year=year, period=period, notes=notes, created_by=by)
     _save_report(report)
     _apply_lines(report, lines)
@@ -174,7 +178,7 @@ def savings_report_update(
     """Save the edit form. ``version`` is the version the user loaded: if anyone saved the report
     since, ``StaleVersion`` is raised and nothing is written."""
     locked = SavingsReport.objects.select_for_update().select_related("enterprise").get(pk=report.pk)
-    _ensure_author(by, locked)
+    _ensure_author(by, locked, new_year=year)
     check_version(current=locked.version, expected=version)
     locked.year, locked.period, locked.notes = year, period, notes
     locked.version += 1
@@ -190,6 +194,7 @@ def savings_report_submit(*, report: SavingsReport, by: User, version: int | Non
     locked = SavingsReport.objects.select_for_update().select_related("enterprise").get(pk=report.pk)
     if not by.has_perm("assessments.submit_savingsreport", locked):
         raise PermissionDenied
+    ensure_year_open(locked.year)
     check_version(current=locked.version, expected=report.version if version is None else version)
     if locked.is_editable:
         review = review_report(locked)

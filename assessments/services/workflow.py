@@ -3,7 +3,8 @@
 ``transition(*, obj, to, by, comment="")`` is the only way a status changes: it checks that the
 user may make this move, that the move is allowed from the current status, that the object was not
 changed since the user loaded it (optimistic locking on ``version``), records a ``ReviewEvent`` and
-bumps the version, all in one transaction with the row locked.
+bumps the version, all in one transaction with the row locked. Nothing moves in a locked year
+(``ensure_year_open``, DESIGN.md §10).
 """
 
 from __future__ import annotations
@@ -30,6 +31,39 @@ class WorkflowError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class YearLocked(WorkflowError):
+    """The final report of the record's year was issued: the year is locked (DESIGN.md §10)."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            str(
+                _(
+                    "Year %(year)s is locked: the final report was issued. Ask the Department of Industry "
+                    "and Trade to reopen it."
+                )
+                % {"year": year}
+            )
+        )
+        self.year = year
+
+
+def ensure_year_open(*years: int | None) -> None:
+    """Raise ``YearLocked`` if any of ``years`` is locked. Every write service on assessments,
+    their lines and options, savings reports, their lines and evidence, every review transition
+    and the factor entry call this before writing anything. Inside a transaction it also takes
+    the year's shared guard, so that a year cannot be locked halfway through a write."""
+    # Imported here: ``reporting`` imports ``assessments`` (its indicators read these models).
+    from reporting.selectors import locked_years, year_guard
+
+    wanted = sorted({int(y) for y in years if y is not None})
+    if not wanted:
+        return
+    year_guard(*wanted)
+    locked = locked_years(wanted)
+    if locked:
+        raise YearLocked(min(locked))
 
 
 class InvalidTransition(WorkflowError):
@@ -101,7 +135,8 @@ def transition(*, obj: R, to: str, by: User, comment: str = "", version: int | N
     """Move ``obj`` to status ``to`` on behalf of ``by``.
 
     ``version`` is the version the user saw (defaults to ``obj.version``). Raises
-    ``PermissionDenied`` when the user may not make this move, ``InvalidTransition`` when the
+    ``PermissionDenied`` when the user may not make this move, ``YearLocked`` when the final report
+    of the object's year was issued, ``InvalidTransition`` when the
     current status does not allow it, ``StaleVersion`` when the row changed meanwhile and
     ``ValidationError`` (on ``comment``) when a return comes without a reason. On success ``obj``
     is updated in place (status, version) and returned.
@@ -111,6 +146,7 @@ def transition(*, obj: R, to: str, by: User, comment: str = "", version: int | N
     locked = model.objects.select_for_update().select_related("enterprise").get(pk=obj.pk)
     if not by.has_perm(rule.perm, locked):
         raise PermissionDenied
+    ensure_year_open(locked.year)
     check_version(current=locked.version, expected=obj.version if version is None else version)
     if locked.status not in rule.sources:
         raise InvalidTransition(

@@ -31,8 +31,9 @@ from assessments.selectors import (
     assessment_list as select_assessments,
 )
 from assessments.services import assessments as services
-from assessments.services.workflow import InvalidTransition, StaleVersion, available_transitions
+from assessments.services.workflow import StaleVersion, WorkflowError, YearLocked, available_transitions
 from enterprises.selectors import enterprises_for, get_enterprise_for
+from reporting.selectors import is_year_locked
 
 PAGE_SIZE = 25
 
@@ -88,15 +89,19 @@ def assessment_create(request):
     form = AssessmentForm(request.POST or None, instance=assessment, initial=initial)
     baseline, options = _formsets(request, assessment)
     if request.method == "POST" and form.is_valid() and baseline.is_valid() and options.is_valid():
-        services.assessment_create(
-            by=request.user,
-            enterprise=enterprise,
-            assessment=form.instance,
-            baseline_formset=baseline,
-            option_formset=options,
-        )
-        messages.success(request, _("Assessment saved as a draft."))
-        return redirect(form.instance)
+        try:
+            services.assessment_create(
+                by=request.user,
+                enterprise=enterprise,
+                assessment=form.instance,
+                baseline_formset=baseline,
+                option_formset=options,
+            )
+        except YearLocked as exc:
+            form.add_error("year", exc.message)
+        else:
+            messages.success(request, _("Assessment saved as a draft."))
+            return redirect(form.instance)
     return render(
         request,
         "assessments/assessment_form.html",
@@ -127,13 +132,16 @@ def assessment_detail_view(request, pk: int):
 
 def _render_detail(request, assessment: Assessment, *, review_form: ReviewForm | None = None, status: int = 200):
     context = assessment_detail(assessment)
-    actions = available_transitions(obj=assessment, by=request.user)
+    # A locked year (its final report was issued): nothing can be changed, no button is shown.
+    year_locked = is_year_locked(assessment.year)
+    actions = [] if year_locked else available_transitions(obj=assessment, by=request.user)
     context.update(
         {
             "assessment": assessment,
             "enterprise": assessment.enterprise,
             "steps": Assessment.Step.choices,
-            "can_edit": request.user.has_perm("assessments.change_assessment", assessment),
+            "year_locked": year_locked,
+            "can_edit": not year_locked and request.user.has_perm("assessments.change_assessment", assessment),
             "can_submit": Assessment.Status.SUBMITTED in actions,
             "can_review": Assessment.Status.APPROVED in actions or Assessment.Status.RETURNED in actions,
             "review_form": review_form or ReviewForm(initial={"version": assessment.version}),
@@ -146,6 +154,9 @@ def _render_detail(request, assessment: Assessment, *, review_form: ReviewForm |
 @require_http_methods(["GET", "POST"])
 def assessment_edit(request, pk: int):
     assessment = get_assessment_for(request.user, pk, write=True)
+    if is_year_locked(assessment.year):
+        messages.error(request, YearLocked(assessment.year).message)
+        return redirect(assessment)
     form = AssessmentForm(request.POST or None, instance=assessment)
     baseline, options = _formsets(request, assessment)
     status = 200
@@ -163,6 +174,8 @@ def assessment_edit(request, pk: int):
             except StaleVersion as exc:
                 form.add_error(None, exc.message)
                 status = 409
+            except YearLocked as exc:
+                form.add_error("year", exc.message)
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect(assessment)
@@ -193,7 +206,7 @@ def _workflow_action(request, pk: int, action):
             version=form.cleaned_data["version"],
             comment=form.cleaned_data["comment"],
         )
-    except (StaleVersion, InvalidTransition) as exc:
+    except WorkflowError as exc:  # stale version, wrong status, locked year
         messages.error(request, exc.message)
         return redirect(assessment)
     except ValidationError as exc:
@@ -244,13 +257,17 @@ def factor_list(request):
         raise PermissionDenied
     form = ResourceFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        factor = services.factor_create(by=request.user, factor=form.instance)
-        messages.success(
-            request,
-            _("Factor for %(resource)s from %(year)s recorded.")
-            % {"resource": factor.resource.label, "year": factor.valid_from_year},
-        )
-        return redirect("assessments:factors")
+        try:
+            factor = services.factor_create(by=request.user, factor=form.instance)
+        except YearLocked as exc:
+            form.add_error("valid_from_year", exc.message)
+        else:
+            messages.success(
+                request,
+                _("Factor for %(resource)s from %(year)s recorded.")
+                % {"resource": factor.resource.label, "year": factor.valid_from_year},
+            )
+            return redirect("assessments:factors")
     return render(
         request,
         "assessments/factor_list.html",

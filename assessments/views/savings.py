@@ -22,8 +22,9 @@ from assessments.models import Evidence, SavingsReport
 from assessments.quality import Severity
 from assessments.selectors import review_events_for
 from assessments.services import savings as services
-from assessments.services.workflow import StaleVersion, WorkflowError, available_transitions
+from assessments.services.workflow import StaleVersion, WorkflowError, YearLocked, available_transitions
 from enterprises.text import fold
+from reporting.selectors import is_year_locked
 
 PAGE_SIZE = 25
 
@@ -122,6 +123,8 @@ def savings_create(request):
                 notes=form.cleaned_data["notes"],
                 lines=formset.line_inputs(),
             )
+        except YearLocked as exc:
+            form.add_error("year", exc.message)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -147,6 +150,9 @@ def savings_edit(request, pk: int):
     report = _get_report(user, pk)
     if not services.is_author_side(user, report):
         raise PermissionDenied
+    if is_year_locked(report.year):
+        messages.error(request, YearLocked(report.year).message)
+        return redirect(report)
     if not report.is_editable:
         messages.error(
             request,
@@ -185,6 +191,8 @@ def savings_edit(request, pk: int):
                     "saving again will replace it with what is below."
                 ),
             )
+        except YearLocked as exc:
+            form.add_error("year", exc.message)
         except services.ReportLocked as exc:
             messages.error(request, exc.message)
             return redirect(report)
@@ -213,7 +221,9 @@ def _detail_context(request, report: SavingsReport, **extra) -> dict:
     figures = services.report_figures(report, lines)
     review = services.review_report(report, lines=lines)
     author = services.is_author_side(user, report)
-    editable = author and report.is_editable
+    # A locked year (its final report was issued): nothing can be changed, no button is shown.
+    year_locked = is_year_locked(report.year)
+    editable = author and report.is_editable and not year_locked
     show_warnings = not user.is_enterprise_staff
     errors_by_line = review.by_line(Severity.ERROR) if editable else {}
     warnings_by_line = review.by_line(Severity.WARNING) if show_warnings else {}
@@ -230,9 +240,10 @@ def _detail_context(request, report: SavingsReport, **extra) -> dict:
         (e for e in reversed(events) if e.to_status == SavingsReport.Status.RETURNED),
         None,
     )
-    transitions = available_transitions(obj=report, by=user)
+    transitions = [] if year_locked else available_transitions(obj=report, by=user)
     context = {
         "report": report,
+        "year_locked": year_locked,
         "rows": rows,
         "figures": figures,
         "review": review,
@@ -345,7 +356,7 @@ def evidence_upload(request, pk: int):
     if form.is_valid():
         try:
             item = services.evidence_add(report=report, by=request.user, upload=form.cleaned_data["file"])
-        except services.ReportLocked as exc:
+        except (services.ReportLocked, YearLocked) as exc:
             messages.error(request, exc.message)
             return redirect(report)
         except ValidationError as exc:
@@ -383,7 +394,7 @@ def evidence_delete(request, pk: int, evidence_pk: int):
     item = _get_evidence(request, pk, evidence_pk)
     try:
         services.evidence_delete(evidence=item, by=request.user)
-    except services.ReportLocked as exc:
+    except (services.ReportLocked, YearLocked) as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("File %(name)s removed.") % {"name": item.original_name})

@@ -227,9 +227,7 @@ def test_bad_input_is_refused_with_message_and_nothing_written(
     data["enterprise"] = enterprise_x.pk
     client = login(officer_a)
     client.cookies["django_language"] = "en"
-    response = client.post(
-        reverse("assessments:create") + f"?enterprise={enterprise_x.pk}", data
-    )
+    response = client.post(reverse("assessments:create") + f"?enterprise={enterprise_x.pk}", data)
     assert response.status_code == 400
     page = response.content.decode()
     assert message in page
