@@ -346,15 +346,17 @@ def _code(value: Any, width: int, *, pad_text: bool = True) -> str:
     return text.zfill(width) if pad_text and text.isdigit() else text
 
 
-def _boolean(value: Any) -> bool | None:
+def parse_yes_no(value: Any, *, true_words: set[str] = TRUE_WORDS, false_words: set[str] = FALSE_WORDS) -> bool:
+    """A spreadsheet yes/no cell: a real boolean, 1/0, or one of the (folded) words; ValueError
+    otherwise. Shared by every importer of the portal."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
     word = fold(_text(value))
-    if word in TRUE_WORDS:
+    if word in true_words:
         return True
-    if word in FALSE_WORDS:
+    if word in false_words:
         return False
     raise ValueError(word)
 
@@ -516,7 +518,7 @@ def _validate_row(raw: RawRow, tax_code: str, tax_errors: list[str], *, user: Us
         if key not in values or _is_blank(values[key]):
             continue  # left blank: the default for a new enterprise, unchanged for an existing one
         try:
-            data[key] = _boolean(values[key])
+            data[key] = parse_yes_no(values[key])
         except ValueError:
             fail(key, _("write Yes or No."))
 

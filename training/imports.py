@@ -34,7 +34,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from enterprises.imports import ImportFileError, check_xlsx_file
+from enterprises.imports import ImportFileError, check_xlsx_file, parse_yes_no
 from enterprises.models import District
 from enterprises.text import fold
 
@@ -258,19 +258,6 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _passed(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    word = fold(_text(value))
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ValueError(word)
-
-
 class _Districts:
     def __init__(self) -> None:
         self.by_key: dict[str, District] = {}
@@ -336,7 +323,7 @@ def validate_attendance_rows(course: Course, raw_rows: list[RawRow], *, lock: bo
                 row.errors.append(_("The district is missing."))
         passed_known = True
         try:
-            row.passed = _passed(values.get("passed"))
+            row.passed = parse_yes_no(values.get("passed"), true_words=TRUE_WORDS, false_words=FALSE_WORDS)
         except ValueError:
             passed_known = False
             row.errors.append(

@@ -273,9 +273,9 @@ def savings_detail(request, pk: int):
 # --------------------------------------------------------------------------- workflow
 
 
-def _submit_and_redirect(request, report: SavingsReport):
+def _submit_and_redirect(request, report: SavingsReport, *, version: int | None = None):
     try:
-        services.savings_report_submit(report=report, by=request.user)
+        services.savings_report_submit(report=report, by=request.user, version=version)
     except services.SubmissionBlocked as exc:
         messages.error(request, exc.message)
     except WorkflowError as exc:
@@ -291,15 +291,7 @@ def savings_submit(request, pk: int):
     report = _get_report(request.user, pk)
     if not request.user.has_perm("assessments.submit_savingsreport", report):
         raise PermissionDenied
-    try:
-        services.savings_report_submit(report=report, by=request.user, version=_version(request))
-    except services.SubmissionBlocked as exc:
-        messages.error(request, exc.message)
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Report submitted to your district's economic office for verification."))
-    return redirect(report)
+    return _submit_and_redirect(request, report, version=_version(request))
 
 
 @login_required
