@@ -29,7 +29,7 @@ run: install
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

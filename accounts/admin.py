@@ -12,7 +12,7 @@ class PortalUserAdmin(UserAdmin):
     search_fields = ("username", "full_name", "email")
     raw_id_fields = ("enterprise",)
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         (_("Portal role"), {"fields": ("full_name", "phone", "role", "district", "enterprise")}),
     )
     # The role and its scope are needed from the start: User.clean() refuses an account without

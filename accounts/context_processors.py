@@ -45,9 +45,10 @@ def navigation(request) -> dict:
         if group is None:
             items.append(link)
             continue
-        if group not in menus:
-            menus[group] = {"label": group, "children": [], "active": False}
-            items.append(menus[group])
-        menus[group]["children"].append(link)
-        menus[group]["active"] |= link["active"]
+        key = str(group)
+        if key not in menus:
+            menus[key] = {"label": group, "children": [], "active": False}
+            items.append(menus[key])
+        menus[key]["children"].append(link)
+        menus[key]["active"] |= link["active"]
     return {"nav_items": items}

@@ -39,12 +39,10 @@ def seed(ctx: DemoContext) -> None:
         )
     officer_district = District.objects.get(code=DEMO_OFFICER_DISTRICT)
     demo_enterprise = Enterprise.objects.filter(district=officer_district, active=True).order_by("tax_code").first()
-    staffed = list(
-        Enterprise.objects.filter(active=True)
-        .exclude(pk=getattr(demo_enterprise, "pk", None))
-        .order_by("tax_code")
-        .values_list("pk", "tax_code")[: max(1, ctx.enterprises // 20)]
-    )
+    others = Enterprise.objects.filter(active=True)
+    if demo_enterprise is not None:
+        others = others.exclude(pk=demo_enterprise.pk)
+    staffed = list(others.order_by("tax_code").values_list("pk", "tax_code")[: max(1, ctx.enterprises // 20)])
     if demo_enterprise:
         users.append(
             User(

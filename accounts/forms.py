@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -31,10 +33,11 @@ class UserForm(forms.ModelForm):
             .select_related("district")
         )
         if actor.sees_city:
-            self.fields["role"].choices = [(Role.OFFICER, Role.OFFICER.label), (Role.ENTERPRISE, Role.ENTERPRISE.label)]
-            self.fields["district"].queryset = District.objects.filter(active=True)
+            role_choices = [(Role.OFFICER, Role.OFFICER.label), (Role.ENTERPRISE, Role.ENTERPRISE.label)]
+            cast(forms.ChoiceField, self.fields["role"]).choices = role_choices
+            cast(forms.ModelChoiceField, self.fields["district"]).queryset = District.objects.filter(active=True)
         else:  # an officer creates enterprise staff of their own district only
-            self.fields["role"].choices = [(Role.ENTERPRISE, Role.ENTERPRISE.label)]
+            cast(forms.ChoiceField, self.fields["role"]).choices = [(Role.ENTERPRISE, Role.ENTERPRISE.label)]
             self.fields["role"].initial = Role.ENTERPRISE
             del self.fields["district"]
         # A tax code box rather than a select: the city has tens of thousands of enterprises.
@@ -59,7 +62,7 @@ class UserForm(forms.ModelForm):
         return email
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         role = data.get("role")
         if role == Role.OFFICER and not data.get("district"):
             self.add_error("district", _("A district officer must have a district."))

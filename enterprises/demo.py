@@ -135,8 +135,8 @@ def seed(ctx: DemoContext) -> None:
         for name, code in INDUSTRIAL_ZONES
     ]
     zones_by_district: dict[int, list[IndustrialZone]] = {}
-    for zone in zones:
-        zones_by_district.setdefault(zone.district_id, []).append(zone)
+    for each in zones:
+        zones_by_district.setdefault(each.district_id, []).append(each)
     sectors = list(Sector.objects.filter(parent=None))
     # Industry is concentrated in the outer districts and industrial zones.
     weights = [1 if d.kind == District.Kind.URBAN else 3 for d in districts]
@@ -145,7 +145,7 @@ def seed(ctx: DemoContext) -> None:
         district = rng.choices(districts, weights)[0]
         sector = rng.choice(sectors)
         employees = int(rng.lognormvariate(3.8, 1.1)) + 3
-        zone = None
+        zone: IndustrialZone | None = None
         if district.pk in zones_by_district and rng.random() < 0.5:
             zone = rng.choice(zones_by_district[district.pk])
         name = f"{rng.choice(FORMS)} {rng.choice(SECTOR_WORDS.get(sector.code, ['Sản xuất']))} {rng.choice(BRANDS)}"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,11 @@ PROFILE_FIELDS = [
 ]
 
 
+def _choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """A model choice field of the form, typed as such."""
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
 class EnterpriseForm(forms.ModelForm):
     """Full enterprise profile (DOIT, and officers within their district)."""
 
@@ -29,22 +36,22 @@ class EnterpriseForm(forms.ModelForm):
 
     def __init__(self, *args, actor, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sector"].queryset = Sector.objects.filter(parent=None)
+        _choice(self, "sector").queryset = Sector.objects.filter(parent=None)
         if actor.sees_city:
-            self.fields["district"].queryset = District.objects.filter(active=True)
-            self.fields["industrial_zone"].queryset = IndustrialZone.objects.select_related("district")
+            _choice(self, "district").queryset = District.objects.filter(active=True)
+            _choice(self, "industrial_zone").queryset = IndustrialZone.objects.select_related("district")
         else:
             # An officer can only place an enterprise in their own district: the field offers only
             # that district and refuses any other id that is posted.
-            self.fields["district"].queryset = District.objects.filter(pk=actor.district_id)
+            _choice(self, "district").queryset = District.objects.filter(pk=actor.district_id)
             self.fields["district"].initial = actor.district_id
-            self.fields["industrial_zone"].queryset = IndustrialZone.objects.filter(district_id=actor.district_id)
+            _choice(self, "industrial_zone").queryset = IndustrialZone.objects.filter(district_id=actor.district_id)
         self.fields["district"].error_messages["invalid_choice"] = _(
             "You can only register enterprises in your own district."
         )
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         zone, district = data.get("industrial_zone"), data.get("district")
         if zone and district and zone.district_id != district.pk:
             self.add_error("industrial_zone", _("This industrial zone is in another district."))
