@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test lint bench install install-dev messages
+.PHONY: run test lint install install-dev messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,6 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/mypy accounts enterprises assessments training reporting cleanprod
-
-bench: install-dev
-	$(BIN)/python -m bench
 
 messages: install-dev
 	$(BIN)/python manage.py makemessages -l vi --no-location --ignore=.venv --ignore=tests --ignore=bench
