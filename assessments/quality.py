@@ -77,6 +77,17 @@ class LineFacts:
     quantity: Decimal | None
     vnd_saved: Decimal | None
 
+    @classmethod
+    def of(cls, line) -> LineFacts:
+        """The facts of a SavingsLine (its resource selected with it)."""
+        return cls(
+            resource=line.resource.code,
+            resource_name=line.resource.label,
+            unit=line.resource.unit,
+            quantity=line.quantity,
+            vnd_saved=Decimal(line.vnd_saved) if line.vnd_saved is not None else None,
+        )
+
 
 @dataclass(frozen=True)
 class BaselineFacts:

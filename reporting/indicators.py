@@ -1003,16 +1003,7 @@ def open_findings(year: int, district: District | None, *, today: dt.date | None
             year=report.year,
             period=report.period,
             today=today,
-            lines=[
-                quality.LineFacts(
-                    resource=line.resource.code,
-                    resource_name=line.resource.label,
-                    unit=line.resource.unit,
-                    quantity=line.quantity,
-                    vnd_saved=Decimal(line.vnd_saved) if line.vnd_saved is not None else None,
-                )
-                for line in lines.get(report.pk, [])
-            ],
+            lines=[quality.LineFacts.of(line) for line in lines.get(report.pk, [])],
             other_periods=[(y, p) for pk, y, p in periods.get(report.enterprise_id, []) if pk != report.pk],
             baseline=baselines.get(report.enterprise_id, {}),
             previous_year_verified=previous.get(report.enterprise_id, {}),

@@ -197,9 +197,15 @@ def year_lock(request):
                 % {"year": lock.year},
             )
             return redirect("reporting:list")
+    return _refused_lock_form(request, lock_form=form)
+
+
+def _refused_lock_form(request, **lock_forms):
+    """The reports page again, with the refused lock or reopen form and its errors."""
+    user = request.user
     can_request = user.has_perm("reporting.request_report")
     context = _list_context(
-        user, form=ReportRequestForm(user=user) if can_request else None, can_request=can_request, lock_form=form
+        user, form=ReportRequestForm(user=user) if can_request else None, can_request=can_request, **lock_forms
     )
     return render(request, "reporting/report_list.html", context, status=400)
 
@@ -228,11 +234,7 @@ def year_reopen(request):
             return redirect("reporting:list")
     problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
     messages.error(request, _("The year was not reopened: %(problems)s") % {"problems": problems})
-    can_request = user.has_perm("reporting.request_report")
-    context = _list_context(
-        user, form=ReportRequestForm(user=user) if can_request else None, can_request=can_request, reopen_form=form
-    )
-    return render(request, "reporting/report_list.html", context, status=400)
+    return _refused_lock_form(request, reopen_form=form)
 
 
 @login_required

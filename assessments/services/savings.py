@@ -328,16 +328,7 @@ def report_facts(
         year=report.year,
         period=report.period,
         today=today or timezone.localdate(),
-        lines=[
-            quality.LineFacts(
-                resource=line.resource.code,
-                resource_name=line.resource.label,
-                unit=line.resource.unit,
-                quantity=line.quantity,
-                vnd_saved=Decimal(line.vnd_saved) if line.vnd_saved is not None else None,
-            )
-            for line in lines
-        ],
+        lines=[quality.LineFacts.of(line) for line in lines],
         other_periods=other_periods,
         baseline=baseline,
         previous_year_verified=previous,
