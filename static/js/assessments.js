@@ -1,31 +1,7 @@
-// Assessment pages: add rows to inline formsets, draw the enterprise's savings chart.
+// Enterprise page: draw the enterprise's verified savings chart.
 // Wired by data attributes; no inline scripts.
 (function () {
   "use strict";
-
-  // <button data-formset-add="PREFIX" data-formset-target="CONTAINER_ID"> clones
-  // <template id="PREFIX-empty"> (the formset's empty_form) into the container.
-  document.querySelectorAll("[data-formset-add]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var prefix = button.getAttribute("data-formset-add");
-      var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
-      var max = document.getElementById("id_" + prefix + "-MAX_NUM_FORMS");
-      var template = document.getElementById(prefix + "-empty");
-      var target = document.getElementById(button.getAttribute("data-formset-target"));
-      if (!total || !template || !target) { return; }
-      var index = parseInt(total.value, 10);
-      if (max && index >= parseInt(max.value, 10)) { return; }
-      var html = template.innerHTML.replace(/__prefix__/g, String(index));
-      if (target.tagName === "TBODY") {
-        var body = document.createElement("tbody");
-        body.innerHTML = html;
-        while (body.firstElementChild) { target.appendChild(body.firstElementChild); }
-      } else {
-        target.insertAdjacentHTML("beforeend", html);
-      }
-      total.value = String(index + 1);
-    });
-  });
 
   // <canvas data-savings-chart="JSON_SCRIPT_ID">: bars of TOE and tCO2e saved per year.
   document.querySelectorAll("canvas[data-savings-chart]").forEach(function (canvas) {

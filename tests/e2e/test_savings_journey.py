@@ -64,7 +64,7 @@ def test_savings_report_from_submission_to_verification(page, sign_in, enterpris
     page.select_option("select[name=lines-1-resource]", str(water.pk))
     page.fill("input[name=lines-1-quantity]", "1200")
     page.fill("input[name=lines-1-vnd_saved]", "14400000")
-    page.click("[data-testid=add-line]")  # a third, blank row (static/js/savings.js): ignored on save
+    page.click("[data-testid=add-line]")  # a third, blank row (static/js/formset.js): ignored on save
     assert page.locator("[data-testid=line-form]").count() == 3
     assert page.input_value("input[name=lines-TOTAL_FORMS]") == "3"
     page.click("[data-testid=save]")
