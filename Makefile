@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test lint install install-dev messages
+.PHONY: run test bench lint install install-dev messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (not part of the test run): BENCH_SIZE=city|national; the data set is built once and reused.
+BENCH_SIZE ?= city
+BENCH_SCRIPTS ?= web reports batch imports
+bench: install-dev
+	$(BIN)/python bench/dataset.py --size $(BENCH_SIZE)
+	for script in $(BENCH_SCRIPTS); do $(BIN)/python bench/$$script.py --size $(BENCH_SIZE) || exit 1; done
 
 lint: install-dev
 	$(BIN)/ruff check .
