@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from base64 import b32decode
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cleanprod.demo import DEMO_PASSWORD
+from cleanprod.demo import DEMO_PASSWORD, bulk_insert
 from enterprises.models import District, Enterprise
 from enterprises.text import fold
 
@@ -16,6 +18,11 @@ if TYPE_CHECKING:
     from cleanprod.demo import DemoContext
 
 DEMO_OFFICER_DISTRICT = "017"  # Đông Anh: many factories, two industrial zones
+# DOIT staff must sign in with a second factor. The demo "doit" account has an authenticator with
+# this fixed key (base32, printed with the logins) so a newcomer can add it to an authenticator
+# app; "doit2" has none and is asked to set one up at its first sign-in.
+DEMO_TOTP_SECRET = "SXSHDEMOHANOIDOITCLEANPRODUCTION"  # noqa: S105 - demo data only
+DEMO_TOTP_USERNAME = "doit"
 
 
 def seed(ctx: DemoContext) -> None:
@@ -65,7 +72,18 @@ def seed(ctx: DemoContext) -> None:
                 password=password,
             )
         )
-    User.objects.bulk_create(users, batch_size=2000)
+    bulk_insert(User, users)
+    TOTPDevice.objects.create(
+        user=User.objects.get(username=DEMO_TOTP_USERNAME),
+        name="demo authenticator",
+        key=b32decode(DEMO_TOTP_SECRET).hex(),
+        confirmed=True,
+    )
+
+
+def demo_totp_secret() -> str:
+    """The demo authenticator key as typed into an app: base32 in groups of four."""
+    return " ".join(DEMO_TOTP_SECRET[i : i + 4] for i in range(0, len(DEMO_TOTP_SECRET), 4))
 
 
 def demo_logins() -> list[tuple[str, str]]:
@@ -83,5 +101,8 @@ def demo_logins() -> list[tuple[str, str]]:
         if user is None:
             continue
         scope = user.district or user.enterprise
-        logins.append((user.username, f"{user.role_label}" + (f" – {scope}" if scope else "")))
+        description = f"{user.role_label}" + (f" – {scope}" if scope else "")
+        if user.username == DEMO_TOTP_USERNAME and TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            description += f" – second factor: authenticator app key (TOTP, 6 digits, 30 s) {demo_totp_secret()}"
+        logins.append((user.username, description))
     return logins

@@ -19,3 +19,19 @@ class PortalLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send ``settings.CONTENT_SECURITY_POLICY`` (directive → sources) as the
+    Content-Security-Policy header of every response that has none of its own."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        policy: dict[str, list[str]] = getattr(settings, "CONTENT_SECURITY_POLICY", {})
+        self.header = "; ".join(" ".join([directive, *sources]) for directive, sources in policy.items())
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Content-Security-Policy", self.header)
+        return response

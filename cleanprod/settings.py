@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "enterprises",
     "assessments",
@@ -58,13 +60,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cleanprod.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cleanprod.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionAgeMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -94,7 +100,9 @@ TEMPLATES = [
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A persistent connection is checked before each request reuses it: a restarted PostgreSQL costs a
+# reconnection, not an error page. (Only tests switch it off, to show what it saves.)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and login ---------------------------------------------------------------------
@@ -128,8 +136,17 @@ AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
 if AXES_IPWARE_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
+# A session ends when the browser closes, and at the latest SESSION_COOKIE_AGE seconds after
+# sign-in however busy it was (accounts.middleware.SessionAgeMiddleware).
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_AGE", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Second factor (django-otp, TOTP): any user may turn it on; DOIT staff and administrators must.
+OTP_TOTP_ISSUER = "SXSH Hà Nội"
+OTP_TOTP_THROTTLE_FACTOR = 1  # after n wrong codes the next try waits 2^(n-1) seconds
+AXES_SENSITIVE_PARAMETERS = ["otp_token"]  # wrong codes count as failed sign-ins, never logged
+OTP_PENDING_SECONDS = 300  # time allowed between the password and the code
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists authenticators without their secret keys
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -171,7 +188,8 @@ IMPORT_MAX_ROWS = 50_000
 # --- Cache, Celery --------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis down = cache misses, not errors (cleanprod.cache); sessions live in the database.
+    CACHES = {"default": {"BACKEND": "cleanprod.cache.FaultTolerantRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -189,6 +207,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 660
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}  # periodic tasks are added by the apps that own them
 CELERY_BEAT_SCHEDULE["reporting-sweep-stale-jobs"] = {"task": "reporting.tasks.sweep_stale_reports", "schedule": 300.0}
+# Report jobs the queue could not take (Redis was down) are sent again once it is back.
+CELERY_BEAT_SCHEDULE["reporting-dispatch-queued-jobs"] = {
+    "task": "reporting.tasks.dispatch_queued_reports",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["sweep-abandoned-imports"] = {
+    "task": "reporting.tasks.sweep_abandoned_imports",
+    "schedule": 3600.0,
+}
+# Fail fast when Redis is unreachable: a report request then says the queue is unavailable and
+# keeps the job queued, instead of hanging the page.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+}
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env(
@@ -210,6 +244,18 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # --- Security (production) ------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Sent on every response by cleanprod.middleware.ContentSecurityPolicyMiddleware. No inline script
+# or style anywhere: scripts and styles come from static/, Bootstrap's icons are data: images.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

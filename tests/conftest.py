@@ -4,6 +4,8 @@ District A is Đống Đa (006), district B is Đông Anh (017)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.test import Client
 
@@ -46,7 +48,10 @@ def district_b(db) -> District:
 
 @pytest.fixture
 def doit_user(db):
-    return UserFactory(username="doit.test", full_name="Nguyễn Thị Sở")
+    """DOIT staff must use a second factor: the persona has a confirmed authenticator."""
+    user = UserFactory(username="doit.test", full_name="Nguyễn Thị Sở")
+    otp_device_for(user)
+    return user
 
 
 @pytest.fixture
@@ -83,14 +88,70 @@ def staff_y(enterprise_y):
     return EnterpriseStaffFactory(username="staff.y", full_name="Hoàng Văn Y", enterprise=enterprise_y)
 
 
+def otp_device_for(user):
+    """The user's confirmed authenticator (TOTPDevice), created when they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+
+
+def totp_code(device) -> str:
+    """A code ``device`` accepts now, computed from its key as an authenticator app does
+    (django_otp.oath). Each code works once: when the current step's code was used already,
+    the next step's (within the device's tolerance) is given, or the clock is waited for."""
+    from django_otp.oath import hotp
+
+    while True:
+        device.refresh_from_db()
+        now_t = (int(time.time()) - device.t0) // device.step + device.drift
+        t = max(now_t, device.last_t + 1)
+        if t <= now_t + device.tolerance:
+            return f"{hotp(device.bin_key, t, digits=device.digits):0{device.digits}d}"
+        time.sleep(device.step - (time.time() - device.t0) % device.step + 0.05)
+
+
+def mark_otp_verified(client: Client, user) -> None:
+    """Mark the client's session as having passed the second factor with the user's device,
+    exactly as django_otp.login() does after a right code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = otp_device_for(user).persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def force_login_passes_second_factor(monkeypatch):
+    """Client.force_login skips the password; for users who must or chose to use a second
+    factor (DOIT staff, administrators, users with an authenticator) it skips the code too, so a
+    test signs them in as fully verified. Tests of the sign-in itself post the real forms."""
+    from accounts.otp import has_confirmed_device
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.requires_second_factor or has_confirmed_device(user):
+            mark_otp_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def login():
-    """login(user, language=None) -> a test Client signed in as that user (in that UI language,
-    chosen as the language switch does, with its cookie)."""
+    """login(user, language=None, verified=True) -> a test Client signed in as that user (in that
+    UI language, chosen as the language switch does, with its cookie). DOIT staff, administrators
+    and users with an authenticator are OTP-verified too, unless ``verified=False``."""
+    from django_otp import DEVICE_ID_SESSION_KEY
 
-    def _login(user, language: str | None = None) -> Client:
+    def _login(user, language: str | None = None, verified: bool = True) -> Client:
         client = Client()
         client.force_login(user)
+        if not verified:
+            session = client.session
+            session.pop(DEVICE_ID_SESSION_KEY, None)
+            session.save()
         if language:
             client.cookies["django_language"] = language
         return client

@@ -47,13 +47,22 @@ def page(browser, live_server, settings):
 
 @pytest.fixture
 def sign_in(page):
-    """sign_in(user) signs the user in through the real login form."""
+    """sign_in(user) signs the user in through the real login form. Users with an authenticator
+    (DOIT staff and administrators always have one here) then type the code it shows now,
+    computed from the device's key as an authenticator app does."""
+    from accounts.otp import confirmed_device
+    from tests.conftest import otp_device_for, totp_code
 
     def _sign_in(user, password: str = "Mat-khau-thu-2026"):
+        device = otp_device_for(user) if user.requires_second_factor else confirmed_device(user)
         page.goto("/accounts/login/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", password)
         page.click("form button[type=submit]")
+        if device is not None:
+            page.wait_for_url(lambda url: "/accounts/login/code/" in url)
+            page.fill("input[name=otp_token]", totp_code(device))
+            page.click("form[data-testid=otp-verify-form] button[type=submit]")
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         return page
 
