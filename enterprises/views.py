@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.conf import settings
@@ -25,6 +25,7 @@ from cleanprod.spreadsheets import XLSX_CONTENT_TYPE
 from . import imports, services
 from .filters import EnterpriseFilter
 from .forms import EnterpriseContactForm, EnterpriseForm
+from .models import Enterprise
 from .selectors import enterprise_history, enterprises_for, get_enterprise_for
 from .spreadsheet import export_enterprises
 
@@ -93,12 +94,24 @@ def enterprise_edit(request, pk: int):
     full = request.user.has_perm("enterprises.change_enterprise_profile", enterprise)
     form_class = EnterpriseForm if full else EnterpriseContactForm
     kwargs = {"actor": request.user} if full else {}
+    # The version the user loaded (concurrent edits): the enterprise's last change, kept as posted.
+    loaded_at = request.POST.get("loaded_at", "") if request.method == "POST" else enterprise.updated_at.isoformat()
     form = form_class(request.POST or None, instance=enterprise, **kwargs)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.fields}
-        services.enterprise_update(by=request.user, enterprise=enterprise, data=data)
-        messages.success(request, _("Changes saved."))
-        return redirect(enterprise)
+        try:
+            services.enterprise_update(
+                by=request.user, enterprise=enterprise, data=data, loaded_at=_parse_loaded_at(loaded_at)
+            )
+        except services.EnterpriseChanged as exc:
+            form.add_error(None, exc.message)
+            status = 409
+            # The user's input stays; saving again (after looking at the current record) is deliberate.
+            loaded_at = Enterprise.objects.values_list("updated_at", flat=True).get(pk=enterprise.pk).isoformat()
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(enterprise)
     return render(
         request,
         "enterprises/enterprise_form.html",
@@ -106,8 +119,19 @@ def enterprise_edit(request, pk: int):
             "form": form,
             "enterprise": enterprise,
             "contact_only": not full,
+            "loaded_at": loaded_at,
         },
+        status=status,
     )
+
+
+def _parse_loaded_at(value: str) -> datetime | None:
+    """The posted version, or None when the form did not carry one (no check)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -73,6 +74,8 @@ class ActionPlan(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-issued_on", "decision_number"]
         verbose_name = _("action plan")
@@ -104,6 +107,8 @@ class Target(models.Model):
     note = models.TextField(
         _("note"), blank=True, help_text=_("Wording of the plan, e.g. a range of which the value is the lower bound.")
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan", "year", "indicator"]
@@ -197,6 +202,12 @@ class ReportJob(models.Model):
         help_text=_("Built when the Department of Industry and Trade issued the final report and locked the year."),
     )
     celery_task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    dispatched_at = models.DateTimeField(
+        _("sent to the queue"),
+        null=True,
+        blank=True,
+        help_text=_("Empty while the task queue could not take the job; the sweep sends it again."),
+    )
 
     objects = ReportJobQuerySet.as_manager()
 

@@ -2,7 +2,9 @@
 
 ``build_report`` has soft and hard time limits, retries transient errors (database connection,
 Redis) a bounded number of times, and marks the job failed with a readable error otherwise.
-``sweep_stale_reports`` runs from Celery beat and fails jobs whose worker died.
+``sweep_stale_reports`` runs from Celery beat and fails jobs whose worker died;
+``dispatch_queued_reports`` sends the jobs the queue could not take while Redis was down;
+``sweep_abandoned_imports`` deletes import uploads never applied.
 """
 
 from __future__ import annotations
@@ -77,3 +79,19 @@ def build_report(self, job_id: int) -> str | None:
 def sweep_stale_reports(older_than_seconds: int | None = None) -> int:
     older_than = timedelta(seconds=older_than_seconds) if older_than_seconds is not None else None
     return services.report_sweep_stale(older_than=older_than)
+
+
+@shared_task(name="reporting.tasks.dispatch_queued_reports", soft_time_limit=60, time_limit=90)
+def dispatch_queued_reports(grace_seconds: int | None = None) -> int:
+    """Beat: send again the queued jobs that the queue could not take (Redis was down)."""
+    if grace_seconds is None:
+        return services.report_dispatch_queued()
+    return services.report_dispatch_queued(grace=timedelta(seconds=grace_seconds))
+
+
+@shared_task(name="reporting.tasks.sweep_abandoned_imports", soft_time_limit=300, time_limit=360)
+def sweep_abandoned_imports() -> int:
+    """Beat: delete import uploads that were previewed but never applied, after a day."""
+    from cleanprod.housekeeping import purge_abandoned_imports
+
+    return purge_abandoned_imports()

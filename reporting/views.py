@@ -5,16 +5,16 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments.models import SavingsReport
 from training.selectors import CoverageCounts
 
+from . import dashboard as dashboard_cache
 from . import indicators, services
 from .builders import CONTENT_TYPES
 from .forms import ActionPlanForm, ReportRequestForm, TargetFormSet, YearLockForm, YearReopenForm
@@ -37,10 +37,7 @@ def _dashboard_year(request) -> int:
         asked = 0
     if asked in services.report_years():
         return asked
-    latest = SavingsReport.objects.filter(status=SavingsReport.Status.VERIFIED, year__lte=this_year).aggregate(
-        latest=Max("year")
-    )["latest"]
-    return latest or this_year
+    return dashboard_cache.latest_verified_year() or this_year
 
 
 def _chart(labels, values, label: str) -> str:
@@ -49,7 +46,8 @@ def _chart(labels, values, label: str) -> str:
 
 @login_required
 def dashboard(request):
-    """The home page for the user's role, read from ``reporting.indicators`` only (cached)."""
+    """The home page for the user's role, read from ``reporting.indicators`` only (cached until
+    the data changes, see ``reporting.dashboard``)."""
     user = request.user
     year = _dashboard_year(request)
     context: dict = {"year": year, "years": list(reversed(services.report_years()))}
@@ -67,8 +65,8 @@ def dashboard(request):
         context["role"] = "none"
         return render(request, "reporting/dashboard.html", context)
     district = None if user.sees_city else user.district
-    ind = indicators.cached_compute(year, district)
-    queue = indicators.review_queue(district, for_city_staff=user.sees_city)
+    figures = dashboard_cache.dashboard_figures(year, district, for_city_staff=user.sees_city)
+    ind, queue = figures.indicators, figures.queue
     if ind.is_city:
         breakdown = _chart([d.name for d in ind.districts], [d.savings_vnd for d in ind.districts], _("VND saved"))
     else:
@@ -115,7 +113,20 @@ def _jobs(user):
 
 def _jobs_context(user) -> dict:
     jobs = list(_jobs(user))
+    for job in jobs:
+        job.can_retry = services.report_can_retry(by=user, job=job)
     return {"jobs": jobs, "polling": any(not job.is_finished for job in jobs)}
+
+
+def _queue_unavailable_message(request, jobs) -> None:
+    if any(job.status == ReportJob.Status.QUEUED and job.dispatched_at is None for job in jobs):
+        messages.warning(
+            request,
+            _(
+                "The task queue is unavailable at the moment. The report is kept in the queue and will be "
+                "built as soon as the queue is back; nothing needs to be requested again."
+            ),
+        )
 
 
 @login_required
@@ -145,8 +156,24 @@ def report_list(request):
                 _("Report requested: %(jobs)s. It appears below when it is ready.")
                 % {"jobs": ", ".join(str(job) for job in jobs)},
             )
+            _queue_unavailable_message(request, jobs)
             return redirect("reporting:list")
     return render(request, "reporting/report_list.html", _list_context(user, form=form, can_request=can_request))
+
+
+@login_required
+@require_POST
+def report_retry(request, pk: int):
+    """Request a failed report again (its requester, or DOIT staff): the same job is queued again."""
+    job = get_object_or_404(ReportJob.objects.visible_to(request.user), pk=pk)
+    try:
+        job = services.report_retry(by=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Report requested again: %(job)s.") % {"job": job})
+        _queue_unavailable_message(request, [job])
+    return redirect("reporting:list")
 
 
 def _list_context(user, *, form=None, can_request: bool, lock_form=None, reopen_form=None) -> dict:

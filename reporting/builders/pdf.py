@@ -6,6 +6,7 @@ SVG drawn by ``reporting.charts``. Numbers are formatted with the Vietnamese loc
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import IO
 
@@ -29,7 +30,7 @@ def report_title(year: int) -> str:
     }
 
 
-def pdf_context(ind: YearIndicators) -> dict:
+def pdf_context(ind: YearIndicators, issued_on: dt.date | None = None) -> dict:
     if ind.is_city:
         labels = [d.name for d in ind.districts]
         values = [Decimal(d.savings_vnd) / MILLION for d in ind.districts]
@@ -42,7 +43,7 @@ def pdf_context(ind: YearIndicators) -> dict:
         "ind": ind,
         "title": title,
         "running_head": f"{title} – {ind.scope_label}",
-        "issued_on": timezone.localdate(),
+        "issued_on": issued_on or timezone.localdate(),
         "courses_by_kind": [(label, ind.training.courses_by_kind.get(code, 0)) for code, label in CourseKind.choices],
         "chart_breakdown": charts.horizontal_bars(labels, values, places=1),
         "chart_trend_vnd": charts.columns(years, [Decimal(p.savings_vnd) / MILLION for p in ind.trend], places=1),
@@ -51,14 +52,24 @@ def pdf_context(ind: YearIndicators) -> dict:
     }
 
 
-def render_html(ind: YearIndicators) -> str:
+def render_html(ind: YearIndicators, issued_on: dt.date | None = None) -> str:
     with translation.override("vi"):
-        return render_to_string("reporting/pdf/report.html", pdf_context(ind))
+        return render_to_string("reporting/pdf/report.html", pdf_context(ind, issued_on))
 
 
-def build_pdf(ind: YearIndicators, stream: IO[bytes], **_kwargs) -> None:
-    """Write the PDF of ``ind`` to ``stream``."""
+def pdf_date(when: dt.datetime) -> str:
+    """``when`` as the W3C date WeasyPrint writes into the PDF's CreationDate and ModDate."""
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_pdf(ind: YearIndicators, stream: IO[bytes], *, fixed_time: dt.datetime | None = None, **_kwargs) -> None:
+    """Write the PDF of ``ind`` to ``stream``. With ``fixed_time`` (a locked year: the lock's
+    time) the file is reproducible byte for byte: it is issued on that day and its metadata
+    dates are that time; otherwise it is issued today and carries no dates."""
     from weasyprint import HTML  # imported late: loading it takes a moment
 
-    html = render_html(ind)
-    HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stream)
+    issued_on = timezone.localdate(fixed_time) if fixed_time is not None else None
+    document = HTML(string=render_html(ind, issued_on), base_url=str(settings.BASE_DIR)).render()
+    if fixed_time is not None:
+        document.metadata.created = document.metadata.modified = pdf_date(fixed_time)
+    document.write_pdf(stream)

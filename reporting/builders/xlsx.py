@@ -8,6 +8,9 @@ header rows are frozen and filtered.
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
@@ -103,8 +106,57 @@ def _summary(wb, ind: YearIndicators) -> None:
     ws.add_chart(chart, f"C{chart_header}")
 
 
-def build_xlsx(ind: YearIndicators, stream: IO[bytes], *, progress: ProgressCallback | None = None, **_kw) -> None:
-    """Write the workbook of ``ind`` to ``stream``; the detail sheet streams from the database."""
+class _FixedTimeZipFile(zipfile.ZipFile):
+    """A zip archive whose entries all carry one date (openpyxl stamps each entry with the time
+    of writing, or with the modification time of a write-only sheet's temporary file)."""
+
+    def __init__(self, file, when: dt.datetime) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self.fixed_date_time = when.timetuple()[:6]
+
+    def _entry(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self.fixed_date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname, data, *args, **kwargs) -> None:  # type: ignore[override]
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = self._entry(zinfo_or_arcname)
+        super().writestr(zinfo_or_arcname, data, *args, **kwargs)
+
+    def write(self, filename, arcname=None, *args, **kwargs) -> None:  # type: ignore[override]
+        with open(filename, "rb") as source, self.open(self._entry(arcname or str(filename)), "w") as target:
+            shutil.copyfileobj(source, target, 1024 * 1024)
+
+
+def save_workbook(wb, stream: IO[bytes], fixed_time: dt.datetime | None = None) -> None:
+    """Save ``wb`` to ``stream``. With ``fixed_time`` (a locked year: the lock's time) the file is
+    the same byte for byte every time: the document properties' created and modified dates and
+    every zip entry's date are that time (UTC), not the time of writing."""
+    if fixed_time is None:
+        wb.save(stream)
+        return
+    from openpyxl.writer.excel import ExcelWriter
+
+    when = fixed_time.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+    wb.properties.created = wb.properties.modified = when
+    if not wb.worksheets:
+        wb.create_sheet()
+    archive = _FixedTimeZipFile(stream, when)
+    ExcelWriter(wb, archive).save()
+
+
+def build_xlsx(
+    ind: YearIndicators,
+    stream: IO[bytes],
+    *,
+    progress: ProgressCallback | None = None,
+    fixed_time: dt.datetime | None = None,
+    **_kw,
+) -> None:
+    """Write the workbook of ``ind`` to ``stream``; the detail sheet streams from the database.
+    ``fixed_time``: see ``save_workbook``."""
     report = progress or (lambda pct: None)
     with translation.override("vi"):
         wb = new_workbook()
@@ -311,7 +363,7 @@ def build_xlsx(ind: YearIndicators, stream: IO[bytes], *, progress: ProgressCall
             {7: QUANTITY_FORMAT, 8: FACTOR_FORMAT, 9: FACTOR_FORMAT, 12: "0"},
         )
         report(90)
-        wb.save(stream)
+        save_workbook(wb, stream, fixed_time)
 
 
 def _labels() -> tuple[dict[str, str], dict[str, str]]:
