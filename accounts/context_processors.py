@@ -19,6 +19,7 @@ NAV_ITEMS = [
     ("training:coverage", _("Training coverage"), lambda u: u.sees_city or u.is_officer, TRAINING),
     ("reporting:list", _("Reports"), lambda u: u.sees_city or u.is_officer, None),
     ("accounts:users", _("Users"), lambda u: u.has_perm("accounts.manage_users"), None),
+    ("accounts:audit", _("Audit"), lambda u: u.sees_city, None),
 ]
 
 

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .history import UNTRACKED_USER_FIELDS, UserHistoricalRecords
+
 
 class Role(models.TextChoices):
     DOIT = "doit", _("Department of Industry and Trade staff")
@@ -58,6 +60,7 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
 
     objects: ClassVar[PortalUserManager] = PortalUserManager()  # type: ignore[assignment]
+    history = UserHistoricalRecords(excluded_fields=UNTRACKED_USER_FIELDS)
 
     class Meta:
         verbose_name = _("user")
@@ -118,6 +121,18 @@ class User(AbstractUser):
     def sees_city(self) -> bool:
         """DOIT staff and administrators see the whole city."""
         return self.is_superuser or self.is_doit
+
+    @property
+    def requires_second_factor(self) -> bool:
+        """DOIT staff and administrators must sign in with a second factor; others may choose to."""
+        return self.is_superuser or self.is_staff or self.is_doit
+
+    @property
+    def has_second_factor(self) -> bool:
+        """Whether the account has a confirmed authenticator (two-step sign-in on)."""
+        from .otp import has_confirmed_device
+
+        return has_confirmed_device(self)
 
     @property
     def role_label(self) -> str:

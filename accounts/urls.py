@@ -1,11 +1,16 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import URLPattern, URLResolver, include, path, reverse_lazy
 
-from . import views
+from . import otp_views, views
+from .audit_views import audit_export, audit_log
 
 # Django's auth views reverse these names without a namespace.
 auth_urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", otp_views.PortalLoginView.as_view(), name="login"),
+    path("login/code/", otp_views.otp_verify, name="otp_verify"),
+    path("two-step/", otp_views.otp_status, name="otp_status"),
+    path("two-step/setup/", otp_views.otp_setup, name="otp_setup"),
+    path("two-step/off/", otp_views.otp_disable, name="otp_disable"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
@@ -24,4 +29,12 @@ user_urlpatterns = [
     path("new/", views.user_create, name="user_create"),
     path("<int:pk>/edit/", views.user_edit, name="user_edit"),
     path("<int:pk>/send-link/", views.user_send_link, name="user_send_link"),
+    path("<int:pk>/two-step/remove/", otp_views.user_otp_reset, name="user_otp_reset"),
+]
+
+# Mounted at /accounts/ under the "accounts" namespace.
+account_urlpatterns: list[URLPattern | URLResolver] = [
+    path("users/", include(user_urlpatterns)),
+    path("audit/", audit_log, name="audit"),
+    path("audit/export.xlsx", audit_export, name="audit_export"),
 ]

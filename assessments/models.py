@@ -123,6 +123,8 @@ class ResourceFactor(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["resource__sort_order", "resource__code", "-valid_from_year"]
         verbose_name = _("resource factor")
@@ -371,6 +373,8 @@ class OptionExpectedSaving(models.Model):
     )
     quantity = models.DecimalField(_("quantity per year"), max_digits=QUANTITY_DIGITS, decimal_places=QUANTITY_PLACES)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["resource__sort_order", "pk"]
         verbose_name = _("expected saving")
@@ -545,6 +549,7 @@ class Evidence(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     objects = EvidenceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["report", "uploaded_at", "pk"]

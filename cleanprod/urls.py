@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.urls import auth_urlpatterns, user_urlpatterns
+from accounts.urls import account_urlpatterns, auth_urlpatterns
 from reporting.views import dashboard
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/", include(auth_urlpatterns)),
-    path("accounts/users/", include((user_urlpatterns, "accounts"))),
+    path("accounts/", include((account_urlpatterns, "accounts"))),
     path("enterprises/", include("enterprises.urls")),
     path("assessments/", include("assessments.urls")),
     path("savings/", include("assessments.urls_savings")),

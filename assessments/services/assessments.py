@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from assessments.models import Assessment, CPOption, OptionExpectedSaving, ResourceFactor
 
@@ -52,8 +53,11 @@ def option_expected_savings_set(*, option: CPOption, savings: dict[int, Decimal]
             changed.append(row)
     for row in [*changed, *new]:
         row.full_clean(exclude=["option"], validate_unique=False)
-    OptionExpectedSaving.objects.bulk_update(changed, ["quantity"])
-    OptionExpectedSaving.objects.bulk_create(new)
+    # The history-keeping bulk writes: each row's change is recorded with the signed-in user.
+    if changed:
+        bulk_update_with_history(changed, OptionExpectedSaving, ["quantity"])
+    if new:
+        bulk_create_with_history(new, OptionExpectedSaving)
 
 
 @transaction.atomic
