@@ -34,7 +34,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from enterprises.imports import ImportFileError, check_xlsx_file, parse_yes_no
+from enterprises.imports import ImportFileError, check_row_width, check_xlsx_file, parse_yes_no
 from enterprises.models import District
 from enterprises.text import fold
 
@@ -215,6 +215,7 @@ def read_attendance_workbook(file: IO[bytes]) -> list[RawRow]:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            check_row_width(values, number)
             if all(_is_blank(v) for v in values):
                 continue
             if columns is None:
@@ -329,6 +330,12 @@ def validate_attendance_rows(course: Course, raw_rows: list[RawRow], *, lock: bo
             row.errors.append(
                 _("“%(value)s” in the Passed column is not understood: write Yes or No.")
                 % {"value": _text(values.get("passed"))}
+            )
+        if "\x00" in row.full_name + row.position + row.certificate_number:
+            # PostgreSQL cannot store or even compare it: a row error, and matched without it.
+            row.errors.append(_("The row contains a character that cannot be stored (NUL)."))
+            row.full_name, row.position, row.certificate_number = (
+                text.replace("\x00", "") for text in (row.full_name, row.position, row.certificate_number)
             )
         if len(row.certificate_number) > certificate_max:
             row.errors.append(_("The certificate number is longer than %(max)s characters.") % {"max": certificate_max})
