@@ -31,7 +31,7 @@ from assessments.selectors import (
     assessment_list as select_assessments,
 )
 from assessments.services import assessments as services
-from assessments.services.workflow import StaleVersion, WorkflowError, YearLocked, available_transitions
+from assessments.services.workflow import StaleVersion, WorkflowError, YearLocked, available_transitions, rule_for
 from enterprises.selectors import enterprises_for, get_enterprise_for
 from reporting.selectors import is_year_locked
 
@@ -193,8 +193,12 @@ def assessment_edit(request, pk: int):
     )
 
 
-def _workflow_action(request, pk: int, action):
+def _workflow_action(request, pk: int, action, *, to: str):
     assessment = get_assessment_for(request.user, pk)
+    # The role check comes before the form: a role that may read the assessment but not make
+    # this move gets 403 whatever it posts (the service checks again, with the row locked).
+    if not request.user.has_perm(rule_for(Assessment, to).perm, assessment):
+        raise PermissionDenied
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; reload the page and try again."))
@@ -223,7 +227,7 @@ def assessment_submit(request, pk: int):
     def act(*, assessment, by, version, comment):
         services.assessment_submit(assessment=assessment, by=by, version=version)
 
-    response = _workflow_action(request, pk, act)
+    response = _workflow_action(request, pk, act, to=Assessment.Status.SUBMITTED)
     if response is None:
         messages.success(request, _("Assessment submitted to the Department of Industry and Trade."))
         response = redirect("assessments:detail", pk=pk)
@@ -233,7 +237,7 @@ def assessment_submit(request, pk: int):
 @login_required
 @require_POST
 def assessment_approve(request, pk: int):
-    response = _workflow_action(request, pk, services.assessment_approve)
+    response = _workflow_action(request, pk, services.assessment_approve, to=Assessment.Status.APPROVED)
     if response is None:
         messages.success(request, _("Assessment approved."))
         response = redirect("assessments:detail", pk=pk)
@@ -243,7 +247,7 @@ def assessment_approve(request, pk: int):
 @login_required
 @require_POST
 def assessment_return(request, pk: int):
-    response = _workflow_action(request, pk, services.assessment_return)
+    response = _workflow_action(request, pk, services.assessment_return, to=Assessment.Status.RETURNED)
     if response is None:
         messages.success(request, _("Assessment returned to its officer with your comment."))
         response = redirect("assessments:detail", pk=pk)
