@@ -33,7 +33,7 @@ test: install-dev
 
 # Benchmarks (not part of the test run): BENCH_SIZE=city|national; the data set is built once and reused.
 BENCH_SIZE ?= city
-BENCH_SCRIPTS ?= web reports batch imports
+BENCH_SCRIPTS ?= web throughput reports batch imports
 bench: install-dev
 	$(BIN)/python bench/dataset.py --size $(BENCH_SIZE)
 	for script in $(BENCH_SCRIPTS); do $(BIN)/python bench/$$script.py --size $(BENCH_SIZE) || exit 1; done

@@ -1,20 +1,22 @@
-"""Demo assessments and CP options for ``seed_demo``: about 30% of active enterprises have one or
-two assessments over the years asked, in every status, with baseline lines, options in every
-category and the review log. Deterministic (ctx.rng), bulk inserts. Savings reports follow in
-``assessments.demo_savings``."""
+"""Demo assessments and CP options for ``seed_demo``: about 30% of active enterprises have an
+assessment over the years asked, and again every few years on a long span, in every status, with
+baseline lines, options in every category and the review log. Deterministic (ctx.rng), bulk
+inserts (COPY on PostgreSQL) in chunks, so national-size sets build in minutes. Savings reports
+follow in ``assessments.demo_savings``."""
 
 from __future__ import annotations
 
 import datetime
 import importlib
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from accounts.demo import DEMO_OFFICER_DISTRICT
 from accounts.models import Role, User
+from cleanprod.demo import bulk_insert
 from enterprises.models import Enterprise
 
 from .models import (
@@ -30,7 +32,9 @@ if TYPE_CHECKING:
     from cleanprod.demo import DemoContext
 
 SHARE_WITH_ASSESSMENT = 0.3
-BATCH = 2000
+REASSESSMENT_EVERY = 3  # years: an enterprise may be assessed again once per such span
+REASSESSMENT_SHARE = 0.6
+CHUNK = 5000  # assessments planned and written at a time
 
 # Baseline quantity per employee and year (demo magnitudes only) and a unit price in VND.
 OTHER_RESOURCES = {
@@ -116,11 +120,18 @@ def _status_for(rng, year: int, last_year: int) -> str:
     return rng.choices([s.DRAFT, s.SUBMITTED, s.RETURNED, s.APPROVED], [1, 1, 1, 7])[0]
 
 
+@dataclass
+class _State:
+    """What the chunks of one run share."""
+
+    resources: dict[str, ResourceType]
+    planned: int = 0  # assessments planned so far
+    categories_shown: int = 0  # the first options go through every category once
+
+
 def seed(ctx: DemoContext) -> None:
     rng = ctx.rng
-    now = timezone.now()
-    today = timezone.localdate()
-    resources = {r.code: r for r in ResourceType.objects.all()}
+    state = _State(resources={r.code: r for r in ResourceType.objects.all()})
     officers: dict[int, User] = {}
     for officer in User.objects.filter(role=Role.OFFICER).order_by("pk"):
         officers.setdefault(officer.district_id, officer)
@@ -135,12 +146,14 @@ def seed(ctx: DemoContext) -> None:
     assessments: list[Assessment] = []
     plans: list[dict] = []  # per assessment: enterprise size and the events to write
     for enterprise in chosen:
-        count = 2 if len(years) > 1 and rng.random() < 0.3 else 1
+        again = sum(rng.random() < REASSESSMENT_SHARE for _ in range(len(years) // REASSESSMENT_EVERY))
+        count = min(len(years), 1 + again)
         for year in sorted(rng.sample(years, count)):
             officer = officers.get(enterprise.district_id)
             status = _status_for(rng, year, years[-1])
-            if len(assessments) < len(Assessment.Status.choices):  # every status at least once
-                status = Assessment.Status.values[len(assessments)]
+            if state.planned < len(Assessment.Status.choices):  # every status at least once
+                status = Assessment.Status.values[state.planned]
+            state.planned += 1
             low_step = 4 if status == Assessment.Status.APPROVED else 1
             events: list[tuple[str, str, User | None, str]] = []
             if status != Assessment.Status.DRAFT:
@@ -169,18 +182,33 @@ def seed(ctx: DemoContext) -> None:
                 )
             )
             plans.append({"employees": employees, "events": events, "year": year})
+        if len(assessments) >= CHUNK:
+            _write(ctx, state, assessments, plans)
+            assessments.clear()
+            plans.clear()
+    _write(ctx, state, assessments, plans)
 
-    created: list[Assessment] = []
-    for start in range(0, len(assessments), BATCH):
-        created += bulk_create_with_history(assessments[start : start + BATCH], Assessment, batch_size=BATCH)
-    assessments = created
+    try:
+        savings = importlib.import_module("assessments.demo_savings")
+    except ModuleNotFoundError as exc:
+        if exc.name != "assessments.demo_savings":
+            raise
+    else:
+        savings.seed(ctx)
 
+
+def _write(ctx: DemoContext, state: _State, assessments: list[Assessment], plans: list[dict]) -> None:
+    """Insert planned assessments with their baseline lines, options and review log."""
+    rng = ctx.rng
+    now = timezone.now()
+    today = timezone.localdate()
+    resources = state.resources
+    categories = list(CPOption.Category)
+    bulk_insert(Assessment, assessments, history=True)
     lines: list[BaselineConsumption] = []
     options: list[CPOption] = []
     option_resources: list[list[tuple[ResourceType, Decimal]]] = []
     review_events: list[ReviewEvent] = []
-    categories = list(CPOption.Category)
-    category_cycle = 0
     for assessment, plan in zip(assessments, plans, strict=True):
         employees, year = plan["employees"], plan["year"]
         kwh = Decimal(employees * rng.randint(*ELECTRICITY_PER_EMPLOYEE))
@@ -196,9 +224,9 @@ def seed(ctx: DemoContext) -> None:
 
         total_cost = sum(cost for *_, cost in baseline)
         for _ in range(rng.randint(2, 5)):
-            if category_cycle < len(categories):
-                category = categories[category_cycle]
-                category_cycle += 1
+            if state.categories_shown < len(categories):
+                category = categories[state.categories_shown]
+                state.categories_shown += 1
             else:
                 category = rng.choice(categories)
             status = _option_status(rng, assessment.status)
@@ -230,7 +258,7 @@ def seed(ctx: DemoContext) -> None:
                     implemented_on=implemented_on,
                 )
             )
-            saved_resources = rng.sample(baseline, min(len(baseline), rng.randint(1, 2)))
+            saved_resources = rng.sample(baseline, min(len(baseline), rng.randint(1, 3)))
             option_resources.append(
                 [
                     (r, (q * Decimal(rng.uniform(0.02, 0.12))).quantize(Decimal("0.1")))
@@ -252,23 +280,15 @@ def seed(ctx: DemoContext) -> None:
             )
             moment = min(moment + datetime.timedelta(days=rng.randint(3, 30)), now)
 
-    bulk_create_with_history(lines, BaselineConsumption, batch_size=BATCH)
-    options = bulk_create_with_history(options, CPOption, batch_size=BATCH)
+    bulk_insert(BaselineConsumption, lines, history=True)
+    bulk_insert(CPOption, options, history=True)
     expected = [
         OptionExpectedSaving(option=option, resource=resource, quantity=quantity)
         for option, pairs in zip(options, option_resources, strict=True)
         for resource, quantity in pairs
     ]
-    OptionExpectedSaving.objects.bulk_create(expected, batch_size=BATCH)
-    ReviewEvent.objects.bulk_create(review_events, batch_size=BATCH)
-
-    try:
-        savings = importlib.import_module("assessments.demo_savings")
-    except ModuleNotFoundError as exc:
-        if exc.name != "assessments.demo_savings":
-            raise
-    else:
-        savings.seed(ctx)
+    bulk_insert(OptionExpectedSaving, expected)
+    bulk_insert(ReviewEvent, review_events)
 
 
 def _option_status(rng, assessment_status: str) -> str:

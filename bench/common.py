@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SIZES = ("city", "national")
+BENCH_STATIC = ROOT / "var" / "bench-static"
 
 
 def database_url(size: str) -> str:
@@ -45,9 +46,19 @@ def setup(size: str) -> None:
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-not-used-for-anything-else-0123456789")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("DJANGO_STATIC_ROOT", str(BENCH_STATIC))
     import django
 
     django.setup()
+
+
+def collect_static() -> None:
+    """Collect the static files once (pages render with the manifest storage when DEBUG is off)."""
+    if (Path(os.environ.get("DJANGO_STATIC_ROOT", BENCH_STATIC)) / "staticfiles.json").exists():
+        return
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def summary(samples_ms: list[float]) -> dict[str, float]:

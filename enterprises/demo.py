@@ -1,11 +1,12 @@
 """Demo enterprises for ``seed_demo``: deterministic, Vietnamese names by sector, addresses in the
-enterprise's own district, valid tax codes. Bulk inserts, so national-scale sets build quickly."""
+enterprise's own district, valid tax codes. Bulk inserts (COPY on PostgreSQL), so national-scale
+sets build quickly."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simple_history.utils import bulk_create_with_history
+from cleanprod.demo import bulk_insert
 
 from .models import District, Enterprise, IndustrialZone, Sector, size_for
 from .validators import tax_code_check_digit
@@ -123,7 +124,7 @@ def tax_codes(rng, count: int, start: int = 1_000_000):
 
 def _insert(batch: list[Enterprise]) -> None:
     """Bulk insert with a "created" history record each, so seeded enterprises have a history."""
-    bulk_create_with_history(batch, Enterprise, batch_size=len(batch) or 1, default_change_reason="seed_demo")
+    bulk_insert(Enterprise, batch, history=True, reason="seed_demo")
 
 
 def seed(ctx: DemoContext) -> None:
@@ -176,7 +177,7 @@ def seed(ctx: DemoContext) -> None:
                 search_key=Enterprise.build_search_key(name, tax_code, address),
             )
         )
-        if len(batch) >= 5000:
+        if len(batch) >= 20_000:
             _insert(batch)
             batch.clear()
     _insert(batch)

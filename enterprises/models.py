@@ -162,6 +162,8 @@ class Enterprise(models.Model):
         indexes = [
             models.Index(fields=["district", "name"]),
             models.Index(fields=["sector"]),
+            # The list's default order for DOIT (the whole city): the first page without a sort.
+            models.Index(fields=["name", "id"], name="enterprise_name_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,7 +1,7 @@
 """Demo training data for ``seed_demo``: district officers with turnover over the years, courses of
 each kind every year, attendance with pass / fail and unique certificate numbers, and enterprises
 taking part in awareness courses (those count as *aware of CP*). Deterministic through ``ctx.rng``;
-bulk inserts.
+bulk inserts (COPY on PostgreSQL).
 
 Turnover is what the city complains of: every year some officers leave, and a replacement may come
 weeks or months later, or not at all; replacements are trained only when a course comes their way.
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from accounts.models import Role, User
+from cleanprod.demo import bulk_insert
 from enterprises.models import District, Enterprise
 from enterprises.text import fold
 
@@ -123,7 +124,7 @@ def seed(ctx: DemoContext) -> None:
         officer.user = account
         officer.email = account.email
         officers.append(officer)
-    Officer.objects.bulk_create(officers, batch_size=2000)
+    bulk_insert(Officer, officers)
 
     # --- Courses -----------------------------------------------------------------------------
     awareness_per_year = max(2, ctx.enterprises // 150)
@@ -161,7 +162,7 @@ def seed(ctx: DemoContext) -> None:
                     )
                 )
     courses.sort(key=lambda c: (c.start_date, c.title))
-    Course.objects.bulk_create(courses, batch_size=2000)
+    bulk_insert(Course, courses)
 
     # --- Officer attendance ------------------------------------------------------------------
     attendances: list[Attendance] = []
@@ -196,7 +197,7 @@ def seed(ctx: DemoContext) -> None:
                     certificate_number=certificate,
                 )
             )
-    Attendance.objects.bulk_create(attendances, batch_size=5000)
+    bulk_insert(Attendance, attendances)
 
     # --- Enterprises at awareness courses ----------------------------------------------------
     by_district: dict[int, list[int]] = {}
@@ -215,4 +216,4 @@ def seed(ctx: DemoContext) -> None:
             EnterpriseParticipation(enterprise_id=enterprise_id, course=course, attendees=rng.randint(1, 4))
             for enterprise_id in rng.sample(pool, k=min(len(pool), wanted))
         )
-    EnterpriseParticipation.objects.bulk_create(participations, batch_size=5000)
+    bulk_insert(EnterpriseParticipation, participations)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.demo import demo_logins
 from cleanprod.demo import DEMO_PASSWORD, DemoContext
 from enterprises.models import Enterprise
+from enterprises.signals import bulk_changed
 
 SEEDERS = ["enterprises", "accounts", "training", "assessments", "reporting"]
 
@@ -66,6 +67,8 @@ class Command(BaseCommand):
                 t0 = time.monotonic()
                 module.seed(ctx)
                 self.stdout.write(f"  {app}: {time.monotonic() - t0:.1f} s")
+            # Bulk inserts send no post_save: say that the data changed (cached dashboards refresh).
+            bulk_changed.send(sender=Enterprise)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {ctx.enterprises} enterprises, years {first}-{last}, seed {ctx.seed} "
