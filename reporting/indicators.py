@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     BooleanField,
@@ -66,6 +67,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments import quality
+from assessments.factors import FactorTable
 from assessments.models import (
     Assessment,
     BaselineConsumption,
@@ -89,7 +91,6 @@ HUNDRED = Decimal(100)
 SHARE_PLACES = Decimal("0.01")
 TREND_MAX_YEARS = 10
 AMOUNT = DecimalField(max_digits=40, decimal_places=15)
-FACTOR_FIELD = DecimalField(max_digits=20, decimal_places=12)
 
 APPROVED = Assessment.Status.APPROVED
 VERIFIED = SavingsReport.Status.VERIFIED
@@ -354,21 +355,6 @@ class Median(Aggregate):
     output_field = FloatField()
 
 
-def factor_value(field_name: str, year: int | OuterRef, resource_ref: str = "resource") -> Subquery:
-    """The factor valid in ``year`` for the row's resource (``assessments.factors`` semantics:
-    the latest ``valid_from_year`` ≤ year), as a correlated subquery."""
-    return Subquery(
-        ResourceFactor.objects.filter(resource=OuterRef(resource_ref), valid_from_year__lte=year)
-        .order_by("-valid_from_year")
-        .values(field_name)[:1],
-        output_field=FACTOR_FIELD if field_name != "valid_from_year" else None,
-    )
-
-
-def _mul(a: str, b: str) -> Any:
-    return ExpressionWrapper(F(a) * F(b), output_field=AMOUNT)
-
-
 def year_end(year: int) -> dt.date:
     return dt.date(year, 12, 31)
 
@@ -390,6 +376,57 @@ def _i(value: Any) -> int:
 def _division_code() -> Any:
     """An enterprise's VSIC division (its sector, or the sector's parent for a group)."""
     return Coalesce("sector__parent__code", "sector__code")
+
+
+# Products and sums of quantities and factors are exact, as PostgreSQL's numeric is: quantities
+# have 3 decimal places and 15 digits, factors 12 places, so 60 digits never round.
+EXACT = Context(prec=60)
+
+
+class Factors:
+    """The factors of ``assessments.factors`` (one query, every factor in memory), to convert
+    quantities grouped by resource in Python instead of a correlated subquery per savings line:
+    the sum of (quantity × factor) over a resource's lines is the factor × their summed quantity,
+    exactly. A resource without a factor for the year converts to None."""
+
+    def __init__(self) -> None:
+        self.table = FactorTable(ResourceFactor.objects.all())
+
+    def row(self, resource_id: int, year: int) -> ResourceFactor | None:
+        return self.table.factor_for(resource_id, year)[0]
+
+    def convert(self, resource_id: int, quantity: Decimal | None, year: int) -> tuple[Decimal | None, Decimal | None]:
+        """(TOE, tCO2e) of ``quantity``; None where the factor of the year is missing."""
+        factor = self.row(resource_id, year)
+        if factor is None or quantity is None:
+            return None, None
+        toe = EXACT.multiply(quantity, factor.toe_per_unit) if factor.toe_per_unit is not None else None
+        tco2e = EXACT.multiply(quantity, factor.tco2e_per_unit) if factor.tco2e_per_unit is not None else None
+        return toe, tco2e
+
+
+def _add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    """SQL's SUM: None only while nothing was added."""
+    if b is None:
+        return a
+    return b if a is None else EXACT.add(a, b)
+
+
+@dataclass
+class _Sum:
+    """Verified savings of a group: TOE, tCO2e (None when no line had a factor), VND."""
+
+    toe: Decimal | None = None
+    tco2e: Decimal | None = None
+    vnd: int = 0
+
+    def add(self, toe: Decimal | None, tco2e: Decimal | None, vnd: int | None) -> None:
+        self.toe = _add(self.toe, toe)
+        self.tco2e = _add(self.tco2e, tco2e)
+        self.vnd += vnd or 0
+
+    def as_row(self) -> dict[str, Any]:
+        return {"toe_sum": self.toe, "tco2e_sum": self.tco2e, "vnd_sum": self.vnd}
 
 
 # --------------------------------------------------------------------------- query builders
@@ -416,45 +453,79 @@ def enterprise_flags(year: int, district: District | None, end: dt.date) -> Quer
     )
 
 
-def _flag_counts(year: int, district: District | None, end: dt.date, group: Any) -> dict[Any, dict[str, Any]]:
+FLAG_COUNTS = ("n_registered", "n_active", "n_aware", "n_applying")
+
+
+def _flag_counts(year: int, district: District | None, end: dt.date) -> tuple[dict[Any, dict], dict[Any, dict]]:
+    """Enterprise counts (registered, active, aware, applying) by district and by VSIC division,
+    from one query grouped by both (each enterprise is evaluated once)."""
     active = Q(active=True)
     rows = (
         enterprise_flags(year, district, end)
-        .annotate(group_key=group)
-        .values("group_key")
+        .annotate(district_key=F("district_id"), division_key=_division_code())
+        .values("district_key", "division_key")
         .annotate(
             n_registered=Count("pk"),
             n_active=Count("pk", filter=active),
             n_aware=Count("pk", filter=active & Q(is_aware=True)),
             n_applying=Count("pk", filter=active & Q(is_applying=True)),
         )
-    )
-    return {row["group_key"]: dict(row) for row in rows}
-
-
-def verified_lines(year: int, district: District | None) -> QuerySet[SavingsLine]:
-    """Lines of the verified savings reports of ``year`` in the scope, annotated with the factors
-    of the year (``toe_factor``, ``tco2e_factor``) and their products (``toe``, ``tco2e``)."""
-    return (
-        SavingsLine.objects.filter(report__status=VERIFIED, report__year=year)
-        .filter(_enterprise_scope(district, "report__enterprise__"))
-        .annotate(
-            toe_factor=factor_value("toe_per_unit", year),
-            tco2e_factor=factor_value("tco2e_per_unit", year),
-        )
-        .annotate(toe=_mul("quantity", "toe_factor"), tco2e=_mul("quantity", "tco2e_factor"))
-    )
-
-
-def _savings_by(year: int, district: District | None, group: Any) -> dict[Any, dict[str, Any]]:
-    rows = (
-        verified_lines(year, district)
-        .annotate(group_key=group)
-        .values("group_key")
-        .annotate(toe_sum=Sum("toe"), tco2e_sum=Sum("tco2e"), vnd_sum=Sum("vnd_saved"))
         .order_by()
     )
-    return {row["group_key"]: dict(row) for row in rows}
+    by_district: dict[Any, dict] = {}
+    by_sector: dict[Any, dict] = {}
+    for row in rows:
+        values: dict[str, Any] = dict(row)
+        for target, key in ((by_district, values["district_key"]), (by_sector, values["division_key"])):
+            counts = target.setdefault(key, dict.fromkeys(FLAG_COUNTS, 0))
+            for name in FLAG_COUNTS:
+                counts[name] += values[name]
+    return by_district, by_sector
+
+
+def _verified_line_filter(year: int, district: District | None) -> QuerySet[SavingsLine]:
+    return SavingsLine.objects.filter(report__status=VERIFIED, report__year=year).filter(
+        _enterprise_scope(district, "report__enterprise__")
+    )
+
+
+@dataclass(frozen=True)
+class SavingsCube:
+    """Verified savings of a year in a scope, by district, by VSIC division, by option category
+    (rows as ``toe_sum`` / ``tco2e_sum`` / ``vnd_sum``) and by resource (``qty`` / ``vnd`` / ``n``)."""
+
+    by_district: dict[Any, dict[str, Any]]
+    by_sector: dict[Any, dict[str, Any]]
+    by_category: dict[Any, dict[str, Any]]
+    by_resource: dict[int, dict[str, Any]]
+
+
+def _savings_cube(year: int, district: District | None, factors: Factors) -> SavingsCube:
+    """One query sums the year's verified lines by (district, division, category, resource); the
+    factors of the year convert each group's quantity (exact, see ``Factors``)."""
+    rows = (
+        _verified_line_filter(year, district)
+        .annotate(
+            district_key=F("report__enterprise__district_id"),
+            division_key=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code"),
+            category_key=F("option__category"),
+        )
+        .values("district_key", "division_key", "category_key", "resource_id")
+        .annotate(qty=Sum("quantity"), vnd=Sum("vnd_saved"), n=Count("pk"))
+        .order_by()
+    )
+    groups: tuple[dict[Any, _Sum], dict[Any, _Sum], dict[Any, _Sum]] = ({}, {}, {})
+    by_resource: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        toe, tco2e = factors.convert(row["resource_id"], row["qty"], year)
+        for target, key in zip(groups, (row["district_key"], row["division_key"], row["category_key"]), strict=True):
+            target.setdefault(key, _Sum()).add(toe, tco2e, row["vnd"])
+        totals = by_resource.setdefault(row["resource_id"], {"qty": None, "vnd": 0, "n": 0})
+        totals["qty"] = _add(totals["qty"], row["qty"])
+        totals["vnd"] += row["vnd"] or 0
+        totals["n"] += row["n"]
+    by_district, by_sector, by_category = ({k: v.as_row() for k, v in g.items()} for g in groups)
+    return SavingsCube(by_district, by_sector, by_category, by_resource)
 
 
 def _count_by(qs: QuerySet, group: Any) -> dict[Any, int]:
@@ -513,39 +584,41 @@ def trend_years(year: int, plan: ActionPlan | None) -> range:
     return range(first, year + 1)
 
 
-def savings_trend(years: range, district: District | None, enterprise: Enterprise | None = None) -> list[TrendPoint]:
-    """Verified savings per year (TOE and tCO2e with each year's factors), one query."""
+def savings_trend(
+    years: range, district: District | None, enterprise: Enterprise | None = None, *, factors: Factors | None = None
+) -> list[TrendPoint]:
+    """Verified savings per year (TOE and tCO2e with each year's factors): two grouped queries
+    (by year and resource, converted with the factors in Python; reports per year) and the factors."""
     lines = SavingsLine.objects.filter(
         report__status=VERIFIED, report__year__gte=years.start, report__year__lt=years.stop
     ).filter(_enterprise_scope(district, "report__enterprise__"))
     if enterprise is not None:
         lines = lines.filter(report__enterprise=enterprise)
-    rows = (
-        lines.annotate(
-            toe_factor=factor_value("toe_per_unit", OuterRef("report__year")),
-            tco2e_factor=factor_value("tco2e_per_unit", OuterRef("report__year")),
-        )
-        .annotate(toe=_mul("quantity", "toe_factor"), tco2e=_mul("quantity", "tco2e_factor"))
-        .values("report__year")
-        .annotate(
-            toe_sum=Sum("toe"), tco2e_sum=Sum("tco2e"), vnd_sum=Sum("vnd_saved"), reports=Count("report", distinct=True)
-        )
+    factors = factors or Factors()
+    sums: dict[int, _Sum] = {}
+    grouped = lines.values("report__year", "resource_id").annotate(qty=Sum("quantity"), vnd=Sum("vnd_saved"))
+    for row in grouped.order_by():
+        toe, tco2e = factors.convert(row["resource_id"], row["qty"], row["report__year"])
+        sums.setdefault(row["report__year"], _Sum()).add(toe, tco2e, row["vnd"])
+    reports = dict(
+        lines.values("report__year")
+        .annotate(n=Count("report", distinct=True))
+        .values_list("report__year", "n")
         .order_by()
     )
-    by_year: dict[int, dict[str, Any]] = {row["report__year"]: dict(row) for row in rows}
     return [
         TrendPoint(
             year=y,
-            savings_toe=_d(by_year.get(y, {}).get("toe_sum")),
-            savings_tco2e=_d(by_year.get(y, {}).get("tco2e_sum")),
-            savings_vnd=_i(by_year.get(y, {}).get("vnd_sum")),
-            reports_verified=_i(by_year.get(y, {}).get("reports")),
+            savings_toe=_d(sums[y].toe if y in sums else None),
+            savings_tco2e=_d(sums[y].tco2e if y in sums else None),
+            savings_vnd=sums[y].vnd if y in sums else 0,
+            reports_verified=_i(reports.get(y)),
         )
         for y in years
     ]
 
 
-def _energy_baseline(year: int, district: District | None) -> tuple[Decimal | None, Decimal, int]:
+def _energy_baseline(year: int, district: District | None, factors: Factors) -> tuple[Decimal | None, Decimal, int]:
     """(baseline TOE, TOE saved, enterprises) over the enterprises with verified savings in
     ``year`` and an approved assessment of year ≤ ``year``; baseline from the latest such one."""
     reporting = SavingsReport.objects.filter(status=VERIFIED, year=year, enterprise=OuterRef("assessment__enterprise"))
@@ -554,26 +627,32 @@ def _energy_baseline(year: int, district: District | None) -> tuple[Decimal | No
         .order_by("-year", "-pk")
         .values("pk")[:1]
     )
-    baseline = (
+    baselines = (
         BaselineConsumption.objects.filter(resource__has_energy_factor=True)
         .filter(_enterprise_scope(district, "assessment__enterprise__"))
         .filter(Exists(reporting), assessment=Subquery(latest))
-        .annotate(toe_factor=factor_value("toe_per_unit", year))
-        .aggregate(
-            toe=Sum(_mul("quantity", "toe_factor")),
-            enterprises=Count("assessment__enterprise", distinct=True),
-        )
     )
+    baseline_toe: Decimal | None = None
+    for resource_id, quantity in (
+        baselines.values("resource_id").annotate(qty=Sum("quantity")).values_list("resource_id", "qty").order_by()
+    ):
+        baseline_toe = _add(baseline_toe, factors.convert(resource_id, quantity, year)[0])
+    enterprises = baselines.aggregate(n=Count("assessment__enterprise", distinct=True))["n"]
     with_baseline = Assessment.objects.filter(
         enterprise=OuterRef("report__enterprise"), status=APPROVED, year__lte=year
     )
-    saved = (
-        verified_lines(year, district)
+    saved: Decimal | None = None
+    for resource_id, quantity in (
+        _verified_line_filter(year, district)
         .filter(resource__has_energy_factor=True)
         .filter(Exists(with_baseline))
-        .aggregate(toe_sum=Sum("toe"))
-    )
-    return baseline["toe"], _d(saved["toe_sum"]), _i(baseline["enterprises"])
+        .values("resource_id")
+        .annotate(qty=Sum("quantity"))
+        .values_list("resource_id", "qty")
+        .order_by()
+    ):
+        saved = _add(saved, factors.convert(resource_id, quantity, year)[0])
+    return baseline_toe, _d(saved), _i(enterprises)
 
 
 # --------------------------------------------------------------------------- the computation
@@ -593,19 +672,36 @@ def compute(year: int, district: District | None = None, *, progress: ProgressCa
     return compute_live(year, district, progress=progress)
 
 
+@contextmanager
+def analytic_queries() -> Iterator[None]:
+    """A transaction for a report's grouped queries, with PostgreSQL's JIT compiler off. JIT
+    compiles a plan to machine code when its estimated cost is high, which these queries over tens
+    of thousands of rows reach: compiling took 0.3–0.8 s per query, longer than running it
+    (docs/performance.md). ``SET LOCAL`` lasts until the transaction ends."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def compute_live(
     year: int, district: District | None = None, *, progress: ProgressCallback | None = None
 ) -> YearIndicators:
     """Every figure for ``year`` in the scope, computed from the live tables."""
+    with analytic_queries():
+        return _compute_live(year, district, progress)
+
+
+def _compute_live(year: int, district: District | None, progress: ProgressCallback | None) -> YearIndicators:
     report = progress or (lambda pct: None)
     end = min(year_end(year), timezone.localdate())  # the current year: as of today
     city = district is None
     plan = plan_in_force(year)
     targets = targets_for(year, plan, city=city)
 
-    # Enterprises, by district and by sector (2 queries).
-    flags_by_district = _flag_counts(year, district, end, F("district_id"))
-    flags_by_sector = _flag_counts(year, district, end, _division_code())
+    # Enterprises, by district and by sector (1 query).
+    flags_by_district, flags_by_sector = _flag_counts(year, district, end)
     report(15)
 
     # Assessments and options (4 queries).
@@ -632,14 +728,13 @@ def compute_live(
     medians = _medians(implemented)
     report(35)
 
-    # Savings (4 queries).
-    savings_by_district = _savings_by(year, district, F("report__enterprise__district_id"))
-    savings_by_sector = _savings_by(
-        year, district, Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code")
-    )
-    savings_by_category = _savings_by(year, district, F("option__category"))
-    resources = _resource_rows(year, district)
-    baseline_toe, saved_toe_with_baseline, reporting_enterprises = _energy_baseline(year, district)
+    # Savings (6 queries: the factors, the savings by group and resource, the resources, the
+    # energy baseline; no query per savings line).
+    factors = Factors()
+    cube = _savings_cube(year, district, factors)
+    savings_by_district, savings_by_sector, savings_by_category = cube.by_district, cube.by_sector, cube.by_category
+    resources = _resource_rows(year, cube.by_resource, factors)
+    baseline_toe, saved_toe_with_baseline, reporting_enterprises = _energy_baseline(year, district, factors)
     report(55)
 
     # Training (4 queries).
@@ -669,7 +764,7 @@ def compute_live(
         )
         for code, label in CPOption.Category.choices
     )
-    trend = tuple(savings_trend(trend_years(year, plan), district))
+    trend = tuple(savings_trend(trend_years(year, plan), district, factors=factors))
     report(80)
 
     registered = sum(r.enterprises_registered for r in district_rows)
@@ -775,31 +870,17 @@ def _sector_rows(flags: dict, assessments: dict, savings: dict) -> tuple[SectorR
     )
 
 
-def _resource_rows(year: int, district: District | None) -> tuple[ResourceRow, ...]:
+def _resource_rows(year: int, totals: dict[int, dict[str, Any]], factors: Factors) -> tuple[ResourceRow, ...]:
     """Verified savings of the year per resource (every active resource, and any other with
-    savings), converted with the factors of the year (2 queries)."""
-    totals: dict[int, dict[str, Any]] = {
-        row["resource_id"]: dict(row)
-        for row in SavingsLine.objects.filter(report__status=VERIFIED, report__year=year)
-        .filter(_enterprise_scope(district, "report__enterprise__"))
-        .values("resource_id")
-        .annotate(qty=Sum("quantity"), vnd=Sum("vnd_saved"), n=Count("pk"))
-        .order_by()
-    }
-    resources = (
-        ResourceType.objects.filter(Q(active=True) | Q(pk__in=list(totals)))
-        .annotate(
-            toe_factor=factor_value("toe_per_unit", year, "pk"),
-            tco2e_factor=factor_value("tco2e_per_unit", year, "pk"),
-            factor_year=factor_value("valid_from_year", year, "pk"),
-        )
-        .order_by("sort_order", "code")
-    )
+    savings), converted with the factors of the year (1 query: the resources)."""
+    resources = ResourceType.objects.filter(Q(active=True) | Q(pk__in=list(totals))).order_by("sort_order", "code")
     result = []
     for r in resources:
         t: dict[str, Any] = totals.get(r.pk, {})
         quantity = _d(t.get("qty"))
         energy = r.has_energy_factor
+        factor = factors.row(r.pk, year) if energy else None
+        toe, tco2e = factors.convert(r.pk, quantity, year) if energy else (None, None)
         result.append(
             ResourceRow(
                 code=r.code,
@@ -807,12 +888,12 @@ def _resource_rows(year: int, district: District | None) -> tuple[ResourceRow, .
                 unit=r.unit,
                 kind=r.kind,
                 quantity=quantity,
-                toe=quantity * r.toe_factor if energy and r.toe_factor is not None else None,
-                tco2e=quantity * r.tco2e_factor if energy and r.tco2e_factor is not None else None,
+                toe=toe,
+                tco2e=tco2e,
                 vnd=_i(t.get("vnd")),
                 lines=_i(t.get("n")),
                 has_energy_factor=energy,
-                factor_year=r.factor_year if energy else None,
+                factor_year=factor.valid_from_year if factor is not None else None,
             )
         )
     return tuple(result)
@@ -1043,11 +1124,24 @@ def verified_line_rows(year: int, district: District | None) -> Iterator[tuple]:
 def live_verified_line_rows(
     year: int, district: District | None, *, with_district_code: bool = False
 ) -> Iterator[tuple]:
-    """``verified_line_rows`` from the live tables; ``with_district_code`` puts the district's
-    GSO code first in each tuple (for the snapshot of a locked year)."""
+    """``verified_line_rows`` from the live tables, streamed; ``with_district_code`` puts the
+    district's GSO code first in each tuple (for the snapshot of a locked year). TOE and tCO2e
+    are each line's quantity × the factor of the year, converted here (no subquery per line)."""
+    factors = Factors()
+    rows = live_verified_line_queryset(year, district, with_district_code=with_district_code)
+    with analytic_queries():
+        for row in rows.iterator(chunk_size=2000):
+            *head, quantity, resource_id, vnd, category, report_id = row
+            toe, tco2e = factors.convert(resource_id, quantity, year)
+            yield (*head, quantity, toe, tco2e, vnd, category, report_id)
+
+
+def live_verified_line_queryset(year: int, district: District | None, *, with_district_code: bool = False) -> QuerySet:
+    """The query behind ``live_verified_line_rows`` (a ``values_list`` queryset, with the
+    resource's id where the rows get TOE and tCO2e)."""
     leading = ("report__enterprise__district__code",) if with_district_code else ()
-    qs = (
-        verified_lines(year, district)
+    return (
+        _verified_line_filter(year, district)
         .annotate(division=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code"))
         .order_by("report__enterprise__district__code", "report__enterprise__name", "report__period", "pk")
         .values_list(
@@ -1060,14 +1154,12 @@ def live_verified_line_rows(
             "resource__name",
             "resource__unit",
             "quantity",
-            "toe",
-            "tco2e",
+            "resource_id",
             "vnd_saved",
             "option__category",
             "report_id",
         )
     )
-    return qs.iterator(chunk_size=2000)
 
 
 # --------------------------------------------------------------------------- dashboards

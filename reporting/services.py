@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import logging
 import tempfile
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import IO, TYPE_CHECKING
 
@@ -21,19 +22,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from enterprises.models import District
 
-from .models import ActionPlan, ReportJob, Target, YearLock, YearLockEvent
+from .models import ActionPlan, ReportJob, Target, YearLock, YearLockEvent, YearSnapshot
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 log = logging.getLogger(__name__)
+ProgressCallback = Callable[[int], None]
 
 # Hard time limit of the build task (seconds); the sweep fails running jobs older than this.
 BUILD_SOFT_TIME_LIMIT = 240
@@ -129,36 +131,71 @@ def report_request(
     district = allowed_district(by, district)
     if final and not by.has_perm("reporting.lock_year"):
         raise PermissionDenied
+    formats = _check_request(year=year, formats=formats)
+    jobs = []
+    for fmt in formats:
+        job, created = _job_for(by=by, year=year, district=district, fmt=fmt, final=final)
+        if created or (job.status == ReportJob.Status.QUEUED and job.dispatched_at is None):
+            # New, or waiting since the queue could not take it: send it (again) after commit.
+            transaction.on_commit(functools.partial(_enqueue, job))
+        jobs.append(job)
+    return jobs
+
+
+def _job_for(*, by: User, year: int, district: District | None, fmt: str, final: bool) -> tuple[ReportJob, bool]:
+    """The unfinished job of that year, scope, format and finality, or a new queued one (True)."""
+    existing = (
+        ReportJob.objects.select_for_update()
+        .unfinished()
+        .filter(year=year, district=district, format=fmt, final=final)
+        .order_by("-created_at")
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    job = ReportJob(
+        year=year,
+        district=district,
+        format=fmt,
+        requester=by,
+        final=final,
+        celery_task_id=str(uuid.uuid4()),
+    )
+    job.full_clean()
+    job.save()
+    return job, True
+
+
+def _check_request(*, year: int, formats: Sequence[str]) -> list[str]:
     if year not in report_years():
         raise ValidationError({"year": _("Choose a year between %(first)s and %(last)s.") % _year_bounds()})
     valid = {choice for choice, _label in ReportJob.Format.choices}
     formats = list(dict.fromkeys(formats))
     if not formats or not set(formats) <= valid:
         raise ValidationError({"formats": _("Choose PDF, Excel or both.")})
-    jobs = []
-    for fmt in formats:
-        existing = (
-            ReportJob.objects.select_for_update()
-            .unfinished()
-            .filter(year=year, district=district, format=fmt, final=final)
-            .order_by("-created_at")
-            .first()
-        )
-        if existing is not None:
-            jobs.append(existing)
-            continue
-        job = ReportJob(
-            year=year,
-            district=district,
-            format=fmt,
-            requester=by,
-            final=final,
-            celery_task_id=str(uuid.uuid4()),
-        )
-        job.full_clean()
-        job.save()
-        transaction.on_commit(functools.partial(_enqueue, job))
-        jobs.append(job)
+    return formats
+
+
+@transaction.atomic
+def report_request_all(*, by: User, year: int, formats: Sequence[str]) -> list[ReportJob]:
+    """The year-end batch (DOIT): the city report and the report of every active district for
+    ``year``, in each of ``formats``: one job per scope and format, built by ONE Celery group sent
+    once the transaction commits, so that as many workers as there are share the work. Jobs of the
+    same kind still queued or running are reused (and not sent again). The city job comes first."""
+    if not (by.sees_city and by.has_perm("reporting.request_report")):
+        raise PermissionDenied
+    formats = _check_request(year=year, formats=formats)
+    jobs: list[ReportJob] = []
+    new: list[ReportJob] = []
+    for district in [None, *District.objects.filter(active=True).order_by("code")]:
+        for fmt in formats:
+            job, created = _job_for(by=by, year=year, district=district, fmt=fmt, final=False)
+            jobs.append(job)
+            if created:
+                new.append(job)
+    if new:
+        transaction.on_commit(functools.partial(_enqueue_group, new))
+    log.info("year-end batch %s by %s: %s jobs (%s new)", year, by.pk, len(jobs), len(new))
     return jobs
 
 
@@ -174,11 +211,12 @@ def lockable_years(today=None) -> range:
 @transaction.atomic
 def year_lock(*, year: int, by: User, note: str = "") -> YearLock:
     """DOIT issues the final report of ``year`` (DESIGN.md §10): the year is locked (its
-    assessments and savings reports can no longer change), its figures are stored
-    (``reporting.snapshots``) so that its reports are the same every time, the lock is recorded,
-    and the city report is requested in both formats, marked final."""
+    assessments and savings reports can no longer change), the lock is recorded, and the city
+    report is requested in both formats, marked final. Storing the year's figures
+    (``reporting.snapshots``, several seconds to minutes of queries) is not done here but by the
+    first build of a report of the locked year, in the worker (``year_snapshot_ensure``): the
+    request only writes the lock and queues the jobs, whose progress the reports page shows."""
     from .selectors import year_guard
-    from .snapshots import take_snapshot
 
     if not by.has_perm("reporting.lock_year"):
         raise PermissionDenied
@@ -199,10 +237,35 @@ def year_lock(*, year: int, by: User, note: str = "") -> YearLock:
     lock.full_clean()
     lock.save()
     YearLockEvent.objects.create(year=year, action=YearLockEvent.Action.LOCK, by=by, at=lock.locked_at, comment=note)
-    take_snapshot(lock)
     report_request(by=by, year=year, district=None, formats=[ReportJob.Format.PDF, ReportJob.Format.XLSX], final=True)
     log.info("year %s locked by %s", year, by.pk)
     return lock
+
+
+def year_snapshot_ensure(*, year: int, progress: ProgressCallback | None = None) -> bool:
+    """Store the figures of ``year`` if it is locked and they are not stored yet (True when this
+    call stored them). Every build of a report of a locked year calls this first, so that no
+    report of a locked year is ever built from the live tables. Concurrent callers serialise on
+    the lock's row: the first stores the figures, the others wait for it and find them stored. A
+    worker that dies meanwhile rolls its transaction back; the next build stores them."""
+    from .snapshots import take_snapshot
+
+    state = (
+        YearLock.objects.filter(year=year)
+        .annotate(stored=Exists(YearSnapshot.objects.filter(lock=OuterRef("pk"))))
+        .values_list("stored", flat=True)
+        .first()
+    )
+    if state is None or state:  # not locked, or stored already (one query)
+        return False
+    with transaction.atomic():
+        lock = YearLock.objects.select_for_update().filter(year=year).first()
+        if lock is None or YearSnapshot.objects.filter(lock=lock).exists():
+            return False
+        started = time.monotonic()
+        take_snapshot(lock, progress=progress)
+    log.info("figures of locked year %s stored in %.1f s", year, time.monotonic() - started)
+    return True
 
 
 @transaction.atomic
@@ -228,16 +291,78 @@ def year_reopen(*, year: int, by: User, comment: str) -> YearLockEvent:
     return event
 
 
-def _enqueue(job: ReportJob) -> None:
-    """Send the build task; if the queue cannot take it, the job fails with a readable error
-    instead of waiting for ever. (With eager Celery the build runs here and fails its own job.)"""
+def _queue_errors() -> tuple[type[BaseException], ...]:
+    """What sending a task raises when the broker (Redis) is down or unreachable."""
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import RedisError
+
+    return (BrokerError, RedisError, OSError)
+
+
+def _is_queue_error(exc: BaseException | None) -> bool:
+    """True when ``exc`` or its cause is a broker or Redis outage (Celery wraps some of them,
+    e.g. in a RuntimeError once its own retries are spent)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, _queue_errors()):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _eager() -> bool:
+    from cleanprod.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+def _mark_dispatched(jobs: Sequence[ReportJob]) -> None:
+    now = timezone.now()
+    ReportJob.objects.filter(pk__in=[job.pk for job in jobs]).update(dispatched_at=now)
+    for job in jobs:
+        job.dispatched_at = now
+
+
+def _enqueue(job: ReportJob) -> bool:
+    """Send the build task; True when the queue took it. If the queue is unavailable (Redis
+    down), the job stays ``queued`` with no ``dispatched_at``: the next request of the same
+    report or the beat sweep (``report_dispatch_queued``) sends it once the queue is back.
+    (With eager Celery the build runs here; a failing build fails its own job.)"""
     from .tasks import build_report, readable_error
 
     try:
-        build_report.apply_async(args=[job.pk], task_id=job.celery_task_id)
+        # The job's row is its result: no task result is stored or waited for.
+        build_report.apply_async(args=[job.pk], task_id=job.celery_task_id, ignore_result=True)
     except Exception as exc:
+        if _is_queue_error(exc) and not _eager():
+            log.warning("task queue unavailable (%r): report job %s stays queued", exc, job.pk)
+            job.dispatched_at = None
+            return False
         log.exception("could not enqueue report job %s", job.pk)
         report_fail(job_id=job.pk, error=readable_error(exc))
+        return False
+    _mark_dispatched([job])
+    return True
+
+
+def _enqueue_group(jobs: Sequence[ReportJob]) -> None:
+    """Send the build tasks of ``jobs`` as one Celery group; if the queue is unavailable the jobs
+    stay queued for the sweep to send, as in ``_enqueue``; other errors fail them."""
+    from celery import group
+
+    from .tasks import build_report, readable_error
+
+    try:
+        group(build_report.si(job.pk).set(task_id=job.celery_task_id) for job in jobs).apply_async()
+    except Exception as exc:
+        if _is_queue_error(exc) and not _eager():
+            log.warning("task queue unavailable (%r): report jobs %s stay queued", exc, [job.pk for job in jobs])
+            return
+        log.exception("could not enqueue the group of report jobs %s", [job.pk for job in jobs])
+        for job in jobs:
+            report_fail(job_id=job.pk, error=readable_error(exc))
+        return
+    _mark_dispatched(jobs)
 
 
 def _year_bounds() -> dict:
@@ -249,15 +374,34 @@ def _set_progress(job_id: int, pct: int) -> None:
     ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.RUNNING).update(progress=max(1, min(99, pct)))
 
 
+class _JobProgress:
+    """A build's progress callback: never goes back, and scales the build's own 0–100 into what is
+    left after ``offset`` (the share already spent storing a locked year's figures)."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.offset = 0
+        self.shown = 0
+
+    def __call__(self, pct: int) -> None:
+        value = self.offset + pct * (100 - self.offset) // 100
+        if value > self.shown:
+            self.shown = value
+            _set_progress(self.job_id, value)
+
+
 def build_file(*, year: int, district: District | None, fmt: str, stream: IO[bytes], progress=None) -> None:
     """Compute the figures and write the report in ``fmt`` to ``stream`` (shared by the Celery
-    task and ``manage.py build_report``)."""
+    task and ``manage.py build_report``). A locked year's file is byte-for-byte the same every
+    time it is built: its figures are stored, and the dates inside the file (PDF metadata, Excel
+    document properties and zip entries, the issue date) are the lock's, not the build's."""
     from .builders import build
     from .indicators import compute
 
+    fixed_time = YearLock.objects.filter(year=year).values_list("locked_at", flat=True).first()
     with translation.override("vi"):
         ind = compute(year, district, progress=progress)
-        build(fmt, ind, stream, progress=progress)
+        build(fmt, ind, stream, progress=progress, fixed_time=fixed_time)
 
 
 def report_claim(*, job_id: int) -> bool:
@@ -281,14 +425,12 @@ def report_build(*, job_id: int) -> ReportJob | None:
         log.info("report job %s not claimed (not queued)", job_id)
         return None
     job = ReportJob.objects.select_related("district", "requester").get(pk=job_id)
+    progress = _JobProgress(job_id)
+    # A locked year's figures are stored first (by the first build after the lock): 1–50 %.
+    if year_snapshot_ensure(year=job.year, progress=lambda pct: progress(pct // 2)):
+        progress.offset = 50
     with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as stream:
-        build_file(
-            year=job.year,
-            district=job.district,
-            fmt=job.format,
-            stream=stream,
-            progress=lambda pct: _set_progress(job_id, pct),
-        )
+        build_file(year=job.year, district=job.district, fmt=job.format, stream=stream, progress=progress)
         stream.seek(0)
         name = job.file.field.generate_filename(job, f"report.{job.format}")
         name = job.file.storage.save(name, File(stream), max_length=job.file.field.max_length)
@@ -307,10 +449,83 @@ def report_build(*, job_id: int) -> ReportJob | None:
 
 
 def report_release(*, job_id: int, error: str) -> None:
-    """running → queued, so that a retry of the task can claim the job again."""
+    """running → queued, so that a retry of the task (already sent) can claim the job again."""
     ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.RUNNING).update(
-        status=ReportJob.Status.QUEUED, progress=0, error=error[:2000]
+        status=ReportJob.Status.QUEUED, progress=0, error=error[:2000], dispatched_at=timezone.now()
     )
+
+
+def _may_retry(by: User, job: ReportJob) -> bool:
+    if not by.has_perm("reporting.request_report"):
+        return False
+    if job.final:
+        return by.has_perm("reporting.lock_year")
+    return job.requester_id == by.pk or by.sees_city
+
+
+def report_can_retry(*, by: User, job: ReportJob) -> bool:
+    """A failed job can be requested again by whoever requested it and by DOIT staff (a final
+    report only by those who may lock a year)."""
+    return job.status == ReportJob.Status.FAILED and _may_retry(by, job)
+
+
+@transaction.atomic
+def report_retry(*, by: User, job: ReportJob) -> ReportJob:
+    """Queue a failed job again (same year, scope, format and finality; its attempts count on)
+    and send it once the transaction commits. If the same report is already queued or running,
+    that job is returned instead of building it twice."""
+    locked = ReportJob.objects.select_for_update().get(pk=job.pk)
+    if not _may_retry(by, locked):
+        raise PermissionDenied
+    if locked.status != ReportJob.Status.FAILED:
+        raise ValidationError(_("Only a failed report can be requested again."))
+    twin = (
+        ReportJob.objects.unfinished()
+        .filter(year=locked.year, district=locked.district, format=locked.format, final=locked.final)
+        .exclude(pk=locked.pk)
+        .first()
+    )
+    if twin is not None:
+        return twin
+    locked.status = ReportJob.Status.QUEUED
+    locked.celery_task_id = str(uuid.uuid4())
+    locked.progress = 0
+    locked.error = ""
+    locked.started_at = locked.finished_at = locked.dispatched_at = None
+    locked.file = ""
+    locked.full_clean()
+    locked.save()
+    transaction.on_commit(functools.partial(_enqueue, locked))
+    log.info("report job %s queued again by %s", locked.pk, by.pk)
+    return locked
+
+
+# Jobs whose dispatch failed are sent again after this grace (their own dispatch runs right after
+# their transaction commits); jobs sent long ago and still queued are sent once more, in case the
+# broker lost the message (Redis restarted without persistence). A duplicate message is harmless:
+# the job is claimed once (``report_claim``).
+DISPATCH_GRACE = timedelta(seconds=30)
+REDISPATCH_AFTER = timedelta(minutes=30)
+
+
+def report_dispatch_queued(*, grace: timedelta = DISPATCH_GRACE, again_after: timedelta = REDISPATCH_AFTER) -> int:
+    """Send the queued jobs the queue never took (dispatch failed while Redis was down) or
+    probably lost; oldest first, stopping at the first failure (the queue is still down).
+    Returns how many were sent."""
+    now = timezone.now()
+    waiting = (
+        ReportJob.objects.filter(status=ReportJob.Status.QUEUED)
+        .filter(Q(dispatched_at__isnull=True, created_at__lte=now - grace) | Q(dispatched_at__lte=now - again_after))
+        .order_by("created_at", "pk")
+    )
+    sent = 0
+    for job in waiting.iterator():
+        if not _enqueue(job):
+            break
+        sent += 1
+    if sent:
+        log.warning("sent %s waiting report job(s) to the queue again", sent)
+    return sent
 
 
 def report_fail(*, job_id: int, error: str) -> bool:

@@ -1,9 +1,11 @@
 """Frozen figures of a locked year (DESIGN.md §10: "Reports built for a locked year are
 reproducible: the same figures every time").
 
-When the final report of year Y is issued, ``take_snapshot`` computes the indicators of Y for the
-city and for every district and stores them as JSON (``YearSnapshot``), and copies the verified
-savings lines of Y that the Excel detail sheet lists (``YearSnapshotLine``). From then on
+When the final report of year Y is issued (the year is locked), the first build of a report of Y,
+in a Celery worker (``reporting.services.year_snapshot_ensure``), calls ``take_snapshot``: it
+computes the indicators of Y for the city and for every district and stores them as JSON
+(``YearSnapshot``), and copies the verified savings lines of Y that the Excel detail sheet lists
+(``YearSnapshotLine``). From then on
 ``reporting.indicators.compute`` and ``verified_line_rows`` read the snapshot for Y instead of the
 live tables, so that later changes (an enterprise deactivated, a row changed by hand, a factor
 added) do not change Y's report. Reopening the year deletes the snapshot.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -164,20 +166,26 @@ def scope_key(district: District | None) -> str:
     return YearSnapshot.CITY if district is None else district.code
 
 
-def take_snapshot(lock: YearLock) -> None:
+def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = None) -> None:
     """Compute and store the figures of ``lock.year`` for the city and every district, and copy
-    the year's verified savings lines (call inside the lock's transaction)."""
+    the year's verified savings lines (call inside a transaction that holds the lock's row;
+    ``reporting.services.year_snapshot_ensure`` does). ``progress`` gets 0–100."""
     from enterprises.models import District
 
     year = lock.year
+    report = progress or (lambda pct: None)
+    districts = list(District.objects.order_by("code"))
+    steps = len(districts) + 2  # the city, each district, the lines
     # The report language: free texts (warnings, findings) are kept as the report prints them.
     with translation.override(settings.LANGUAGE_CODE):
         city = indicators.compute_live(year)
         rows = [YearSnapshot(lock=lock, scope=YearSnapshot.CITY, data=indicators_to_json(city))]
-        rows += [
-            YearSnapshot(lock=lock, scope=d.code, data=indicators_to_json(indicators.compute_live(year, d)))
-            for d in District.objects.order_by("code")
-        ]
+        report(100 // steps)
+        for done, d in enumerate(districts, start=2):
+            rows.append(
+                YearSnapshot(lock=lock, scope=d.code, data=indicators_to_json(indicators.compute_live(year, d)))
+            )
+            report(100 * done // steps)
     YearSnapshot.objects.bulk_create(rows)
 
     batch: list[YearSnapshotLine] = []
@@ -208,6 +216,7 @@ def take_snapshot(lock: YearLock) -> None:
             batch = []
     if batch:
         YearSnapshotLine.objects.bulk_create(batch)
+    report(100)
 
 
 def load_indicators(year: int, district: District | None) -> indicators.YearIndicators | None:
@@ -223,8 +232,11 @@ def load_indicators(year: int, district: District | None) -> indicators.YearIndi
 
 def locked_line_rows(year: int, district: District | None) -> Iterator[tuple] | None:
     """The verified savings lines of a locked year as ``verified_line_rows`` yields them, from the
-    snapshot, streamed; None when the year is not locked (one query to tell)."""
-    lock_id = YearLock.objects.filter(year=year).values_list("pk", flat=True).first()
+    snapshot, streamed; None when the year is not locked or its figures are not stored yet (one
+    query to tell: the lines are stored with the figures, in the same transaction)."""
+    lock_id = (
+        YearLock.objects.filter(year=year, snapshots__scope=YearSnapshot.CITY).values_list("pk", flat=True).first()
+    )
     if lock_id is None:
         return None
     qs = YearSnapshotLine.objects.filter(lock_id=lock_id)

@@ -205,7 +205,8 @@ def test_current_year_counts_as_of_today(db, enterprise_x):
 
 def test_query_count_does_not_grow_with_data(world, django_assert_max_num_queries):
     SavingsLineFactory(report=SavingsReportFactory(enterprise=world.x, year=2024, period="Q3", status="submitted"))
-    with django_assert_max_num_queries(32) as small:
+    # 31 queries, and 3 for the transaction that switches PostgreSQL's JIT off (savepoint here).
+    with django_assert_max_num_queries(34) as small:
         compute(world.year)
     for i in range(15):
         e = EnterpriseFactory(district=world.b if i % 2 else world.a)

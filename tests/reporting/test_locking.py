@@ -73,6 +73,14 @@ def lock_by_row(year: int, by) -> YearLock:
     return YearLock.objects.create(year=year, locked_by=by)
 
 
+def lock_and_store(year: int, by, note: str = "") -> YearLock:
+    """``year_lock`` as the request runs it, then what the first report build does in the worker
+    before anything else: store the locked year's figures (``year_snapshot_ensure``)."""
+    lock = services.year_lock(year=year, by=by, note=note)
+    assert services.year_snapshot_ensure(year=year)
+    return lock
+
+
 # --------------------------------------------------------------------------- who may lock
 
 
@@ -636,7 +644,7 @@ def test_snapshot_refuses_what_it_did_not_write():
 def test_stored_figures_equal_the_live_computation_at_lock_time(world, doit_user):
     with translation.override("vi"):  # the report's language, in which free texts are stored
         live = {None: indicators.compute_live(LOCKED), world.a: indicators.compute_live(LOCKED, world.a)}
-    services.year_lock(year=LOCKED, by=doit_user)
+    lock_and_store(LOCKED, doit_user)
     for district, ind in live.items():
         with translation.override("vi"):
             frozen = indicators.compute(LOCKED, district)
@@ -665,7 +673,7 @@ def change_live_data(world) -> None:
 
 
 def test_later_changes_do_not_change_the_locked_years_figures(world, doit_user):
-    services.year_lock(year=LOCKED, by=doit_user)
+    lock_and_store(LOCKED, doit_user)
     city, district_a = indicators.compute(LOCKED), indicators.compute(LOCKED, world.a)
     lines = list(indicators.verified_line_rows(LOCKED, None))
     change_live_data(world)
@@ -690,7 +698,7 @@ def build(fmt: str, district=None) -> bytes:
 
 def test_locked_years_pdf_and_excel_keep_their_numbers(world, doit_user, private_storage):
     exp = expected(LOCKED)
-    services.year_lock(year=LOCKED, by=doit_user)
+    lock_and_store(LOCKED, doit_user)
     first_xlsx, first_pdf = build("xlsx"), pdf_text(build("pdf"))
     change_live_data(world)
 
@@ -721,14 +729,14 @@ def test_the_final_excel_file_and_a_later_build_hold_the_same_cells(
 
 
 def test_district_excel_of_a_locked_year_is_reproducible(world, doit_user):
-    services.year_lock(year=LOCKED, by=doit_user)
+    lock_and_store(LOCKED, doit_user)
     first = workbook_values(build("xlsx", world.b))
     change_live_data(world)
     assert workbook_values(build("xlsx", world.b)) == first
 
 
 def test_reopening_discards_the_snapshot_and_locking_again_takes_a_new_one(world, doit_user):
-    services.year_lock(year=LOCKED, by=doit_user)
+    lock_and_store(LOCKED, doit_user)
     before = indicators.compute(LOCKED)
     change_live_data(world)
     services.year_reopen(year=LOCKED, by=doit_user, comment="Bổ sung báo cáo quý 4")
@@ -736,7 +744,7 @@ def test_reopening_discards_the_snapshot_and_locking_again_takes_a_new_one(world
     live = indicators.compute(LOCKED)
     assert live.value("savings_vnd") == before.value("savings_vnd") + 140_000_000
 
-    services.year_lock(year=LOCKED, by=doit_user, note="Lần 2")
+    lock_and_store(LOCKED, doit_user, note="Lần 2")
     again = indicators.compute(LOCKED)
     assert again.value("savings_vnd") == live.value("savings_vnd")
     assert [e.action for e in YearLockEvent.objects.order_by("at", "pk")] == ["lock", "reopen", "lock"]
@@ -746,14 +754,14 @@ def test_reopening_discards_the_snapshot_and_locking_again_takes_a_new_one(world
 
 
 def test_snapshot_labels_follow_the_readers_language(world, doit_user):
-    services.year_lock(year=LOCKED, by=doit_user)
+    lock_and_store(LOCKED, doit_user)
     with translation.override("en"):
         assert indicators.compute(LOCKED).fig["savings_vnd"].label == "Verified savings (VND)"
         assert indicators.compute(LOCKED).categories[0].label == "Good housekeeping"
 
 
 def test_builders_of_a_locked_year_use_few_queries(world, doit_user, django_assert_max_num_queries):
-    services.year_lock(year=LOCKED, by=doit_user)
+    lock_and_store(LOCKED, doit_user)
     for builder in (build_pdf, build_xlsx):
         with django_assert_max_num_queries(6):
             builder(indicators.compute(LOCKED), io.BytesIO())
