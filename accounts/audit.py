@@ -138,6 +138,7 @@ NOT_AUDITED: dict[str, str] = {
     "reporting.YearLockEvent": "is itself the record of a lock or reopen (who, when, why)",
     "reporting.YearSnapshot": "written by the system when a year is locked",
     "reporting.YearSnapshotLine": "written by the system when a year is locked",
+    "reporting.DashboardSnapshot": "written by the system: the last computed dashboard figures",
 }
 
 ACTIONS = {"+": gettext_lazy("Created"), "~": gettext_lazy("Changed"), "-": gettext_lazy("Deleted")}

@@ -17,11 +17,15 @@ every few seconds. So when a scope's entry is of an older generation, the reques
 with it (the page shows when its figures were computed) and a Celery task computes the current
 figures, once per generation; only a scope never computed (or expired) is computed in the request.
 When tasks run in-process (no broker configured) the refresh is done before answering.
+
+Behind the cache, the last figures computed for each dashboard are also kept in PostgreSQL
+(``DashboardSnapshot``). When the cache has no entry at all (Redis restarted, flushed or evicted
+it), they are served at once and treated like an entry of an older generation: a worker
+recomputes them. Only a dashboard never computed before is computed in the request.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
 from collections.abc import Callable
@@ -36,8 +40,9 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 
-from . import indicators
+from . import indicators, snapshots
 from .indicators import ReviewQueue, YearIndicators
+from .models import DashboardSnapshot
 
 if TYPE_CHECKING:
     from enterprises.models import District
@@ -89,14 +94,29 @@ def _store(name: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def _cached(name: str, compute: Callable[[], Any], refresh: Callable[[], None] | None = None) -> Any:
+# The generation of an entry taken from PostgreSQL: never current, so a refresh follows.
+STORED = "stored"
+
+
+def _cached(
+    name: str,
+    compute: Callable[[], Any],
+    refresh: Callable[[], None] | None = None,
+    stored: Callable[[], Any] | None = None,
+) -> Any:
     """``compute()`` behind the cache, valid for the generation it was computed in. With
     ``refresh`` (which recomputes in the background), an entry of an older generation is served
-    while ``refresh`` brings it up to date."""
+    while ``refresh`` brings it up to date; ``stored()`` (the value kept in PostgreSQL, or None)
+    stands in for a missing entry the same way."""
     key = f"{_prefix()}:{name}"
     found = cache.get_many([_generation_key(), key])
     generation = _current_generation(found)
     entry = found.get(key)
+    if entry is None and stored is not None and refresh is not None:
+        value = stored()
+        if value is not None:
+            entry = (STORED, value)
+            cache.set(key, entry, DASHBOARD_CACHE_SECONDS)
     if entry is not None and entry[0] == generation:
         return entry[1]
     if entry is not None and refresh is not None:
@@ -140,24 +160,38 @@ def _figures_name(year: int, district_code: str | None, for_city_staff: bool, la
     return f"figures:{language}:{district_code or 'city'}:{int(for_city_staff)}:{year}"
 
 
-def _compute_figures(year: int, district: District | None, for_city_staff: bool) -> DashboardFigures:
-    ind = indicators.compute(year, district)
+def _compute_figures(name: str, year: int, district: District | None, for_city_staff: bool) -> DashboardFigures:
     # The open findings (one row per unresolved data-quality finding, thousands in a city) are for
-    # the report; the dashboard does not show them, so the cache does not carry them.
-    return DashboardFigures(
-        indicators=dataclasses.replace(ind, findings=()),
-        queue=indicators.review_queue(district, for_city_staff=for_city_staff),
+    # the report; the dashboard does not show them, so they are not computed.
+    ind = indicators.compute(year, district, with_findings=False)
+    DashboardSnapshot.objects.update_or_create(
+        name=name, defaults={"data": snapshots.indicators_to_json(ind), "computed_at": ind.computed_at}
     )
+    return DashboardFigures(indicators=ind, queue=indicators.review_queue(district, for_city_staff=for_city_staff))
+
+
+def _stored_figures(name: str, district: District | None, for_city_staff: bool) -> DashboardFigures | None:
+    row = DashboardSnapshot.objects.filter(name=name).values_list("data", flat=True).first()
+    if row is None:
+        return None
+    try:
+        ind = snapshots.indicators_from_json(row)
+    except snapshots.SnapshotError:  # written by an older release: compute again
+        return None
+    # The review queue is one small query: always current.
+    return DashboardFigures(indicators=ind, queue=indicators.review_queue(district, for_city_staff=for_city_staff))
 
 
 def dashboard_figures(year: int, district: District | None, *, for_city_staff: bool) -> DashboardFigures:
     """The indicators of ``year`` for the city or ``district`` and the scope's review queue."""
     language = get_language() or "vi"
     code = district.code if district else None
+    name = _figures_name(year, code, for_city_staff, language)
     return _cached(
-        _figures_name(year, code, for_city_staff, language),
-        lambda: _compute_figures(year, district, for_city_staff),
+        name,
+        lambda: _compute_figures(name, year, district, for_city_staff),
         refresh=lambda: refresh_dashboard.delay(year, code, for_city_staff, language),
+        stored=lambda: _stored_figures(name, district, for_city_staff),
     )
 
 
@@ -167,11 +201,9 @@ def refresh_dashboard(year: int, district_code: str | None, for_city_staff: bool
     from enterprises.models import District
 
     district = District.objects.get(code=district_code) if district_code else None
+    name = _figures_name(year, district_code, for_city_staff, language)
     with translation.override(language):
-        _store(
-            _figures_name(year, district_code, for_city_staff, language),
-            lambda: _compute_figures(year, district, for_city_staff),
-        )
+        _store(name, lambda: _compute_figures(name, year, district, for_city_staff))
 
 
 def _watched_models() -> list[type[Model]]:

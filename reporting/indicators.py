@@ -38,6 +38,7 @@ Definitions (year Y, scope S):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -658,18 +659,27 @@ def _energy_baseline(year: int, district: District | None, factors: Factors) -> 
 # --------------------------------------------------------------------------- the computation
 
 
-def compute(year: int, district: District | None = None, *, progress: ProgressCallback | None = None) -> YearIndicators:
+def compute(
+    year: int,
+    district: District | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    with_findings: bool = True,
+) -> YearIndicators:
     """Every figure for ``year`` in the city (``district=None``) or one district. For a locked
     year (its final report was issued, DESIGN.md §10) the figures stored when it was locked, so
-    that its reports are the same every time; otherwise computed from the live tables."""
+    that its reports are the same every time; otherwise computed from the live tables.
+
+    ``with_findings=False`` leaves out the open data-quality findings (``findings`` is empty): the
+    report lists them, the dashboard does not, and at national size they are most of the work."""
     from .snapshots import load_indicators
 
     frozen = load_indicators(year, district)
     if frozen is not None:
         if progress is not None:
             progress(90)
-        return frozen
-    return compute_live(year, district, progress=progress)
+        return frozen if with_findings else dataclasses.replace(frozen, findings=())
+    return compute_live(year, district, progress=progress, with_findings=with_findings)
 
 
 @contextmanager
@@ -686,14 +696,21 @@ def analytic_queries() -> Iterator[None]:
 
 
 def compute_live(
-    year: int, district: District | None = None, *, progress: ProgressCallback | None = None
+    year: int,
+    district: District | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    with_findings: bool = True,
 ) -> YearIndicators:
-    """Every figure for ``year`` in the scope, computed from the live tables."""
+    """Every figure for ``year`` in the scope, computed from the live tables (``with_findings``:
+    see ``compute``)."""
     with analytic_queries():
-        return _compute_live(year, district, progress)
+        return _compute_live(year, district, progress, with_findings)
 
 
-def _compute_live(year: int, district: District | None, progress: ProgressCallback | None) -> YearIndicators:
+def _compute_live(
+    year: int, district: District | None, progress: ProgressCallback | None, with_findings: bool
+) -> YearIndicators:
     report = progress or (lambda pct: None)
     end = min(year_end(year), timezone.localdate())  # the current year: as of today
     city = district is None
@@ -797,7 +814,7 @@ def _compute_live(year: int, district: District | None, progress: ProgressCallba
         for code, label in Indicator.choices
     )
     warnings = _warnings(year, district, resources)
-    findings = open_findings(year, district)
+    findings = open_findings(year, district) if with_findings else ()
     report(90)
     return YearIndicators(
         year=year,
@@ -1222,11 +1239,12 @@ def review_queue(district: District | None, *, for_city_staff: bool, limit: int 
     verifies the submitted savings reports of their district and fixes returned assessments."""
     assessments = Assessment.objects.filter(_enterprise_scope(district, "enterprise__"))
     savings = SavingsReport.objects.filter(_enterprise_scope(district, "enterprise__"))
-    a = assessments.aggregate(
+    # Counted among the waiting rows only, so that the status index finds them (most rows are done).
+    a = assessments.filter(status__in=[Assessment.Status.SUBMITTED, Assessment.Status.RETURNED]).aggregate(
         submitted=Count("pk", filter=Q(status=Assessment.Status.SUBMITTED)),
         returned=Count("pk", filter=Q(status=Assessment.Status.RETURNED)),
     )
-    s = savings.aggregate(submitted=Count("pk", filter=Q(status=SavingsReport.Status.SUBMITTED)))
+    s = {"submitted": savings.filter(status=SavingsReport.Status.SUBMITTED).count()}
     if for_city_staff:
         rows: QuerySet[Any] = assessments.filter(status=Assessment.Status.SUBMITTED)
         kind, url_name = "assessment", "assessments:detail"

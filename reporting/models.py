@@ -353,3 +353,20 @@ class YearSnapshotLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lock.year} #{self.position}"
+
+
+class DashboardSnapshot(models.Model):
+    """The last figures computed for one dashboard (year, scope, language), kept in PostgreSQL
+    so that a cold cache (Redis restarted, flushed or evicted) is answered at once with them while
+    a worker recomputes (``reporting.dashboard``). Written by the system, never by a user."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    data = models.JSONField(_("indicators"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("dashboard snapshot")
+        verbose_name_plural = _("dashboard snapshots")
+
+    def __str__(self) -> str:
+        return self.name
