@@ -54,6 +54,26 @@ def cell(ws: Worksheet, value: Any, *, number_format: str | None = None) -> Writ
     return c
 
 
+def _fast_cell(ws: Worksheet, value: Any, number_format: str | None, styles: dict) -> Any:
+    """``cell()`` for a table row, cheaper on long tables: text that cannot be taken for a formula
+    goes in as it is (openpyxl stores it as text), and a number takes the style ``cell()`` gave the
+    first number of its kind and format in this table (``styles``) instead of looking it up again."""
+    if value is None or (isinstance(value, str) and not is_formula_like(value)):
+        return value
+    kind = type(value)
+    if kind is int or kind is float or kind is Decimal:
+        key = (kind is int, number_format)
+        style = styles.get(key)
+        if style is None:
+            first = cell(ws, value, number_format=number_format)
+            styles[key] = first._style
+            return first
+        c = WriteOnlyCell(ws, value=float(value) if kind is Decimal else value)
+        c._style = style
+        return c
+    return cell(ws, value, number_format=number_format)
+
+
 def sheet_title(title: str) -> str:
     """A valid Excel sheet name: no [ ] : * ? / \\ and at most 31 characters
     ("Quận/huyện" becomes "Quận-huyện")."""
@@ -88,9 +108,10 @@ def write_table(
     ws.freeze_panes = "A2"
     ws.append(header_row(ws, headers))
     formats = number_formats or {}
+    styles: dict = {}
     count = 0
     for values in rows:
-        ws.append([cell(ws, v, number_format=formats.get(i)) for i, v in enumerate(values)])
+        ws.append([_fast_cell(ws, v, formats.get(i), styles) for i, v in enumerate(values)])
         count += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     return ws
