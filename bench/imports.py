@@ -307,6 +307,20 @@ def main() -> None:
             results[str(rows)] = entry
     results["machine"]["load_after"] = os.getloadavg()
     common.save("imports" + (f"-{args.tag}" if args.tag else ""), args.size, results)
+    vacuum_after_rollbacks(args)
+
+
+def vacuum_after_rollbacks(args) -> None:
+    """Every import above was rolled back, leaving its rows behind as dead tuples (hundreds of
+    thousands after a few runs) that slow every later benchmark on this database until VACUUM."""
+    import psycopg2
+
+    url = common.database_url(args.size)  # the --database one when given (use_database)
+    with psycopg2.connect(url) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            for table in ("enterprises_enterprise", "enterprises_historicalenterprise"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 if __name__ == "__main__":
