@@ -9,8 +9,9 @@ from celery.signals import before_task_publish
 from enterprises.models import District
 from reporting import services
 from reporting.models import ReportJob, YearSnapshot
+from tests.processes import wait_for
 
-from .test_worker import _wait, worker  # noqa: F401 - the fixture
+from .test_worker import worker  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +37,7 @@ def test_a_real_worker_builds_the_year_end_batch_sent_as_one_group(worker, world
     assert len(jobs) == scopes
     assert len(groups) == scopes and len(set(groups)) == 1 and groups[0]  # one group of every job
 
-    rows = _wait(lambda: _finished([j.pk for j in jobs]), 180, "the worker to build the batch")
+    rows = wait_for(lambda: _finished([j.pk for j in jobs]), 180, "the worker to build the batch")
     assert {r.status for r in rows} == {"done"}, [r.error for r in rows if r.error]
     assert all(r.attempts == 1 and r.progress == 100 for r in rows)
 
@@ -45,6 +46,6 @@ def test_a_real_worker_stores_a_locked_years_figures_then_builds_its_final_repor
     services.year_lock(year=2024, by=doit_user)
     assert not YearSnapshot.objects.exists()  # the request stored nothing
     ids = list(ReportJob.objects.filter(final=True).values_list("pk", flat=True))
-    rows = _wait(lambda: _finished(ids), 120, "the worker to build the final reports")
+    rows = wait_for(lambda: _finished(ids), 120, "the worker to build the final reports")
     assert [r.status for r in rows] == ["done", "done"], [r.error for r in rows]
     assert YearSnapshot.objects.count() == District.objects.count() + 1
