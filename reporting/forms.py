@@ -32,6 +32,11 @@ class ReportRequestForm(forms.Form):
         empty_label=_("Hanoi (city-wide)"),
     )
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, initial=BOTH, widget=forms.RadioSelect)
+    all_districts = forms.BooleanField(
+        label=_("The city and every district (year-end batch)"),
+        required=False,
+        help_text=_("One report per scope, built side by side by the background workers."),
+    )
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -40,6 +45,7 @@ class ReportRequestForm(forms.Form):
         year.choices = [(y, str(y)) for y in years]
         year.initial = timezone.localdate().year - 1
         if not user.sees_city:
+            del self.fields["all_districts"]  # the year-end batch is the city's (DOIT)
             field = cast(forms.ModelChoiceField, self.fields["district"])
             field.queryset = District.objects.filter(pk=user.district_id)
             field.required = True

@@ -141,21 +141,28 @@ def report_list(request):
         raise PermissionDenied
     if request.method == "POST" and form is not None and form.is_valid():
         try:
-            jobs = services.report_request(
-                by=user,
-                year=form.cleaned_data["year"],
-                district=form.cleaned_data["district"],
-                formats=form.formats,
-            )
+            if form.cleaned_data.get("all_districts"):
+                jobs = services.report_request_all(by=user, year=form.cleaned_data["year"], formats=form.formats)
+            else:
+                jobs = services.report_request(
+                    by=user,
+                    year=form.cleaned_data["year"],
+                    district=form.cleaned_data["district"],
+                    formats=form.formats,
+                )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(
-                request,
-                _("Report requested: %(jobs)s. It appears below when it is ready.")
-                % {"jobs": ", ".join(str(job) for job in jobs)},
-            )
+            if form.cleaned_data.get("all_districts"):
+                message = _("Year-end batch requested: %(count)s reports. Each appears below when it is ready.") % {
+                    "count": len(jobs)
+                }
+            else:
+                message = _("Report requested: %(jobs)s. It appears below when it is ready.") % {
+                    "jobs": ", ".join(str(job) for job in jobs)
+                }
+            messages.success(request, message)
             _queue_unavailable_message(request, jobs)
             return redirect("reporting:list")
     return render(request, "reporting/report_list.html", _list_context(user, form=form, can_request=can_request))

@@ -140,3 +140,27 @@ def test_build_report_command_refuses_a_bad_batch(doit_user, officer_a, args):
     with pytest.raises(CommandError):
         call_command("build_report", "--year", str(YEAR), *args, stdout=io.StringIO())
     assert not ReportJob.objects.exists()
+
+
+def test_doit_requests_the_batch_from_the_reports_page(world, login, doit_user, django_capture_on_commit_callbacks):
+    client = login(doit_user, language="en")
+    page = client.get("/reports/")
+    assert 'name="all_districts"' in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post("/reports/", {"year": YEAR, "district": "", "format": "pdf", "all_districts": "on"})
+    assert response.status_code == 302
+    active = District.objects.filter(active=True).count()
+    jobs = ReportJob.objects.filter(year=YEAR, format="pdf")
+    assert jobs.count() == active + 1 and jobs.filter(district=None).count() == 1
+    shown = client.get("/reports/").content.decode()
+    assert f"Year-end batch requested: {active + 1} reports." in shown
+
+
+def test_officers_have_no_batch_option_and_a_posted_one_is_ignored(world, login, officer_a):
+    client = login(officer_a)
+    assert 'name="all_districts"' not in client.get("/reports/").content.decode()
+    response = client.post(
+        "/reports/", {"year": YEAR, "district": officer_a.district_id, "format": "pdf", "all_districts": "on"}
+    )
+    assert response.status_code == 302
+    assert list(ReportJob.objects.values_list("district_id", flat=True)) == [officer_a.district_id]
