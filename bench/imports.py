@@ -316,11 +316,14 @@ def vacuum_after_rollbacks(args) -> None:
     import psycopg2
 
     url = common.database_url(args.size)  # the --database one when given (use_database)
-    with psycopg2.connect(url) as conn:
-        conn.autocommit = True
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True  # VACUUM runs outside a transaction (psycopg2's ``with conn`` opens one)
         with conn.cursor() as cursor:
             for table in ("enterprises_enterprise", "enterprises_historicalenterprise"):
                 cursor.execute(f"VACUUM ANALYZE {table}")
+    finally:
+        conn.close()
 
 
 if __name__ == "__main__":
