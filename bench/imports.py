@@ -46,7 +46,7 @@ def make_file(rows: int, path: Path) -> dict:
     from openpyxl import Workbook
 
     from enterprises.models import Enterprise
-    from enterprises.spreadsheet import COLUMNS, yes_no
+    from enterprises.spreadsheet import COLUMNS, enterprise_row
     from enterprises.validators import tax_code_check_digit
 
     existing = list(
@@ -72,27 +72,11 @@ def make_file(rows: int, path: Path) -> dict:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("Doanh nghiệp")
         ws.append([str(label) for _key, label in COLUMNS])
+        employees = [key for key, _label in COLUMNS].index("employees")
         for e in existing:
-            ws.append(
-                [
-                    e.tax_code,
-                    e.name,
-                    e.district.code,
-                    e.district.name,
-                    e.sector.code,
-                    e.address,
-                    e.industrial_zone.name if e.industrial_zone else "",
-                    e.get_ownership_display(),
-                    e.get_size_display(),
-                    e.employees + 7,  # the change
-                    yes_no(e.is_designated_energy_user),
-                    e.contact_name,
-                    e.contact_position,
-                    e.contact_phone,
-                    e.contact_email,
-                    yes_no(e.active),
-                ]
-            )
+            row = enterprise_row(e)
+            row[employees] += 7  # the change
+            ws.append(row)
         sectors = ["10", "13", "17", "20", "22", "23", "24", "25", "27", "31"]
         ownerships = [str(label) for _value, label in Enterprise.Ownership.choices]
         sizes = [str(label) for _value, label in Enterprise.Size.choices]

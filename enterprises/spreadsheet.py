@@ -38,26 +38,31 @@ def yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
 
 
+def enterprise_row(e: Enterprise) -> list:
+    """One enterprise as a row of the spreadsheet, in the order of ``COLUMNS``."""
+    return [
+        e.tax_code,
+        e.name,
+        e.district.code,
+        e.district.name,
+        e.sector.code,
+        e.address,
+        e.industrial_zone.name if e.industrial_zone else "",
+        e.get_ownership_display(),
+        e.get_size_display(),
+        e.employees,
+        yes_no(e.is_designated_energy_user),
+        e.contact_name,
+        e.contact_position,
+        e.contact_phone,
+        e.contact_email,
+        yes_no(e.active),
+    ]
+
+
 def _rows(queryset: EnterpriseQuerySet) -> Iterator[list]:
     for e in queryset.iterator(chunk_size=2000):
-        yield [
-            e.tax_code,
-            e.name,
-            e.district.code,
-            e.district.name,
-            e.sector.code,
-            e.address,
-            e.industrial_zone.name if e.industrial_zone else "",
-            e.get_ownership_display(),
-            e.get_size_display(),
-            e.employees,
-            yes_no(e.is_designated_energy_user),
-            e.contact_name,
-            e.contact_position,
-            e.contact_phone,
-            e.contact_email,
-            yes_no(e.active),
-        ]
+        yield enterprise_row(e)
 
 
 def export_enterprises(queryset: EnterpriseQuerySet, stream: IO[bytes]) -> None:
