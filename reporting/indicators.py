@@ -1179,29 +1179,7 @@ def live_verified_line_queryset(year: int, district: District | None, *, with_di
     )
 
 
-# --------------------------------------------------------------------------- dashboards
-
-DASHBOARD_CACHE_SECONDS = 120
-
-
-def cached_compute(year: int, district: District | None = None) -> YearIndicators:
-    """``compute`` behind the cache for a short while (dashboards): key by scope, year and language."""
-    from django.core.cache import cache
-    from django.utils.translation import get_language
-
-    from .snapshots import load_indicators
-
-    frozen = load_indicators(year, district)  # a locked year: its stored figures, never the cache
-    if frozen is not None:
-        return frozen
-    # The database name keeps apart portals (or parallel test databases) that share one cache.
-    database = connection.settings_dict["NAME"]
-    key = f"reporting:indicators:v1:{database}:{get_language() or 'vi'}:{district.code if district else 'city'}:{year}"
-    ind = cache.get(key)
-    if ind is None:
-        ind = compute_live(year, district)
-        cache.set(key, ind, DASHBOARD_CACHE_SECONDS)
-    return ind
+# --------------------------------------------------------------------------- dashboards (cached in reporting.dashboard)
 
 
 @dataclass(frozen=True)
