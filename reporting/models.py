@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -208,8 +209,17 @@ class ReportJob(models.Model):
         blank=True,
         help_text=_("Empty while the task queue could not take the job; the sweep sends it again."),
     )
+    heartbeat_at = models.DateTimeField(
+        _("last sign of life"),
+        null=True,
+        blank=True,
+        help_text=_("Written every few seconds by the worker building the job; the sweep recovers a job that stopped."),
+    )
 
     objects = ReportJobQuerySet.as_manager()
+
+    # Set (not stored) on a job a request found already queued or running instead of creating it.
+    reused = False
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -222,6 +232,17 @@ class ReportJob(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="reportjob_progress_max_100"),
             models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="reportjob_done_has_file"),
+            # At most one unfinished job per year, scope, format and kind: a second request of the
+            # same report (a double click, two people at once) gets the job already there.
+            models.UniqueConstraint(
+                F("year"),
+                Coalesce("district", Value(0)),
+                F("format"),
+                F("final"),
+                condition=Q(status__in=["queued", "running"]),
+                name="reportjob_one_unfinished",
+                violation_error_message=_("This report is already queued or being built."),
+            ),
         ]
 
     def __str__(self) -> str:

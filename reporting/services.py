@@ -19,14 +19,15 @@ from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cleanprod.files import private_save
 from enterprises.models import District
 
 from .models import ActionPlan, ReportJob, Target, YearLock, YearLockEvent, YearSnapshot
@@ -143,14 +144,11 @@ def report_request(
 
 
 def _job_for(*, by: User, year: int, district: District | None, fmt: str, final: bool) -> tuple[ReportJob, bool]:
-    """The unfinished job of that year, scope, format and finality, or a new queued one (True)."""
-    existing = (
-        ReportJob.objects.select_for_update()
-        .unfinished()
-        .filter(year=year, district=district, format=fmt, final=final)
-        .order_by("-created_at")
-        .first()
-    )
+    """The unfinished job of that year, scope, format and finality, or a new queued one (True).
+    The database allows one unfinished job per report (``reportjob_one_unfinished``): when a
+    concurrent request (a double click) inserts it first, this insert waits for that transaction
+    and then fails, and the job it created is returned instead."""
+    existing = _unfinished_twin(year=year, district=district, fmt=fmt, final=final)
     if existing is not None:
         return existing, False
     job = ReportJob(
@@ -161,9 +159,29 @@ def _job_for(*, by: User, year: int, district: District | None, fmt: str, final:
         final=final,
         celery_task_id=str(uuid.uuid4()),
     )
-    job.full_clean()
-    job.save()
+    job.full_clean(validate_constraints=False)  # the constraint is the database's to check
+    try:
+        with transaction.atomic():
+            job.save()
+    except IntegrityError:
+        existing = _unfinished_twin(year=year, district=district, fmt=fmt, final=final)
+        if existing is None:
+            raise
+        return existing, False
     return job, True
+
+
+def _unfinished_twin(*, year: int, district: District | None, fmt: str, final: bool) -> ReportJob | None:
+    job = (
+        ReportJob.objects.select_for_update()
+        .unfinished()
+        .filter(year=year, district=district, format=fmt, final=final)
+        .order_by("-created_at")
+        .first()
+    )
+    if job is not None:
+        job.reused = True
+    return job
 
 
 def _check_request(*, year: int, formats: Sequence[str]) -> list[str]:
@@ -404,55 +422,73 @@ def build_file(*, year: int, district: District | None, fmt: str, stream: IO[byt
         build(fmt, ind, stream, progress=progress, fixed_time=fixed_time)
 
 
-def report_claim(*, job_id: int) -> bool:
-    """queued → running, atomically; False when the job is not queued any more."""
-    return bool(
-        ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.QUEUED).update(
-            status=ReportJob.Status.RUNNING,
-            started_at=timezone.now(),
-            finished_at=None,
-            progress=1,
-            error="",
-            attempts=F("attempts") + 1,
-        )
+def report_claim(*, job_id: int, resume: int | None = None) -> int | None:
+    """queued → running, atomically; returns the attempt number this claim holds, or None when the
+    job is not queued any more. ``resume`` (the attempt a build held when a transient error stopped
+    it) also takes back a job still ``running`` under that same attempt: the retry of a build cut
+    by a database restart carries on in place. Any other claim since then changed the attempt
+    number, so two builds of one job never run at once."""
+    can_claim = Q(status=ReportJob.Status.QUEUED)
+    if resume is not None:
+        can_claim |= Q(status=ReportJob.Status.RUNNING, attempts=resume)
+    now = timezone.now()
+    claimed = ReportJob.objects.filter(can_claim, pk=job_id).update(
+        status=ReportJob.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        progress=1,
+        error="",
+        attempts=F("attempts") + 1,
     )
-
-
-def report_build(*, job_id: int) -> ReportJob | None:
-    """Claim the job, build its file into storage and mark it done; None when someone else has
-    it. Exceptions propagate (the task retries transient ones and fails the job otherwise)."""
-    if not report_claim(job_id=job_id):
-        log.info("report job %s not claimed (not queued)", job_id)
+    if not claimed:
         return None
+    return ReportJob.objects.filter(pk=job_id).values_list("attempts", flat=True).get()
+
+
+def report_build(*, job_id: int, attempt: int | None = None) -> ReportJob | None:
+    """Build the file of a job claimed under ``attempt`` (claimed here when None) into storage
+    and mark it done; None when someone else has it. While it builds, a heartbeat tells the sweep
+    the build is alive. Exceptions propagate (the task retries transient ones, in place, and fails
+    the job otherwise)."""
+    from .heartbeat import Heartbeat
+
+    if attempt is None:
+        attempt = report_claim(job_id=job_id)
+        if attempt is None:
+            log.info("report job %s not claimed (not queued)", job_id)
+            return None
     job = ReportJob.objects.select_related("district", "requester").get(pk=job_id)
     progress = _JobProgress(job_id)
-    # A locked year's figures are stored first (by the first build after the lock): 1–50 %.
-    if year_snapshot_ensure(year=job.year, progress=lambda pct: progress(pct // 2)):
-        progress.offset = 50
-    with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as stream:
-        build_file(year=job.year, district=job.district, fmt=job.format, stream=stream, progress=progress)
-        stream.seek(0)
-        name = job.file.field.generate_filename(job, f"report.{job.format}")
-        name = job.file.storage.save(name, File(stream), max_length=job.file.field.max_length)
+    with Heartbeat(job_id=job_id, attempt=attempt):
+        # A locked year's figures are stored first (by the first build after the lock): 1–50 %.
+        if year_snapshot_ensure(year=job.year, progress=lambda pct: progress(pct // 2)):
+            progress.offset = 50
+        with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as stream:
+            build_file(year=job.year, district=job.district, fmt=job.format, stream=stream, progress=progress)
+            stream.seek(0)
+            name = job.file.field.generate_filename(job, f"report.{job.format}")
+            name = private_save(name, stream, storage=job.file.storage, max_length=job.file.field.max_length)
     with transaction.atomic():
-        done = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.RUNNING).update(
+        done = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.RUNNING, attempts=attempt).update(
             status=ReportJob.Status.DONE, file=name, progress=100, finished_at=timezone.now(), error=""
         )
         if not done:
-            # The sweep failed the job meanwhile: its file is not served; do not keep it.
+            # The sweep failed or re-queued the job meanwhile: this file is not served; do not keep it.
             job.file.storage.delete(name)
-            log.warning("report job %s finished after it was failed; file discarded", job_id)
+            log.warning("report job %s finished after the sweep took it back; file discarded", job_id)
             return None
         transaction.on_commit(lambda: _notify_done(job_id))
     job.refresh_from_db()
     return job
 
 
-def report_release(*, job_id: int, error: str) -> None:
+def report_release(*, job_id: int, error: str, attempt: int | None = None) -> None:
     """running → queued, so that a retry of the task (already sent) can claim the job again."""
-    ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.RUNNING).update(
-        status=ReportJob.Status.QUEUED, progress=0, error=error[:2000], dispatched_at=timezone.now()
-    )
+    running = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.RUNNING)
+    if attempt is not None:
+        running = running.filter(attempts=attempt)
+    running.update(status=ReportJob.Status.QUEUED, progress=0, error=error[:2000], dispatched_at=timezone.now())
 
 
 def _may_retry(by: User, job: ReportJob) -> bool:
@@ -472,54 +508,103 @@ def report_can_retry(*, by: User, job: ReportJob) -> bool:
 @transaction.atomic
 def report_retry(*, by: User, job: ReportJob) -> ReportJob:
     """Queue a failed job again (same year, scope, format and finality; its attempts count on)
-    and send it once the transaction commits. If the same report is already queued or running,
-    that job is returned instead of building it twice."""
+    and send it once the transaction commits. If the same report is already queued or running
+    (another request, or this same retry clicked twice), that job is returned, marked ``reused``,
+    instead of building it twice."""
     locked = ReportJob.objects.select_for_update().get(pk=job.pk)
     if not _may_retry(by, locked):
         raise PermissionDenied
+    if not locked.is_finished:
+        locked.reused = True
+        return locked
     if locked.status != ReportJob.Status.FAILED:
         raise ValidationError(_("Only a failed report can be requested again."))
-    twin = (
-        ReportJob.objects.unfinished()
-        .filter(year=locked.year, district=locked.district, format=locked.format, final=locked.final)
-        .exclude(pk=locked.pk)
-        .first()
-    )
+    twin = _unfinished_twin(year=locked.year, district=locked.district, fmt=locked.format, final=locked.final)
     if twin is not None:
         return twin
     locked.status = ReportJob.Status.QUEUED
     locked.celery_task_id = str(uuid.uuid4())
     locked.progress = 0
     locked.error = ""
-    locked.started_at = locked.finished_at = locked.dispatched_at = None
+    locked.started_at = locked.finished_at = locked.dispatched_at = locked.heartbeat_at = None
     locked.file = ""
-    locked.full_clean()
-    locked.save()
+    locked.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError:  # the same report was requested meanwhile: that job builds it
+        twin = _unfinished_twin(year=locked.year, district=locked.district, fmt=locked.format, final=locked.final)
+        if twin is None:
+            raise
+        return twin
     transaction.on_commit(functools.partial(_enqueue, locked))
     log.info("report job %s queued again by %s", locked.pk, by.pk)
     return locked
 
 
+def report_failed_outstanding(*, by: User) -> list[ReportJob]:
+    """The failed jobs ``by`` may request again and nobody has requested since: the latest job of
+    its report (year, scope, format and finality) is this failed one. After a year-end batch,
+    these can be many more than the job list shows."""
+    later = ReportJob.objects.annotate(scope=Coalesce("district", Value(0))).filter(
+        year=OuterRef("year"),
+        scope=OuterRef("scope"),
+        format=OuterRef("format"),
+        final=OuterRef("final"),
+        created_at__gt=OuterRef("created_at"),
+    )
+    failed = (
+        ReportJob.objects.visible_to(by)
+        .filter(status=ReportJob.Status.FAILED)
+        .annotate(scope=Coalesce("district", Value(0)))
+        .filter(~Exists(later))
+        .select_related("district", "requester")
+        .order_by("year", "scope", "format", "final")
+    )
+    return [job for job in failed if _may_retry(by, job)]
+
+
+@transaction.atomic
+def report_retry_failed(*, by: User) -> list[ReportJob]:
+    """Request again every failed job of ``report_failed_outstanding`` (e.g. the jobs of a
+    year-end batch that failed); each is sent once the transaction commits."""
+    return [report_retry(by=by, job=job) for job in report_failed_outstanding(by=by)]
+
+
 # Jobs whose dispatch failed are sent again after this grace (their own dispatch runs right after
-# their transaction commits); jobs sent long ago and still queued are sent once more, in case the
-# broker lost the message (Redis restarted without persistence). A duplicate message is harmless:
-# the job is claimed once (``report_claim``).
+# their transaction commits). A job sent more than LOST_AFTER ago and still queued is looked for in
+# the broker (``reporting.broker``): when its message is gone (Redis restarted without its data,
+# or was flushed) it is sent again. Where the broker cannot be read, a job still queued
+# REDISPATCH_AFTER after it was sent is sent once more. A duplicate message is harmless: the job
+# is claimed once (``report_claim``).
 DISPATCH_GRACE = timedelta(seconds=30)
+LOST_AFTER = timedelta(seconds=60)
 REDISPATCH_AFTER = timedelta(minutes=30)
 
 
-def report_dispatch_queued(*, grace: timedelta = DISPATCH_GRACE, again_after: timedelta = REDISPATCH_AFTER) -> int:
-    """Send the queued jobs the queue never took (dispatch failed while Redis was down) or
-    probably lost; oldest first, stopping at the first failure (the queue is still down).
-    Returns how many were sent."""
+def report_dispatch_queued(
+    *,
+    grace: timedelta = DISPATCH_GRACE,
+    lost_after: timedelta = LOST_AFTER,
+    again_after: timedelta = REDISPATCH_AFTER,
+) -> int:
+    """Send the queued jobs the queue never took (dispatch failed while Redis was down) or lost;
+    oldest first, stopping at the first failure (the queue is still down). Returns how many were
+    sent."""
+    from .broker import pending_task_ids
+
     now = timezone.now()
-    waiting = (
-        ReportJob.objects.filter(status=ReportJob.Status.QUEUED)
-        .filter(Q(dispatched_at__isnull=True, created_at__lte=now - grace) | Q(dispatched_at__lte=now - again_after))
-        .order_by("created_at", "pk")
-    )
+    never_sent = Q(dispatched_at__isnull=True, created_at__lte=now - grace)
+    waiting = ReportJob.objects.filter(status=ReportJob.Status.QUEUED).order_by("created_at", "pk")
+    pending = pending_task_ids()
+    if pending is None:
+        candidates = waiting.filter(never_sent | Q(dispatched_at__lte=now - again_after))
+        lost = list(candidates)
+    else:
+        candidates = waiting.filter(never_sent | Q(dispatched_at__lte=now - lost_after))
+        lost = [job for job in candidates if job.dispatched_at is None or job.celery_task_id not in pending]
     sent = 0
-    for job in waiting.iterator():
+    for job in lost:
         if not _enqueue(job):
             break
         sent += 1
@@ -537,18 +622,68 @@ def report_fail(*, job_id: int, error: str) -> bool:
     )
 
 
-def report_sweep_stale(*, older_than: timedelta | None = None) -> int:
-    """Fail the jobs still ``running`` longer than the task's hard time limit: their worker died
-    (a killed process cannot report its own failure). Returns how many were failed."""
-    older_than = older_than if older_than is not None else timedelta(seconds=BUILD_TIME_LIMIT + 60)
-    cutoff = timezone.now() - older_than
+# A build that stopped (no heartbeat) is sent again automatically this many times in all, then failed.
+MAX_ATTEMPTS = 3
+
+
+def _database_started_after(moment) -> bool:
+    """True when the PostgreSQL server was (re)started after ``moment``."""
+    if connection.vendor != "postgresql" or moment is None:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        started = cursor.fetchone()[0]
+    return started > moment
+
+
+def _stale_message(job: ReportJob, *, again: bool) -> str:
+    """What happened to a build that stopped showing life, as far as the portal can tell."""
+    restarted = _database_started_after(job.heartbeat_at or job.started_at)
     with translation.override(settings.LANGUAGE_CODE):
-        message = _("The build stopped without finishing (the worker was interrupted). Request the report again.")
-    count = ReportJob.objects.filter(status=ReportJob.Status.RUNNING, started_at__lte=cutoff).update(
-        status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now()
+        if restarted and again:
+            return _("The database restarted during the build; the report was sent to be built again automatically.")
+        if restarted:
+            return _(
+                "The database restarted during the build, and the build has now stopped %(attempts)s times. "
+                "Request the report again."
+            ) % {"attempts": job.attempts}
+        if again:
+            return _(
+                "The build stopped without finishing (its worker stopped responding); the report was sent "
+                "to be built again automatically."
+            )
+        return _(
+            "The build stopped without finishing %(attempts)s times (its worker stopped responding, for "
+            "example because it ran out of memory). Request the report again."
+        ) % {"attempts": job.attempts}
+
+
+def report_sweep_stale(*, older_than: timedelta | None = None) -> int:
+    """Take back the jobs ``running`` without a sign of life for ``older_than`` (a worker that was
+    killed, or that lost the database and gave up): each is queued and sent again while it has had
+    fewer than ``MAX_ATTEMPTS`` builds, and failed otherwise, with a message saying what
+    happened. Returns how many were taken back."""
+    from .heartbeat import STALE_AFTER
+
+    older_than = older_than if older_than is not None else STALE_AFTER
+    cutoff = timezone.now() - older_than
+    stale = ReportJob.objects.filter(status=ReportJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lte=cutoff) | Q(heartbeat_at__isnull=True, started_at__lte=cutoff)
     )
+    count = 0
+    for job in stale:
+        again = job.attempts < MAX_ATTEMPTS
+        running = ReportJob.objects.filter(pk=job.pk, status=ReportJob.Status.RUNNING, attempts=job.attempts)
+        message = _stale_message(job, again=again)
+        if again:
+            taken = running.update(status=ReportJob.Status.QUEUED, progress=0, error=message, dispatched_at=None)
+            if taken:
+                _enqueue(ReportJob.objects.get(pk=job.pk))
+        else:
+            taken = running.update(status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now())
+        count += taken
     if count:
-        log.warning("failed %s stale report job(s)", count)
+        log.warning("took back %s stale report job(s)", count)
     return count
 
 

@@ -2,7 +2,7 @@
 
 ``build_report`` has soft and hard time limits, retries transient errors (database connection,
 Redis) a bounded number of times, and marks the job failed with a readable error otherwise.
-``sweep_stale_reports`` runs from Celery beat and fails jobs whose worker died;
+``sweep_stale_reports`` runs from Celery beat and takes back the jobs whose build stopped;
 ``dispatch_queued_reports`` sends the jobs the queue could not take while Redis was down;
 ``sweep_abandoned_imports`` deletes import uploads never applied.
 """
@@ -25,7 +25,7 @@ from . import services
 log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisError)
-MAX_RETRIES = 3
+MAX_RETRIES = 5  # 5 + 10 + 20 + 40 + 60 s: a database restart fits well within it
 
 
 def readable_error(exc: BaseException) -> str:
@@ -63,15 +63,25 @@ class ReportTask(Task):
     max_retries=MAX_RETRIES,
     acks_late=True,
 )
-def build_report(self, job_id: int) -> str | None:
+def build_report(self, job_id: int, claimed: int | None = None) -> str | None:
+    """Build one report job. A transient error (the database restarting, Redis) retries the
+    task, boundedly; the retry carries the attempt it held (``claimed``), so it takes the job
+    back in place even when the job could not be released while the database was down."""
+    attempt = claimed  # kept for the next retry if even the claim fails (the database is still down)
     try:
-        job = services.report_build(job_id=job_id)
+        attempt = services.report_claim(job_id=job_id, resume=claimed)
+        if attempt is None:
+            log.info("report job %s not claimed (not queued)", job_id)
+            return None
+        job = services.report_build(job_id=job_id, attempt=attempt)
     except TRANSIENT_ERRORS as exc:
-        try:
-            services.report_release(job_id=job_id, error=readable_error(exc))
-        except Exception:  # noqa: BLE001 - the retry below still runs; the sweep covers the rest
-            log.exception("could not release report job %s for a retry", job_id)
-        raise self.retry(exc=exc, countdown=min(60, 5 * 2**self.request.retries)) from exc
+        if attempt is not None:  # this task holds the job: free it, or resume it in place later
+            try:
+                services.report_release(job_id=job_id, error=readable_error(exc), attempt=attempt)
+            except Exception:  # noqa: BLE001 - the database is down: the retry resumes the job in place
+                log.warning("could not release report job %s for a retry; it resumes in place", job_id)
+        countdown = min(60, 5 * 2**self.request.retries)
+        raise self.retry(exc=exc, countdown=countdown, args=[job_id], kwargs={"claimed": attempt}) from exc
     return job.status if job is not None else None
 
 
@@ -95,3 +105,14 @@ def sweep_abandoned_imports() -> int:
     from cleanprod.housekeeping import purge_abandoned_imports
 
     return purge_abandoned_imports()
+
+
+@shared_task(name="reporting.tasks.sweep_unreferenced_files", soft_time_limit=600, time_limit=660)
+def sweep_unreferenced_files() -> int:
+    """Beat: delete report and evidence files no row refers to (and partial writes) after a day,
+    and forget the tokens of forms submitted more than a day ago."""
+    from accounts.submissions import purge_form_submissions
+    from cleanprod.housekeeping import purge_unreferenced_files
+
+    purge_form_submissions()
+    return purge_unreferenced_files()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reopen/", views.year_reopen, name="year_reopen"),
     path("<int:pk>/download/", views.report_download, name="download"),
     path("<int:pk>/retry/", views.report_retry, name="retry"),
+    path("retry-failed/", views.report_retry_failed, name="retry_failed"),
     path("plans/", views.plan_list, name="plans"),
     path("plans/new/", views.plan_create, name="plan_create"),
     path("plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),

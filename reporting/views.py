@@ -154,18 +154,30 @@ def report_list(request):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            if form.cleaned_data.get("all_districts"):
-                message = _("Year-end batch requested: %(count)s reports. Each appears below when it is ready.") % {
-                    "count": len(jobs)
-                }
-            else:
-                message = _("Report requested: %(jobs)s. It appears below when it is ready.") % {
-                    "jobs": ", ".join(str(job) for job in jobs)
-                }
-            messages.success(request, message)
+            messages.success(request, _requested_message(jobs, batch=bool(form.cleaned_data.get("all_districts"))))
             _queue_unavailable_message(request, jobs)
             return redirect("reporting:list")
     return render(request, "reporting/report_list.html", _list_context(user, form=form, can_request=can_request))
+
+
+def _requested_message(jobs, *, batch: bool) -> str:
+    """What a request did, truthfully: a report already queued or being built (a double click,
+    or a colleague's request) is said to be so, not requested a second time."""
+    new = [job for job in jobs if not job.reused]
+    if batch:
+        if not new:
+            return _("This year-end batch is already queued or being built: %(count)s reports.") % {"count": len(jobs)}
+        return _(
+            "Year-end batch requested: %(count)s reports (%(already)s of them were already queued or being "
+            "built). Each appears below when it is ready."
+        ) % {"count": len(jobs), "already": len(jobs) - len(new)}
+    if not new:
+        return _("Already requested, queued or being built: %(jobs)s. It appears below when it is ready.") % {
+            "jobs": ", ".join(str(job) for job in jobs)
+        }
+    return _("Report requested: %(jobs)s. It appears below when it is ready.") % {
+        "jobs": ", ".join(str(job) for job in jobs)
+    }
 
 
 @login_required
@@ -178,8 +190,27 @@ def report_retry(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Report requested again: %(job)s.") % {"job": job})
+        if job.reused:
+            messages.success(request, _("Already requested again, queued or being built: %(job)s.") % {"job": job})
+        else:
+            messages.success(request, _("Report requested again: %(job)s.") % {"job": job})
         _queue_unavailable_message(request, [job])
+    return redirect("reporting:list")
+
+
+@login_required
+@require_POST
+def report_retry_failed(request):
+    """Request again every failed report the user may retry and nobody has requested since (after
+    a year-end batch these can be more than the job list shows)."""
+    if not request.user.has_perm("reporting.request_report"):
+        raise PermissionDenied
+    jobs = services.report_retry_failed(by=request.user)
+    if jobs:
+        messages.success(request, _("%(count)s failed reports requested again.") % {"count": len(jobs)})
+        _queue_unavailable_message(request, jobs)
+    else:
+        messages.info(request, _("No failed report is waiting to be requested again."))
     return redirect("reporting:list")
 
 
@@ -187,6 +218,8 @@ def _list_context(user, *, form=None, can_request: bool, lock_form=None, reopen_
     """The reports page; DOIT staff also see the locked years, the lock log and the forms to
     issue a final report or reopen a year."""
     context = {"form": form, "can_request": can_request, **_jobs_context(user)}
+    if can_request:
+        context["failed_outstanding"] = len(services.report_failed_outstanding(by=user))
     if user.has_perm("reporting.lock_year"):
         locks = list(YearLock.objects.select_related("locked_by"))
         failed_year = reopen_form.data.get("year") if reopen_form is not None else None

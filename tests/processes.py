@@ -138,12 +138,21 @@ class Worker:
 
 
 @contextmanager
-def celery_worker(directory: Path, *, broker_url: str, private_root: Path, name: str = "worker", pool: str = "solo"):
-    """A real worker (separate process group) on the test database and ``broker_url``."""
+def celery_worker(
+    directory: Path,
+    *,
+    broker_url: str,
+    private_root: Path,
+    name: str = "worker",
+    pool: str = "solo",
+    database: str | None = None,
+):
+    """A real worker (separate process group) on the test database (or ``database``, a URL) and
+    ``broker_url``."""
     pidfile, logfile = directory / f"{name}.pid", directory / f"{name}.log"
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": database or database_url(),
         "REDIS_URL": broker_url,
         "DJANGO_PRIVATE_ROOT": str(private_root),
         "DJANGO_SETTINGS_MODULE": "cleanprod.settings",

@@ -49,7 +49,9 @@ def test_a_real_worker_builds_the_report_end_to_end(worker, world, doit_user, pr
     assert vi(126_000_000) in pdf_text((private_storage / pdf.file.name).read_bytes())
 
 
-def test_a_worker_killed_mid_job_leaves_the_job_failed_after_the_sweep(worker, world, doit_user):
+def test_a_worker_killed_mid_job_is_sent_again_by_the_sweep_then_failed_after_the_last_attempt(
+    worker, world, doit_user
+):
     # Hold the enterprise table so that the build blocks right after the worker claims the job.
     db = settings.DATABASES["default"]
     blocker = psycopg2.connect(
@@ -70,8 +72,13 @@ def test_a_worker_killed_mid_job_leaves_the_job_failed_after_the_sweep(worker, w
 
     job.refresh_from_db()
     assert job.status == "running"  # a killed worker cannot say anything
-    assert services.report_sweep_stale() == 0  # not yet past the hard time limit
-    ReportJob.objects.filter(pk=job.pk).update(started_at=job.started_at - dt.timedelta(hours=1))
+    assert services.report_sweep_stale() == 0  # its last sign of life is recent: it may still be working
+    long_ago = job.started_at - dt.timedelta(hours=1)
+    ReportJob.objects.filter(pk=job.pk).update(started_at=long_ago, heartbeat_at=long_ago)
     assert services.report_sweep_stale() == 1
     job.refresh_from_db()
-    assert job.status == "failed" and job.error and job.finished_at and not job.file
+    assert job.status == "queued" and job.error and not job.file  # sent to be built again
+    ReportJob.objects.filter(pk=job.pk).update(status="running", attempts=services.MAX_ATTEMPTS)
+    assert services.report_sweep_stale() == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error and job.finished_at and not job.file  # after the last attempt
