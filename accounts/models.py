@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .history import UNTRACKED_USER_FIELDS, UserHistoricalRecords
@@ -139,3 +141,24 @@ class User(AbstractUser):
         if self.role:
             return str(self.get_role_display())
         return str(_("Administrator")) if self.is_superuser else ""
+
+
+class FormSubmission(models.Model):
+    """One submitted form, by the token its page carried (``accounts.submissions``): a second
+    submission of the same page (a double click) waits for the first and gets its answer, so a
+    form has one effect and one message however often it is clicked. Kept a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished = models.BooleanField(default=False)
+    location = models.CharField(max_length=2000, blank=True)
+    messages = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("submitted form")
+        verbose_name_plural = _("submitted forms")
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="formsubmission_one_per_token")]
+
+    def __str__(self) -> str:
+        return self.token

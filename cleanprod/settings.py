@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionAgeMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
+    # A page's form submitted twice (a double click) has one effect and one message.
+    "accounts.submissions.FormTokenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -92,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
             ],
+            # {% csrf_token %} also writes the page's form token (accounts.submissions).
+            "builtins": ["accounts.submissions"],
         },
     },
 ]
@@ -206,14 +210,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 660
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}  # periodic tasks are added by the apps that own them
-CELERY_BEAT_SCHEDULE["reporting-sweep-stale-jobs"] = {"task": "reporting.tasks.sweep_stale_reports", "schedule": 300.0}
-# Report jobs the queue could not take (Redis was down) are sent again once it is back.
+# Builds that stopped showing life (heartbeat) are taken back within about two and a half minutes.
+CELERY_BEAT_SCHEDULE["reporting-sweep-stale-jobs"] = {"task": "reporting.tasks.sweep_stale_reports", "schedule": 60.0}
+# Report jobs the queue could not take (Redis was down), or whose message it lost, are sent again.
 CELERY_BEAT_SCHEDULE["reporting-dispatch-queued-jobs"] = {
     "task": "reporting.tasks.dispatch_queued_reports",
     "schedule": 60.0,
 }
 CELERY_BEAT_SCHEDULE["sweep-abandoned-imports"] = {
     "task": "reporting.tasks.sweep_abandoned_imports",
+    "schedule": 3600.0,
+}
+# Files no row refers to (and partial writes) are deleted after a day, so a failure never keeps
+# the private files' volume full.
+CELERY_BEAT_SCHEDULE["sweep-unreferenced-files"] = {
+    "task": "reporting.tasks.sweep_unreferenced_files",
     "schedule": 3600.0,
 }
 # Fail fast when Redis is unreachable: a report request then says the queue is unavailable and

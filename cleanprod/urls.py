@@ -3,10 +3,12 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.urls import account_urlpatterns, auth_urlpatterns
+from cleanprod.health import health
 from reporting.views import dashboard
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
+    path("health/", health, name="health"),
     path("accounts/", include(auth_urlpatterns)),
     path("accounts/", include((account_urlpatterns, "accounts"))),
     path("enterprises/", include("enterprises.urls")),

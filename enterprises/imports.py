@@ -31,6 +31,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from cleanprod.db import StillConflicting, retry_on_conflict
+
 from .models import District, Enterprise, IndustrialZone, Sector
 from .signals import bulk_changed
 from .spreadsheet import COLUMNS
@@ -743,48 +745,67 @@ def apply_enterprise_import(*, preview: ImportPreview, by: User) -> ImportResult
     if not by.has_perm("enterprises.import_enterprise"):
         raise PermissionDenied
     try:
-        with transaction.atomic():
-            rows = validate_rows(preview.raw_rows, user=by, lock=True)
-            checked = ImportPreview(raw_rows=preview.raw_rows, columns=preview.columns, rows=rows)
-            if not checked.ok:
-                raise ImportRowsError(checked)
-            created = [r.instance for r in rows if r.status == RowStatus.NEW and r.instance]
-            changed = [r.instance for r in rows if r.status == RowStatus.UPDATED and r.changed and r.instance]
-            now = timezone.now()
-            for enterprise in (*created, *changed):
-                # What Enterprise.save() does, which bulk writes bypass.
-                enterprise.search_key = Enterprise.build_search_key(
-                    enterprise.name, enterprise.tax_code, enterprise.address
-                )
-                enterprise.updated_at = now
-            history_user = by if by.pk else None
-            reason = _("Spreadsheet import")
-            # One batch at a time: the history records of a batch are built, written and freed
-            # before the next (memory stays that of one batch, not of the whole file).
-            for start in range(0, len(created), BATCH_SIZE):
-                bulk_create_with_history(
-                    created[start : start + BATCH_SIZE],
-                    Enterprise,
-                    batch_size=BATCH_SIZE,
-                    default_user=history_user,
-                    default_change_reason=reason,
-                )
-            if changed:
-                fields = [f for f, key in FIELD_COLUMN.items() if key in preview.columns and f != "tax_code"]
-                _bulk_update(changed, [*fields, "search_key", "updated_at"])
-            for start in range(0, len(changed), BATCH_SIZE):
-                Enterprise.history.bulk_history_create(  # type: ignore[attr-defined]
-                    changed[start : start + BATCH_SIZE],
-                    batch_size=BATCH_SIZE,
-                    update=True,
-                    default_user=history_user,
-                    default_change_reason=reason,
-                )
-            if created or changed:
-                bulk_changed.send(sender=Enterprise)
+        # Two imports of the same new tax codes at once: one waits for the other, or PostgreSQL
+        # aborts one (deadlock); run again, it finds the other's rows (bounded, cleanprod.db).
+        return retry_on_conflict(lambda: _apply(preview, by), what="enterprise import")
+    except StillConflicting as exc:
+        raise ImportFileError(
+            _(
+                "Another import of the same enterprises was being saved at the same moment, so nothing was "
+                "imported. Please confirm again."
+            )
+        ) from exc
     except IntegrityError as exc:
         logger.warning("Import: integrity error, rolled back: %s", exc)
         raise ImportFileError(
             _("The data changed while importing, so nothing was imported. Please try again.")
         ) from exc
+
+
+def _apply(preview: ImportPreview, by: User) -> ImportResult:
+    with transaction.atomic():
+        rows = validate_rows(preview.raw_rows, user=by, lock=True)
+        checked = ImportPreview(raw_rows=preview.raw_rows, columns=preview.columns, rows=rows)
+        if not checked.ok:
+            raise ImportRowsError(checked)
+        # New rows in tax-code order: concurrent imports take the index's locks in the same order.
+        created = sorted(
+            (r.instance for r in rows if r.status == RowStatus.NEW and r.instance), key=lambda e: e.tax_code
+        )
+        changed = sorted(
+            (r.instance for r in rows if r.status == RowStatus.UPDATED and r.changed and r.instance),
+            key=lambda e: e.pk,
+        )
+        now = timezone.now()
+        for enterprise in (*created, *changed):
+            # What Enterprise.save() does, which bulk writes bypass.
+            enterprise.search_key = Enterprise.build_search_key(
+                enterprise.name, enterprise.tax_code, enterprise.address
+            )
+            enterprise.updated_at = now
+        history_user = by if by.pk else None
+        reason = _("Spreadsheet import")
+        # One batch at a time: the history records of a batch are built, written and freed
+        # before the next (memory stays that of one batch, not of the whole file).
+        for start in range(0, len(created), BATCH_SIZE):
+            bulk_create_with_history(
+                created[start : start + BATCH_SIZE],
+                Enterprise,
+                batch_size=BATCH_SIZE,
+                default_user=history_user,
+                default_change_reason=reason,
+            )
+        if changed:
+            fields = [f for f, key in FIELD_COLUMN.items() if key in preview.columns and f != "tax_code"]
+            _bulk_update(changed, [*fields, "search_key", "updated_at"])
+        for start in range(0, len(changed), BATCH_SIZE):
+            Enterprise.history.bulk_history_create(  # type: ignore[attr-defined]
+                changed[start : start + BATCH_SIZE],
+                batch_size=BATCH_SIZE,
+                update=True,
+                default_user=history_user,
+                default_change_reason=reason,
+            )
+        if created or changed:
+            bulk_changed.send(sender=Enterprise)
     return ImportResult(created=len(created), updated=len(changed), unchanged=checked.updated_count - len(changed))

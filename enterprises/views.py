@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cleanprod.files import StorageFull, private_save
 from cleanprod.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import imports, services
@@ -220,12 +221,15 @@ def enterprise_import(request):
                 _discard_pending_import(request)
                 _purge_stale_imports()
                 token = ""
-                if preview.ok:  # only a file that can be applied is kept for the confirmation
-                    token = uuid.uuid4().hex
-                    upload.seek(0)
-                    default_storage.save(_import_path(token), upload)
-                    request.session[IMPORT_SESSION_KEY] = token
-                return _render_import_preview(request, preview, token)
+                try:
+                    if preview.ok:  # only a file that can be applied is kept for the confirmation
+                        token = uuid.uuid4().hex
+                        private_save(_import_path(token), upload)
+                        request.session[IMPORT_SESSION_KEY] = token
+                except StorageFull as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    return _render_import_preview(request, preview, token)
     else:
         form = EnterpriseImportForm()
     limits = {"max_mb": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}", "max_rows": settings.IMPORT_MAX_ROWS}

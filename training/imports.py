@@ -34,6 +34,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cleanprod.files import private_save
 from enterprises.imports import ImportFileError, check_row_width, check_xlsx_file, parse_yes_no
 from enterprises.models import District
 from enterprises.text import fold
@@ -479,7 +480,7 @@ def stash_upload(session: SessionBase, course: Course, file: IO[bytes], original
             pending.pop(old_token)
             _delete(entry["name"])
     token = secrets.token_urlsafe(16)
-    name = default_storage.save(f"{STORAGE_DIR}/{secrets.token_hex(16)}.xlsx", file)
+    name = private_save(f"{STORAGE_DIR}/{secrets.token_hex(16)}.xlsx", file)
     pending[token] = {"name": name, "course": course.pk, "original": original_name[:200], "created": now}
     session[SESSION_KEY] = pending
     return token

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cleanprod import spreadsheets
+from cleanprod.db import StillConflicting, retry_on_conflict
+from cleanprod.files import StorageFull
 from cleanprod.spreadsheets import XLSX_CONTENT_TYPE
 from enterprises.imports import ImportFileError
 
@@ -325,8 +327,12 @@ def attendance_import(request, pk: int):
             form.add_error("file", str(exc))
         else:
             upload.seek(0)
-            token = imports.stash_upload(request.session, course, upload, upload.name)
-            return redirect("training:attendance_import_preview", pk=course.pk, token=token)
+            try:
+                token = imports.stash_upload(request.session, course, upload, upload.name)
+            except StorageFull as exc:
+                form.add_error("file", str(exc))
+            else:
+                return redirect("training:attendance_import_preview", pk=course.pk, token=token)
     return render(request, "training/import_upload.html", {"course": course, "form": form})
 
 
@@ -347,10 +353,22 @@ def attendance_import_preview(request, pk: int, token: str):
         return redirect("training:attendance_import", pk=course.pk)
     if request.method == "POST":
         try:
-            result = imports.apply_attendance_import(by=request.user, course=course, raw_rows=raw_rows)
+            result = retry_on_conflict(
+                lambda: imports.apply_attendance_import(by=request.user, course=course, raw_rows=raw_rows),
+                what="attendance import",
+            )
         except imports.ImportRowsError as exc:
             messages.error(request, str(exc))
             preview = exc.preview
+        except StillConflicting:
+            messages.error(
+                request,
+                _(
+                    "Another import for this course was being saved at the same moment, so nothing was "
+                    "imported. Please confirm again."
+                ),
+            )
+            preview = imports.validate_attendance_rows(course, raw_rows)
         else:
             imports.discard_upload(request.session, token)
             messages.success(

@@ -34,6 +34,7 @@ from assessments.models import (
     SavingsReport,
 )
 from assessments.services.workflow import WorkflowError, check_version, ensure_year_open, transition
+from cleanprod.files import private_save
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -235,7 +236,9 @@ def evidence_add(*, report: SavingsReport, by: User, upload) -> Evidence:
     )
     upload.seek(0)
     # The storage name comes from ``evidence_upload_to`` (report id, random id, real extension).
-    item.file.save(f"upload.{kind.extension}", upload, save=False)
+    name = item.file.field.generate_filename(item, f"upload.{kind.extension}")
+    # Written whole or not at all (a full disk raises StorageFull and leaves nothing).
+    item.file.name = private_save(name, upload, storage=item.file.storage, max_length=item.file.field.max_length)
     stored = item.file.name or ""
     try:
         item.full_clean()

@@ -23,6 +23,7 @@ from assessments.quality import Severity
 from assessments.selectors import review_events_for
 from assessments.services import savings as services
 from assessments.services.workflow import StaleVersion, WorkflowError, YearLocked, available_transitions
+from cleanprod.files import StorageFull
 from enterprises.text import fold
 from reporting.selectors import is_year_locked
 
@@ -353,6 +354,8 @@ def evidence_upload(request, pk: int):
             return redirect(report)
         except ValidationError as exc:
             form.add_error("file", exc)
+        except StorageFull as exc:
+            form.add_error("file", str(exc))
         else:
             messages.success(request, _("File %(name)s attached.") % {"name": item.original_name})
             return redirect(report)

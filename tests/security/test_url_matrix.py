@@ -109,6 +109,7 @@ MATRIX: dict[str, Expect] = {
     "otp_status": E(OK, NOT_ALLOWED),
     "otp_setup": E((REDIRECT, OK, OK), (REDIRECT, OK, OK)),  # DOIT: already on
     "otp_disable": E(NOT_ALLOWED, REDIRECT),  # nothing to turn off, or not allowed to: back to the status
+    "health": E(OK, NOT_ALLOWED, anon=(OK, NOT_ALLOWED)),  # figures only: no path, host or version
     "set_language": E(REDIRECT, REDIRECT, anon=(REDIRECT, REDIRECT)),  # back to the page (or home)
     # Accounts: DOIT manages officers and enterprise staff, an officer their district's staff.
     "accounts:users": E((OK, OK, FORBIDDEN), (OK, OK, FORBIDDEN)),
@@ -178,6 +179,7 @@ MATRIX: dict[str, Expect] = {
     "reporting:year_lock": E(NOT_ALLOWED, (BAD, FORBIDDEN, FORBIDDEN)),
     "reporting:year_reopen": E(NOT_ALLOWED, (BAD, FORBIDDEN, FORBIDDEN)),
     "reporting:retry": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, NOT_FOUND)),  # officer: not their request
+    "reporting:retry_failed": E(NOT_ALLOWED, (REDIRECT, REDIRECT, FORBIDDEN)),  # only what each may retry
     "reporting:download": E((OK, OK, NOT_FOUND), NOT_ALLOWED),
     "reporting:plans": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
     "reporting:plan_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
