@@ -24,7 +24,7 @@ from assessments.selectors import review_events_for
 from assessments.services import savings as services
 from assessments.services.workflow import StaleVersion, WorkflowError, YearLocked, available_transitions
 from enterprises.text import fold
-from reporting.selectors import is_year_locked
+from periods.selectors import is_year_locked
 
 PAGE_SIZE = 25
 
