@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "enterprises",
     "assessments",
     "training",
+    "periods",
     "reporting",
 ]
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import ActionPlan, ReportJob, Target, YearLock, YearLockEvent
+from periods.models import YearLock, YearLockEvent
+
+from .models import ActionPlan, ReportJob, Target
 
 
 class TargetInline(admin.TabularInline):

@@ -210,6 +210,7 @@ def _watched_models() -> list[type[Model]]:
     """The models the dashboard's figures and review queue are computed from."""
     from assessments import models as assessments
     from enterprises import models as enterprises
+    from periods import models as periods
     from training import models as training
 
     from . import models as reporting
@@ -232,7 +233,7 @@ def _watched_models() -> list[type[Model]]:
         training.EnterpriseParticipation,
         reporting.ActionPlan,
         reporting.Target,
-        reporting.YearLock,
+        periods.YearLock,
         reporting.YearSnapshot,
     ]
 

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import District
+from periods.models import YearLock
 
-from .models import ActionPlan, ReportJob, Target, YearLock
+from .models import ActionPlan, ReportJob, Target
 from .services import lockable_years, report_years
 
 BOTH = "both"

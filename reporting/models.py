@@ -11,9 +11,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+# The period lock moved to ``periods``; named here for callers that still import it from reporting.
+from periods.models import YearLock as YearLock
+from periods.models import YearLockEvent as YearLockEvent
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -262,67 +265,7 @@ class ReportJob(models.Model):
         return f"bao-cao-sxsh-{self.year}-{scope}.{self.format}"
 
 
-# --------------------------------------------------------------------------- period locking (DESIGN.md §10)
-
-
-class YearLockQuerySet(models.QuerySet["YearLock"]):
-    def is_locked(self, year: int) -> bool:
-        return self.filter(year=year).exists()
-
-    def years(self) -> set[int]:
-        return set(self.values_list("year", flat=True))
-
-
-class YearLock(models.Model):
-    """Year ``year`` is locked: the final report was issued. The row exists while the year is
-    locked; reopening deletes it (with its snapshot). Every lock and reopen is also kept as a
-    ``YearLockEvent``. Written by ``reporting.services.year_lock`` / ``year_reopen`` only."""
-
-    year = models.PositiveSmallIntegerField(_("year"), unique=True, validators=YEAR_VALIDATORS)
-    locked_at = models.DateTimeField(_("locked at"), default=timezone.now)
-    locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("locked by")
-    )
-    note = models.TextField(_("note"), blank=True)
-
-    objects = YearLockQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-year"]
-        verbose_name = _("locked year")
-        verbose_name_plural = _("locked years")
-
-    def __str__(self) -> str:
-        return str(self.year)
-
-
-class YearLockEvent(models.Model):
-    """One lock or reopen of a year: who, when, why. Never edited or deleted."""
-
-    class Action(models.TextChoices):
-        LOCK = "lock", _("Locked (final report issued)")
-        REOPEN = "reopen", _("Reopened")
-
-    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
-    action = models.CharField(_("action"), max_length=6, choices=Action.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    comment = models.TextField(_("comment"), blank=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("year lock event")
-        verbose_name_plural = _("year lock events")
-        indexes = [models.Index(fields=["year", "-at"], name="yearlockevent_year_at")]
-        constraints = [
-            models.CheckConstraint(condition=Q(action__in=["lock", "reopen"]), name="yearlockevent_action_valid"),
-            models.CheckConstraint(
-                condition=~Q(action="reopen") | ~Q(comment=""), name="yearlockevent_reopen_has_comment"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year} {self.action}"
+# --------------------------------------------------------------------------- stored figures of locked years
 
 
 class YearSnapshot(models.Model):
@@ -331,7 +274,9 @@ class YearSnapshot(models.Model):
 
     CITY = "city"
 
-    lock = models.ForeignKey(YearLock, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("lock"))
+    lock = models.ForeignKey(
+        "periods.YearLock", on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("lock")
+    )
     scope = models.CharField(_("scope"), max_length=8)
     data = models.JSONField(_("indicators"))
 
@@ -349,7 +294,7 @@ class YearSnapshotLine(models.Model):
     """One verified savings line of a locked year, as the Excel detail sheet lists it at lock time
     (``reporting.indicators.verified_line_rows``)."""
 
-    lock = models.ForeignKey(YearLock, on_delete=models.CASCADE, related_name="lines", verbose_name=_("lock"))
+    lock = models.ForeignKey("periods.YearLock", on_delete=models.CASCADE, related_name="lines", verbose_name=_("lock"))
     position = models.PositiveIntegerField(_("position"))
     district_code = models.CharField(_("district code"), max_length=3)
     district_name = models.CharField(_("district"), max_length=100)

@@ -29,8 +29,10 @@ from django.utils.translation import gettext as _
 
 from cleanprod.files import private_save
 from enterprises.models import District
+from periods.models import YearLock, YearLockEvent
+from periods.selectors import year_guard
 
-from .models import ActionPlan, ReportJob, Target, YearLock, YearLockEvent, YearSnapshot
+from .models import ActionPlan, ReportJob, Target, YearSnapshot
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -234,8 +236,6 @@ def year_lock(*, year: int, by: User, note: str = "") -> YearLock:
     (``reporting.snapshots``, several seconds to minutes of queries) is not done here but by the
     first build of a report of the locked year, in the worker (``year_snapshot_ensure``): the
     request only writes the lock and queues the jobs, whose progress the reports page shows."""
-    from .selectors import year_guard
-
     if not by.has_perm("reporting.lock_year"):
         raise PermissionDenied
     years = lockable_years()
@@ -290,8 +290,6 @@ def year_snapshot_ensure(*, year: int, progress: ProgressCallback | None = None)
 def year_reopen(*, year: int, by: User, comment: str) -> YearLockEvent:
     """DOIT reopens a locked year, saying why: its records can be changed again and its stored
     figures are discarded (locking it again takes new ones). The reopening is recorded."""
-    from .selectors import year_guard
-
     if not by.has_perm("reporting.lock_year"):
         raise PermissionDenied
     comment = (comment or "").strip()
@@ -414,12 +412,11 @@ def build_file(*, year: int, district: District | None, fmt: str, stream: IO[byt
     time it is built: its figures are stored, and the dates inside the file (PDF metadata, Excel
     document properties and zip entries, the issue date) are the lock's, not the build's."""
     from .builders import build
-    from .indicators import compute
+    from .report_data import gather
 
-    fixed_time = YearLock.objects.filter(year=year).values_list("locked_at", flat=True).first()
     with translation.override("vi"):
-        ind = compute(year, district, progress=progress)
-        build(fmt, ind, stream, progress=progress, fixed_time=fixed_time)
+        data = gather(year, district, progress=progress)
+        build(fmt, data, stream, progress=progress)
 
 
 def report_claim(*, job_id: int, resume: int | None = None) -> int | None:

@@ -27,8 +27,10 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
 
+from periods.models import YearLock
+
 from . import indicators
-from .models import YearLock, YearSnapshot, YearSnapshotLine
+from .models import YearSnapshot, YearSnapshotLine
 
 if TYPE_CHECKING:
     from enterprises.models import District

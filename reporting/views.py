@@ -12,13 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from periods.models import YearLock, YearLockEvent
 from training.selectors import CoverageCounts
 
 from . import dashboard as dashboard_cache
 from . import indicators, services
 from .builders import CONTENT_TYPES
 from .forms import ActionPlanForm, ReportRequestForm, TargetFormSet, YearLockForm, YearReopenForm
-from .models import ActionPlan, ReportJob, YearLock, YearLockEvent
+from .models import ActionPlan, ReportJob
 
 JOB_LIST_SIZE = 25
 LOCK_EVENT_LIST_SIZE = 20

@@ -1,5 +1,5 @@
 """Reads of the training module. District coverage is computed here and nowhere else: the coverage
-page, its export, the dashboard card and the yearly report (``reporting/indicators.py``) all call
+page, its export, the dashboard card and the yearly report (``reporting.indicators``) all call
 ``coverage_by_district`` / ``coverage_counts``.
 
 Rules, for a date ``as_of`` and a district:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, ReviewEvent, SavingsReport
+from periods.selectors import locked_years, year_guard
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -54,9 +55,6 @@ def ensure_year_open(*years: int | None) -> None:
     their lines and options, savings reports, their lines and evidence, every review transition
     and the factor entry call this before writing anything. Inside a transaction it also takes
     the year's shared guard, so that a year cannot be locked halfway through a write."""
-    # Imported here: ``reporting`` imports ``assessments`` (its indicators read these models).
-    from reporting.selectors import locked_years, year_guard
-
     wanted = sorted({int(y) for y in years if y is not None})
     if not wanted:
         return

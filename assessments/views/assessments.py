@@ -33,7 +33,7 @@ from assessments.selectors import (
 from assessments.services import assessments as services
 from assessments.services.workflow import StaleVersion, WorkflowError, YearLocked, available_transitions, rule_for
 from enterprises.selectors import enterprises_for, get_enterprise_for
-from reporting.selectors import is_year_locked
+from periods.selectors import is_year_locked
 
 PAGE_SIZE = 25
 

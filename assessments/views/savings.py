@@ -25,7 +25,7 @@ from assessments.services import savings as services
 from assessments.services.workflow import StaleVersion, WorkflowError, YearLocked, available_transitions
 from cleanprod.files import StorageFull
 from enterprises.text import fold
-from reporting.selectors import is_year_locked
+from periods.selectors import is_year_locked
 
 PAGE_SIZE = 25
 

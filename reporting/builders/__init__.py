@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from cleanprod.spreadsheets import XLSX_CONTENT_TYPE
 
 from .pdf import build_pdf
 from .xlsx import build_xlsx
+
+if TYPE_CHECKING:
+    from reporting.report_data import ReportData
 
 BUILDERS: dict[str, Callable[..., None]] = {"pdf": build_pdf, "xlsx": build_xlsx}
 CONTENT_TYPES = {
@@ -17,5 +20,6 @@ CONTENT_TYPES = {
 }
 
 
-def build(fmt: str, ind, stream: IO[bytes], **kwargs) -> None:
-    BUILDERS[fmt](ind, stream, **kwargs)
+def build(fmt: str, data: ReportData, stream: IO[bytes], **kwargs) -> None:
+    """Lay ``data`` out in ``fmt`` (the builders never query the database)."""
+    BUILDERS[fmt](data, stream, **kwargs)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from reporting import charts
 from reporting.indicators import YearIndicators
 from training.models import CourseKind
+
+if TYPE_CHECKING:
+    from reporting.report_data import ReportData
 
 MILLION = Decimal(1_000_000)
 
@@ -62,14 +65,13 @@ def pdf_date(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build_pdf(ind: YearIndicators, stream: IO[bytes], *, fixed_time: dt.datetime | None = None, **_kwargs) -> None:
-    """Write the PDF of ``ind`` to ``stream``. With ``fixed_time`` (a locked year: the lock's
-    time) the file is reproducible byte for byte: it is issued on that day and its metadata
-    dates are that time; otherwise it is issued today and carries no dates."""
+def build_pdf(data: ReportData, stream: IO[bytes], **_kwargs) -> None:
+    """Write the PDF of ``data`` to ``stream``. A locked year's file (``data.fixed_time``, the
+    lock's time) is reproducible byte for byte: it is issued on that day and its metadata dates
+    are that time; otherwise it is issued today and carries no dates."""
     from weasyprint import HTML  # imported late: loading it takes a moment
 
-    issued_on = timezone.localdate(fixed_time) if fixed_time is not None else None
-    document = HTML(string=render_html(ind, issued_on), base_url=str(settings.BASE_DIR)).render()
-    if fixed_time is not None:
-        document.metadata.created = document.metadata.modified = pdf_date(fixed_time)
+    document = HTML(string=render_html(data.ind, data.issued_on), base_url=str(settings.BASE_DIR)).render()
+    if data.fixed_time is not None:
+        document.metadata.created = document.metadata.modified = pdf_date(data.fixed_time)
     document.write_pdf(stream)

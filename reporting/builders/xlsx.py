@@ -12,7 +12,7 @@ import datetime as dt
 import shutil
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,8 +21,11 @@ from openpyxl.utils import get_column_letter
 
 from cleanprod.spreadsheets import DECIMAL_FORMAT, INTEGER_FORMAT, cell, header_row, new_workbook, write_table
 from reporting.builders.pdf import report_title
-from reporting.indicators import YearIndicators, verified_line_rows
+from reporting.indicators import YearIndicators
 from training.models import CourseKind
+
+if TYPE_CHECKING:
+    from reporting.report_data import ReportData
 
 PERCENT_FORMAT = "0.00"
 QUANTITY_FORMAT = "#,##0.000"
@@ -147,17 +150,11 @@ def save_workbook(wb, stream: IO[bytes], fixed_time: dt.datetime | None = None) 
     ExcelWriter(wb, archive).save()
 
 
-def build_xlsx(
-    ind: YearIndicators,
-    stream: IO[bytes],
-    *,
-    progress: ProgressCallback | None = None,
-    fixed_time: dt.datetime | None = None,
-    **_kw,
-) -> None:
-    """Write the workbook of ``ind`` to ``stream``; the detail sheet streams from the database.
-    ``fixed_time``: see ``save_workbook``."""
+def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallback | None = None, **_kw) -> None:
+    """Write the workbook of ``data`` to ``stream``; the detail sheet streams ``data.lines``.
+    A locked year's file is reproducible (``data.fixed_time``, see ``save_workbook``)."""
     report = progress or (lambda pct: None)
+    ind = data.ind
     with translation.override("vi"):
         wb = new_workbook()
         _summary(wb, ind)
@@ -334,12 +331,6 @@ def build_xlsx(
             {6: "0"},
         )
         report(70)
-        categories, periods = _labels()
-        district = None
-        if ind.district_code:
-            from enterprises.models import District
-
-            district = District.objects.get(code=ind.district_code)
         _write_sheet(
             wb,
             _("Verified savings lines"),
@@ -358,21 +349,12 @@ def build_xlsx(
                 _("Option category"),
                 _("Report no."),
             ],
-            (_detail_row(row, categories, periods) for row in verified_line_rows(ind.year, district)),
+            (_detail_row(row, data.categories, data.periods) for row in data.lines()),
             [18, 14, 40, 8, 8, 24, 8, 16, 12, 12, 16, 26, 10],
             {7: QUANTITY_FORMAT, 8: FACTOR_FORMAT, 9: FACTOR_FORMAT, 12: "0"},
         )
         report(90)
-        save_workbook(wb, stream, fixed_time)
-
-
-def _labels() -> tuple[dict[str, str], dict[str, str]]:
-    from assessments.models import CPOption, SavingsReport
-
-    return (
-        {code: str(label) for code, label in CPOption.Category.choices},
-        {code: str(label) for code, label in SavingsReport.Period.choices},
-    )
+        save_workbook(wb, stream, data.fixed_time)
 
 
 def _detail_row(row: tuple, categories: dict[str, str], periods: dict[str, str]) -> list:

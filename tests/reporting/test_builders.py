@@ -15,6 +15,7 @@ from django.utils import translation
 from reporting.builders.pdf import build_pdf, report_title
 from reporting.builders.xlsx import build_xlsx
 from reporting.indicators import compute
+from reporting.report_data import ReportData
 from tests.factories import EnterpriseFactory, SavingsLineFactory, SavingsReportFactory
 
 from .expected import expected
@@ -35,7 +36,7 @@ def vi(value: Decimal | int, places: int = 0) -> str:
 
 def build(builder, ind) -> bytes:
     stream = io.BytesIO()
-    builder(ind, stream)
+    builder(ReportData.for_indicators(ind), stream)
     return stream.getvalue()
 
 

@@ -25,6 +25,7 @@ from enterprises import imports
 from enterprises.models import District, Enterprise
 from reporting.builders.xlsx import build_xlsx
 from reporting.indicators import compute
+from reporting.report_data import ReportData
 from tests.factories import CourseFactory, SavingsLineFactory, SavingsReportFactory, next_tax_code
 from training import imports as attendance_imports
 from training.models import Attendance
@@ -495,7 +496,7 @@ def test_report_xlsx_neutralises_formula_like_enterprise_names(district_a):
         report = SavingsReportFactory(enterprise=enterprise, year=2023, status="verified")
         SavingsLineFactory(report=report)
     stream = io.BytesIO()
-    build_xlsx(compute(2023), stream)
+    build_xlsx(ReportData.for_indicators(compute(2023)), stream)
     wb = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))
     for ws in wb.worksheets:
         assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"], ws.title

@@ -257,8 +257,8 @@ ADMIN_SUPERUSER_GET: list[tuple[str, Outcome]] = [
     (r"^admin:view_on_site$", REDIRECT),  # to the object's own page
     (r"^admin/[a-z_]+/[a-z_]+/<path:object_id>/$", REDIRECT),  # old-style object URL → its change page
     (r"^admin/\(\?P<url>\.\*\)\$$", NOT_FOUND),  # the catch-all, for a page that does not exist
-    (r"^admin:(reporting_yearlock|reporting_yearlockevent|reporting_reportjob)_add$", FORBIDDEN),
-    (r"^admin:(reporting_yearlock|reporting_yearlockevent)_delete$", FORBIDDEN),
+    (r"^admin:(periods_yearlock|periods_yearlockevent|reporting_reportjob)_add$", FORBIDDEN),
+    (r"^admin:(periods_yearlock|periods_yearlockevent)_delete$", FORBIDDEN),
     (r"^admin:(axes_accessattempt|axes_accesslog|axes_accessfailurelog)_add$", FORBIDDEN),
     (r"^admin:otp_totp_totpdevice_(config|qrcode)$", FORBIDDEN),  # authenticator secrets are never shown
 ]

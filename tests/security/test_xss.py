@@ -23,6 +23,7 @@ from reporting.builders.pdf import build_pdf, render_html
 from reporting.builders.xlsx import build_xlsx
 from reporting.indicators import compute
 from reporting.models import ActionPlan
+from reporting.report_data import ReportData
 from tests.factories import (
     AssessmentFactory,
     AttendanceFactory,
@@ -255,7 +256,7 @@ def test_pdf_report_escapes_the_markup_and_prints_the_text(hostile, district_a):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the plan title, the enterprise of a finding
     assert_inert(html.replace('<svg xmlns="http://www.w3.org/2000/svg"', "<svg"))
     stream = io.BytesIO()
-    build_pdf(ind, stream)
+    build_pdf(ReportData.for_indicators(ind), stream)
     text = subprocess.run(["pdftotext", "-", "-"], input=stream.getvalue(), capture_output=True, check=True).stdout
     flat = " ".join(text.decode().split())
     assert SCRIPT in flat  # printed as the text it is
@@ -269,7 +270,7 @@ def test_district_pdf_escapes_enterprise_text_too(hostile, district_a):
 
 def test_excel_report_holds_the_text_as_text(hostile):
     stream = io.BytesIO()
-    build_xlsx(compute(2023), stream)
+    build_xlsx(ReportData.for_indicators(compute(2023)), stream)
     wb = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     mine = [c for c in cells if SCRIPT in c.value]

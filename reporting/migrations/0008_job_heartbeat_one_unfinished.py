@@ -22,7 +22,7 @@ def fail_duplicate_unfinished_jobs(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("enterprises", "0004_enterprise_name_order_index"),
-        ("reporting", "0006_dashboard_snapshot"),
+        ("reporting", "0007_period_lock_moves_to_periods"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

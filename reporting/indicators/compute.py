@@ -1,0 +1,338 @@
+"""The computation of a year's figures for a scope (``compute``): grouped queries in, typed results
+out; the figures of a locked year come from its snapshot."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    F,
+    Q,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from assessments.models import (
+    CPOption,
+    ResourceType,
+)
+from enterprises.models import District, Sector
+from training.models import Attendance, Course, CourseKind, EnterpriseParticipation
+from training.selectors import CoverageStatus, coverage_by_district
+
+from ..models import Indicator, indicator_unit
+from .base import APPROVED, Factors, ProgressCallback, analytic_queries, enterprise_scope, to_decimal, to_int, year_end
+from .findings import open_findings, year_warnings
+from .queries import (
+    approved_assessments,
+    count_by,
+    energy_baseline,
+    flag_counts,
+    implemented_options,
+    payback_medians,
+    plan_in_force,
+    savings_cube,
+    savings_trend,
+    targets_for,
+    trend_years,
+)
+from .results import (
+    CategoryRow,
+    DistrictRow,
+    Figure,
+    Number,
+    PlanRef,
+    ResourceRow,
+    SectorRow,
+    TrainingFigures,
+    YearIndicators,
+    share,
+)
+
+
+def compute(
+    year: int,
+    district: District | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    with_findings: bool = True,
+) -> YearIndicators:
+    """Every figure for ``year`` in the city (``district=None``) or one district. For a locked
+    year (its final report was issued, DESIGN.md §10) the figures stored when it was locked, so
+    that its reports are the same every time; otherwise computed from the live tables.
+
+    ``with_findings=False`` leaves out the open data-quality findings (``findings`` is empty): the
+    report lists them, the dashboard does not, and at national size they are most of the work."""
+    from ..snapshots import load_indicators
+
+    frozen = load_indicators(year, district)
+    if frozen is not None:
+        if progress is not None:
+            progress(90)
+        return frozen if with_findings else dataclasses.replace(frozen, findings=())
+    return compute_live(year, district, progress=progress, with_findings=with_findings)
+
+
+def compute_live(
+    year: int,
+    district: District | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    with_findings: bool = True,
+) -> YearIndicators:
+    """Every figure for ``year`` in the scope, computed from the live tables (``with_findings``:
+    see ``compute``)."""
+    with analytic_queries():
+        return _compute_live(year, district, progress, with_findings)
+
+
+def _compute_live(
+    year: int, district: District | None, progress: ProgressCallback | None, with_findings: bool
+) -> YearIndicators:
+    report = progress or (lambda pct: None)
+    end = min(year_end(year), timezone.localdate())  # the current year: as of today
+    city = district is None
+    plan = plan_in_force(year)
+    targets = targets_for(year, plan, city=city)
+
+    # Enterprises, by district and by sector (1 query).
+    flags_by_district, flags_by_sector = flag_counts(year, district, end)
+    report(15)
+
+    # Assessments and options (4 queries).
+    assessments_by_district = count_by(approved_assessments(year, district), F("enterprise__district_id"))
+    assessments_by_sector = count_by(
+        approved_assessments(year, district), Coalesce("enterprise__sector__parent__code", "enterprise__sector__code")
+    )
+    implemented = implemented_options(year, district)
+    options_by_district = count_by(implemented, F("assessment__enterprise__district_id"))
+    identified = (
+        CPOption.objects.filter(assessment__status=APPROVED, assessment__year=year)
+        .filter(enterprise_scope(district, "assessment__enterprise__"))
+        .values("category")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    identified_by_category = {row["category"]: row["n"] for row in identified}
+    implemented_by_category: dict[str, dict[str, Any]] = {
+        row["category"]: dict(row)
+        for row in implemented.values("category")
+        .annotate(n=Count("pk"), investment=Sum("investment_vnd"), expected=Sum("expected_savings_vnd"))
+        .order_by()
+    }
+    medians = payback_medians(implemented)
+    report(35)
+
+    # Savings (6 queries: the factors, the savings by group and resource, the resources, the
+    # energy baseline; no query per savings line).
+    factors = Factors()
+    cube = savings_cube(year, district, factors)
+    savings_by_district, savings_by_sector, savings_by_category = cube.by_district, cube.by_sector, cube.by_category
+    resources = _resource_rows(year, cube.by_resource, factors)
+    baseline_toe, saved_toe_with_baseline, reporting_enterprises = energy_baseline(year, district, factors)
+    report(55)
+
+    # Training (4 queries).
+    coverage = coverage_by_district(end, district) if district is None or district.active else []
+    coverage_by_id = {row.district_id: row for row in coverage}
+    training = _training(year, district, coverage, end)
+    report(65)
+
+    # Tables.
+    district_rows = tuple(
+        _district_row(
+            d, flags_by_district, assessments_by_district, options_by_district, savings_by_district, coverage_by_id
+        )
+        for d in (list(District.objects.order_by("code")) if district is None else [district])
+    )
+    sector_rows = _sector_rows(flags_by_sector, assessments_by_sector, savings_by_sector)
+    category_rows = tuple(
+        CategoryRow(
+            code=code,
+            label=str(label),
+            identified=identified_by_category.get(code, 0),
+            implemented=to_int(implemented_by_category.get(code, {}).get("n")),
+            investment_vnd=to_int(implemented_by_category.get(code, {}).get("investment")),
+            expected_savings_vnd=to_int(implemented_by_category.get(code, {}).get("expected")),
+            verified_savings_vnd=to_int(savings_by_category.get(code, {}).get("vnd_sum")),
+            median_payback_years=medians.get(code),
+        )
+        for code, label in CPOption.Category.choices
+    )
+    trend = tuple(savings_trend(trend_years(year, plan), district, factors=factors))
+    report(80)
+
+    registered = sum(r.enterprises_registered for r in district_rows)
+    active = sum(r.enterprises_active for r in district_rows)
+    aware = sum(r.aware for r in district_rows)
+    applying = sum(r.applying for r in district_rows)
+    toe = sum((r.toe for r in resources if r.toe is not None), Decimal(0))
+    tco2e = sum((r.tco2e for r in resources if r.tco2e is not None), Decimal(0))
+    vnd = sum(r.vnd for r in resources)
+    values: dict[str, Number | None] = {
+        Indicator.ENTERPRISES_ACTIVE: active,
+        Indicator.AWARE_COUNT: aware,
+        Indicator.AWARE_SHARE: share(aware, active),
+        Indicator.APPLYING_COUNT: applying,
+        Indicator.APPLYING_SHARE: share(applying, active),
+        Indicator.ASSESSMENTS_COMPLETED: sum(r.assessments_completed for r in district_rows),
+        Indicator.OPTIONS_IMPLEMENTED: sum(r.implemented for r in category_rows),
+        Indicator.INVESTMENT_VND: sum(r.investment_vnd for r in category_rows),
+        Indicator.SAVINGS_TOE: toe,
+        Indicator.SAVINGS_TCO2E: tco2e,
+        Indicator.SAVINGS_VND: vnd,
+        Indicator.ENERGY_SAVING_PCT: share(saved_toe_with_baseline, baseline_toe),
+        Indicator.OFFICERS_TRAINED: training.officers_trained,
+        Indicator.COURSES_HELD: training.courses_held,
+        Indicator.DISTRICTS_COVERED: training.districts_covered,
+        Indicator.DISTRICTS_COVERED_SHARE: training.covered_share,
+    }
+    figures = tuple(
+        Figure(code=code, label=str(label), value=values[code], unit=indicator_unit(code), target=targets.get(code))
+        for code, label in Indicator.choices
+    )
+    warnings = year_warnings(year, district, resources)
+    findings = open_findings(year, district) if with_findings else ()
+    report(90)
+    return YearIndicators(
+        year=year,
+        district_code=district.code if district is not None else None,
+        district_name=district.name if district is not None else None,
+        computed_at=timezone.now(),
+        as_of=end,
+        plan=PlanRef(plan.decision_number, plan.title, plan.first_year, plan.last_year) if plan else None,
+        figures=figures,
+        enterprises_registered=registered,
+        districts=district_rows,
+        sectors=sector_rows,
+        categories=category_rows,
+        resources=resources,
+        trend=trend,
+        training=training,
+        warnings=warnings,
+        findings=findings,
+        baseline_energy_toe=baseline_toe,
+        reporting_enterprises=reporting_enterprises,
+    )
+
+
+def _district_row(
+    d: District,
+    flags: dict,
+    assessments: dict,
+    options: dict,
+    savings: dict,
+    coverage: dict,
+) -> DistrictRow:
+    f = flags.get(d.pk, {})
+    s = savings.get(d.pk, {})
+    c = coverage.get(d.pk)
+    return DistrictRow(
+        code=d.code,
+        name=d.name,
+        enterprises_registered=to_int(f.get("n_registered")),
+        enterprises_active=to_int(f.get("n_active")),
+        aware=to_int(f.get("n_aware")),
+        applying=to_int(f.get("n_applying")),
+        assessments_completed=assessments.get(d.pk, 0),
+        options_implemented=options.get(d.pk, 0),
+        savings_toe=to_decimal(s.get("toe_sum")),
+        savings_tco2e=to_decimal(s.get("tco2e_sum")),
+        savings_vnd=to_int(s.get("vnd_sum")),
+        officers_in_post=c.officers_in_post if c else 0,
+        trained_in_post=c.trained_in_post if c else 0,
+        coverage=c.status.value if c else "",
+    )
+
+
+def _sector_rows(flags: dict, assessments: dict, savings: dict) -> tuple[SectorRow, ...]:
+    """One row per VSIC division that has enterprises or figures in the scope."""
+    codes = sorted(set(flags) | set(assessments) | set(savings))
+    names = dict(Sector.objects.filter(code__in=codes).values_list("code", "name"))
+    return tuple(
+        SectorRow(
+            code=code,
+            name=names.get(code, code),
+            enterprises_active=to_int(flags.get(code, {}).get("n_active")),
+            aware=to_int(flags.get(code, {}).get("n_aware")),
+            applying=to_int(flags.get(code, {}).get("n_applying")),
+            assessments_completed=assessments.get(code, 0),
+            savings_toe=to_decimal(savings.get(code, {}).get("toe_sum")),
+            savings_tco2e=to_decimal(savings.get(code, {}).get("tco2e_sum")),
+            savings_vnd=to_int(savings.get(code, {}).get("vnd_sum")),
+        )
+        for code in codes
+    )
+
+
+def _resource_rows(year: int, totals: dict[int, dict[str, Any]], factors: Factors) -> tuple[ResourceRow, ...]:
+    """Verified savings of the year per resource (every active resource, and any other with
+    savings), converted with the factors of the year (1 query: the resources)."""
+    resources = ResourceType.objects.filter(Q(active=True) | Q(pk__in=list(totals))).order_by("sort_order", "code")
+    result = []
+    for r in resources:
+        t: dict[str, Any] = totals.get(r.pk, {})
+        quantity = to_decimal(t.get("qty"))
+        energy = r.has_energy_factor
+        factor = factors.row(r.pk, year) if energy else None
+        toe, tco2e = factors.convert(r.pk, quantity, year) if energy else (None, None)
+        result.append(
+            ResourceRow(
+                code=r.code,
+                name=r.name,
+                unit=r.unit,
+                kind=r.kind,
+                quantity=quantity,
+                toe=toe,
+                tco2e=tco2e,
+                vnd=to_int(t.get("vnd")),
+                lines=to_int(t.get("n")),
+                has_energy_factor=energy,
+                factor_year=factor.valid_from_year if factor is not None else None,
+            )
+        )
+    return tuple(result)
+
+
+def _training(year: int, district: District | None, coverage: list, end: dt.date) -> TrainingFigures:
+    first = dt.date(year, 1, 1)
+    officers = Attendance.objects.filter(
+        passed=True,
+        course__kind=CourseKind.OFFICER_TRAINING,
+        course__end_date__gte=first,
+        course__end_date__lte=end,
+    )
+    participations = EnterpriseParticipation.objects.filter(course__end_date__gte=first, course__end_date__lte=end)
+    courses = Course.objects.filter(end_date__gte=first, end_date__lte=end)
+    if district is not None:
+        officers = officers.filter(officer__district=district)
+        participations = participations.filter(enterprise__district=district)
+        courses = courses.filter(
+            Q(district=district)
+            | Q(
+                district__isnull=True,
+                pk__in=Attendance.objects.filter(officer__district=district).values("course"),
+            )
+            | Q(
+                district__isnull=True,
+                pk__in=EnterpriseParticipation.objects.filter(enterprise__district=district).values("course"),
+            )
+        )
+    by_kind = {row["kind"]: row["n"] for row in courses.values("kind").annotate(n=Count("pk")).order_by()}
+    statuses = [row.status for row in coverage]
+    return TrainingFigures(
+        officers_trained=officers.values("officer").distinct().count(),
+        courses_held=sum(by_kind.values()),
+        courses_by_kind={code: by_kind.get(code, 0) for code, _label in CourseKind.choices},
+        enterprises_participating=participations.values("enterprise").distinct().count(),
+        districts_total=len(coverage),
+        districts_covered=sum(1 for s in statuses if s != CoverageStatus.NOT_COVERED),
+        districts_well_covered=statuses.count(CoverageStatus.COVERED),
+        districts_at_risk=statuses.count(CoverageStatus.AT_RISK),
+        districts_not_covered=statuses.count(CoverageStatus.NOT_COVERED),
+    )

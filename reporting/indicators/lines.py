@@ -1,0 +1,70 @@
+"""The verified savings lines of a year, streamed (the detail sheet and the snapshot of a locked
+year)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import (
+    QuerySet,
+)
+from django.db.models.functions import Coalesce
+
+from enterprises.models import District
+
+from .base import Factors, analytic_queries
+from .queries import verified_lines
+
+
+def verified_line_rows(year: int, district: District | None) -> Iterator[tuple]:
+    """The verified savings lines of the year in the scope, one tuple per line, streamed:
+    (district, tax code, enterprise, VSIC division, period, resource, unit, quantity, TOE, tCO2e,
+    VND, option category, verified report id). For a locked year, the lines stored when it was
+    locked."""
+    from ..snapshots import locked_line_rows
+
+    frozen = locked_line_rows(year, district)
+    if frozen is not None:
+        return frozen
+    return live_verified_line_rows(year, district)
+
+
+def live_verified_line_rows(
+    year: int, district: District | None, *, with_district_code: bool = False
+) -> Iterator[tuple]:
+    """``verified_line_rows`` from the live tables, streamed; ``with_district_code`` puts the
+    district's GSO code first in each tuple (for the snapshot of a locked year). TOE and tCO2e
+    are each line's quantity × the factor of the year, converted here (no subquery per line)."""
+    factors = Factors()
+    rows = live_verified_line_queryset(year, district, with_district_code=with_district_code)
+    with analytic_queries():
+        for row in rows.iterator(chunk_size=2000):
+            *head, quantity, resource_id, vnd, category, report_id = row
+            toe, tco2e = factors.convert(resource_id, quantity, year)
+            yield (*head, quantity, toe, tco2e, vnd, category, report_id)
+
+
+def live_verified_line_queryset(year: int, district: District | None, *, with_district_code: bool = False) -> QuerySet:
+    """The query behind ``live_verified_line_rows`` (a ``values_list`` queryset, with the
+    resource's id where the rows get TOE and tCO2e)."""
+    leading = ("report__enterprise__district__code",) if with_district_code else ()
+    return (
+        verified_lines(year, district)
+        .annotate(division=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code"))
+        .order_by("report__enterprise__district__code", "report__enterprise__name", "report__period", "pk")
+        .values_list(
+            *leading,
+            "report__enterprise__district__name",
+            "report__enterprise__tax_code",
+            "report__enterprise__name",
+            "division",
+            "report__period",
+            "resource__name",
+            "resource__unit",
+            "quantity",
+            "resource_id",
+            "vnd_saved",
+            "option__category",
+            "report_id",
+        )
+    )

@@ -1,0 +1,55 @@
+"""Data first, then layout: everything a report file shows, gathered before any builder writes.
+
+``gather`` computes the figures of a year and scope (``reporting.indicators``) and collects what
+else the file needs (the lock's time of a locked year, the labels of codes, the detail lines as a
+row iterator); the builders (PDF, XLSX) only lay a ``ReportData`` out and never query the
+database themselves. The detail lines stay a stream (hundreds of thousands of rows at city size)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from assessments.models import CPOption, SavingsReport
+from enterprises.models import District
+from periods.models import YearLock
+
+from .indicators import YearIndicators, compute, verified_line_rows
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass
+class ReportData:
+    """The figures of one report and what its layout needs besides them."""
+
+    ind: YearIndicators
+    fixed_time: dt.datetime | None = None  # a locked year: the lock's time (reproducible files)
+    categories: dict[str, str] = field(default_factory=dict)  # CP option category code → label
+    periods: dict[str, str] = field(default_factory=dict)  # savings period code → label
+    lines: Callable[[], Iterator[tuple]] = lambda: iter(())  # the verified savings lines, streamed
+
+    @property
+    def issued_on(self) -> dt.date | None:
+        """The date the file is dated: the lock's day for a locked year, else None (today)."""
+        return timezone.localdate(self.fixed_time) if self.fixed_time is not None else None
+
+    @classmethod
+    def for_indicators(cls, ind: YearIndicators, *, fixed_time: dt.datetime | None = None) -> ReportData:
+        district = District.objects.get(code=ind.district_code) if ind.district_code else None
+        return cls(
+            ind=ind,
+            fixed_time=fixed_time,
+            categories={code: str(label) for code, label in CPOption.Category.choices},
+            periods={code: str(label) for code, label in SavingsReport.Period.choices},
+            lines=lambda: verified_line_rows(ind.year, district),
+        )
+
+
+def gather(year: int, district: District | None, *, progress: ProgressCallback | None = None) -> ReportData:
+    """All the data of the report of ``year`` for ``district`` (the city when None)."""
+    fixed_time = YearLock.objects.filter(year=year).values_list("locked_at", flat=True).first()
+    return ReportData.for_indicators(compute(year, district, progress=progress), fixed_time=fixed_time)
