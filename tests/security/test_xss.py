@@ -286,7 +286,9 @@ def test_there_is_no_json_endpoint_that_could_leak_markup():
     for app in ("accounts", "assessments", "cleanprod", "enterprises", "periods", "reporting", "training"):
         for path in (base / app).rglob("*.py"):
             text = path.read_text()
-            if ("JsonResponse" in text or "application/json" in text) and path.relative_to(base) not in JSON_WITHOUT_USER_DATA:
+            if ("JsonResponse" in text or "application/json" in text) and path.relative_to(
+                base
+            ) not in JSON_WITHOUT_USER_DATA:
                 offenders.append(str(path.relative_to(base)))
     assert not offenders
 
