@@ -169,6 +169,10 @@ def _requested_message(jobs, *, batch: bool) -> str:
     if batch:
         if not new:
             return _("This year-end batch is already queued or being built: %(count)s reports.") % {"count": len(jobs)}
+        if len(new) == len(jobs):
+            return _("Year-end batch requested: %(count)s reports. Each appears below when it is ready.") % {
+                "count": len(jobs)
+            }
         return _(
             "Year-end batch requested: %(count)s reports (%(already)s of them were already queued or being "
             "built). Each appears below when it is ready."
