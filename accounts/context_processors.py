@@ -19,6 +19,7 @@ NAV_ITEMS = [
     ("training:courses", _("Courses"), lambda u: u.scope.is_office, TRAINING),
     ("training:coverage", _("Training coverage"), lambda u: u.scope.is_office, TRAINING),
     ("reporting:list", _("Reports"), lambda u: u.scope.is_office, None),
+    ("enterprises:units", _("Communes and wards"), lambda u: u.scope.is_office, None),
     ("accounts:users", _("Users"), lambda u: u.has_perm("accounts.manage_users"), None),
     ("accounts:audit", _("Audit"), lambda u: u.scope.is_city, None),
 ]
