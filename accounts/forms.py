@@ -4,9 +4,10 @@ from typing import cast
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enterprises.models import District, Enterprise
+from enterprises.models import Commune, Enterprise
 
 from .models import Role, User
 
@@ -17,7 +18,7 @@ class UserForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "full_name", "email", "phone", "role", "district", "enterprise", "is_active"]
+        fields = ["username", "full_name", "email", "phone", "role", "commune", "enterprise", "is_active"]
         labels = {"is_active": _("Active (can sign in)")}
 
     def __init__(self, *args, actor: User, **kwargs) -> None:
@@ -30,18 +31,19 @@ class UserForm(forms.ModelForm):
         enterprises = (
             Enterprise.objects.visible_to(actor)
             .filter(Q(active=True) | Q(pk=self.instance.enterprise_id))
-            .select_related("district")
+            .select_related("commune")
         )
         if actor.scope.is_city:
             role_choices = [(Role.OFFICER, Role.OFFICER.label), (Role.ENTERPRISE, Role.ENTERPRISE.label)]
             cast(forms.ChoiceField, self.fields["role"]).choices = role_choices
-            cast(forms.ModelChoiceField, self.fields["district"]).queryset = actor.scope.districts(
-                District.objects.all()
-            )
-        else:  # an officer creates enterprise staff of their own district only
+            communes = actor.scope.communes(Commune.objects.in_force(timezone.localdate()))
+            field = cast(forms.ModelChoiceField, self.fields["commune"])
+            field.queryset = communes
+            field.label_from_instance = lambda c: f"{c.code} – {c.full_name}"  # type: ignore[method-assign]
+        else:  # an officer creates enterprise staff of their own commune only
             cast(forms.ChoiceField, self.fields["role"]).choices = [(Role.ENTERPRISE, Role.ENTERPRISE.label)]
             self.fields["role"].initial = Role.ENTERPRISE
-            del self.fields["district"]
+            del self.fields["commune"]
         # A tax code box rather than a select: the city has tens of thousands of enterprises.
         self.fields["enterprise"] = forms.ModelChoiceField(
             queryset=enterprises,
@@ -66,8 +68,8 @@ class UserForm(forms.ModelForm):
     def clean(self) -> dict:
         data = super().clean() or {}
         role = data.get("role")
-        if role == Role.OFFICER and not data.get("district"):
-            self.add_error("district", _("A district officer must have a district."))
+        if role == Role.OFFICER and not data.get("commune") and not self.instance.district_id:
+            self.add_error("commune", _("An officer must have a commune or ward."))
         if role == Role.ENTERPRISE and not data.get("enterprise"):
             self.add_error("enterprise", _("Enterprise staff must belong to an enterprise."))
         return data

@@ -45,6 +45,15 @@ class User(AbstractUser):
         related_name="officers",
         verbose_name=_("district"),
     )
+    commune = models.ForeignKey(
+        "enterprises.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officers",
+        verbose_name=_("commune or ward"),
+        help_text=_("The commune or ward whose economic office the officer works for (from 1/7/2025)."),
+    )
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         on_delete=models.PROTECT,
@@ -65,10 +74,15 @@ class User(AbstractUser):
             models.CheckConstraint(
                 name="user_role_scope_consistent",
                 condition=(
-                    Q(role="doit", district__isnull=True, enterprise__isnull=True)
-                    | Q(role="officer", district__isnull=False, enterprise__isnull=True)
-                    | Q(role="enterprise", district__isnull=True, enterprise__isnull=False)
-                    | Q(role="", is_superuser=True, district__isnull=True, enterprise__isnull=True)
+                    Q(role="doit", district__isnull=True, commune__isnull=True, enterprise__isnull=True)
+                    | (
+                        Q(role="officer", enterprise__isnull=True)
+                        & (Q(district__isnull=False) | Q(commune__isnull=False))
+                    )
+                    | Q(role="enterprise", district__isnull=True, commune__isnull=True, enterprise__isnull=False)
+                    | Q(
+                        role="", is_superuser=True, district__isnull=True, commune__isnull=True, enterprise__isnull=True
+                    )
                 ),
             ),
         ]
@@ -83,20 +97,20 @@ class User(AbstractUser):
         super().clean()
         errors: dict[str, Any] = {}
         if self.role == Role.OFFICER:
-            if not self.district_id:
-                errors["district"] = _("A district officer must have a district.")
+            if not self.district_id and not self.commune_id:
+                errors["commune"] = _("An officer must have a commune or ward.")
             self.enterprise = None
         elif self.role == Role.ENTERPRISE:
             if not self.enterprise_id:
                 errors["enterprise"] = _("Enterprise staff must belong to an enterprise.")
-            self.district = None
+            self.district = self.commune = None
         elif self.role == Role.DOIT:
-            self.district = None
+            self.district = self.commune = None
             self.enterprise = None
         elif not self.is_superuser:
             errors["role"] = _("Choose a role.")
-        else:  # an administrator without a role has no district or enterprise either
-            self.district = None
+        else:  # an administrator without a role has no unit or enterprise either
+            self.district = self.commune = None
             self.enterprise = None
         if errors:
             raise ValidationError(errors)

@@ -34,7 +34,7 @@ def send_set_password_email(user: User) -> None:
 
 @transaction.atomic
 def user_create(
-    *, by: User, username: str, email: str, full_name: str, role: str, district=None, enterprise=None, phone: str = ""
+    *, by: User, username: str, email: str, full_name: str, role: str, commune=None, enterprise=None, phone: str = ""
 ) -> User:
     """Create an account with no usable password and e-mail its owner a set-password link:
     nobody types another person's password."""
@@ -43,7 +43,7 @@ def user_create(
         email=email,
         full_name=full_name,
         role=role,
-        district=district,
+        commune=commune,
         enterprise=enterprise,
         phone=phone,
         is_active=True,

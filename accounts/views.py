@@ -27,7 +27,9 @@ def _require_manager(request) -> None:
 @login_required
 def user_list(request):
     _require_manager(request)
-    users = User.objects.visible_to(request.user).select_related("district", "enterprise").order_by("username")
+    users = (
+        User.objects.visible_to(request.user).select_related("commune", "district", "enterprise").order_by("username")
+    )
     q = request.GET.get("q", "").strip()
     if q:
         users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q) | Q(email__icontains=q))
@@ -50,7 +52,7 @@ def user_create(request):
             email=data["email"],
             full_name=data["full_name"],
             role=data["role"],
-            district=data.get("district"),
+            commune=data.get("commune"),
             enterprise=data.get("enterprise"),
             phone=data.get("phone", ""),
         )

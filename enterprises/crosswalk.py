@@ -63,3 +63,12 @@ def former_districts(communes: list[Commune] | None = None) -> list[FormerDistri
 def communes_formed_from(district: District) -> list[Commune]:
     """The communes that took any part of a former district (the scope of a former-district report)."""
     return list(Commune.objects.filter(origins__district=district).distinct().order_by("code"))
+
+
+def home_commune(district: District) -> Commune | None:
+    """The commune that carries on a former district's centre: the one of the district's name
+    among those that kept one of its wards' codes (Đống Đa → Phường Đống Đa), else the first of
+    them by code."""
+    principal = list(Commune.objects.filter(principal_district=district).order_by("code"))
+    same_name = [c for c in principal if fold(c.name) == fold(district.name)]
+    return (same_name or principal or [None])[0]

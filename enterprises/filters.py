@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import District, Enterprise, Sector
+from .models import Commune, District, Enterprise, Sector
 
 YES_NO_ANY = forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
 
@@ -23,8 +23,11 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    commune = django_filters.ModelChoiceFilter(
+        queryset=Commune.objects.all(), label=_("Commune or ward"), empty_label=_("All")
+    )
     district = django_filters.ModelChoiceFilter(
-        queryset=District.objects.all(), label=_("District"), empty_label=_("All")
+        queryset=District.objects.all(), label=_("Former district"), empty_label=_("All")
     )
     sector = django_filters.ModelChoiceFilter(
         queryset=Sector.objects.filter(parent=None), label=_("Sector"), empty_label=_("All")
@@ -39,6 +42,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         fields=(
             ("name", "name"),
             ("tax_code", "tax_code"),
+            ("commune__code", "commune"),
             ("district__code", "district"),
             ("employees", "employees"),
             ("created_at", "created"),
@@ -54,7 +58,8 @@ class EnterpriseFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not user.scope.is_city:
-            del self.filters["district"]  # an officer or enterprise sees one district anyway
+            del self.filters["commune"]  # an officer or enterprise sees one commune anyway
+            del self.filters["district"]
         for field in self.form.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css

@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import District, Enterprise, IndustrialZone, Sector
+from .models import Commune, Enterprise, IndustrialZone, Sector
 
 PROFILE_FIELDS = [
     "tax_code",
     "name",
-    "district",
+    "commune",
     "sector",
     "address",
     "industrial_zone",
@@ -40,21 +41,20 @@ class EnterpriseForm(forms.ModelForm):
         # An officer can only place an enterprise in their own unit: the field offers only that
         # unit and refuses any other id that is posted.
         scope = actor.scope
-        _choice(self, "district").queryset = scope.districts(District.objects.all())
-        _choice(self, "industrial_zone").queryset = scope.offices(
-            IndustrialZone.objects.select_related("district"), "district"
-        )
+        commune = _choice(self, "commune")
+        commune.queryset = scope.communes(Commune.objects.in_force(timezone.localdate()))
+        commune.required = True
+        commune.label_from_instance = lambda c: f"{c.code} – {c.full_name}"  # type: ignore[method-assign]
+        _choice(self, "industrial_zone").queryset = scope.zones(IndustrialZone.objects.select_related("district"))
         if scope.is_unit:
-            self.fields["district"].initial = scope.district_id
-        self.fields["district"].error_messages["invalid_choice"] = _(
-            "You can only register enterprises in your own district."
-        )
+            commune.initial = scope.commune_id
+        commune.error_messages["invalid_choice"] = _("You can only register enterprises in your own commune or ward.")
 
     def clean(self) -> dict:
         data = super().clean() or {}
-        zone, district = data.get("industrial_zone"), data.get("district")
-        if zone and district and zone.district_id != district.pk:
-            self.add_error("industrial_zone", _("This industrial zone is in another district."))
+        zone, commune = data.get("industrial_zone"), data.get("commune")
+        if zone and commune and not commune.origins.filter(district_id=zone.district_id).exists():
+            self.add_error("industrial_zone", _("This industrial zone is not in the commune or ward."))
         return data
 
 

@@ -33,7 +33,7 @@ from simple_history.utils import bulk_create_with_history
 
 from cleanprod.db import StillConflicting, retry_on_conflict
 
-from .models import District, Enterprise, IndustrialZone, Sector
+from .models import Commune, CommuneOrigin, District, Enterprise, IndustrialZone, Sector
 from .signals import bulk_changed
 from .spreadsheet import COLUMNS
 from .text import fold
@@ -60,7 +60,7 @@ MAX_LOADED_PART_BYTES = 64 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 MAX_ZIP_ENTRIES = 1000
-# Widest row read (the export has 16 columns): a row with a value further right is refused, so a
+# Widest row read (the export has 18 columns): a row with a value further right is refused, so a
 # sheet of a few rows cannot hold millions of cells.
 MAX_COLUMNS = 64
 # Parts of a workbook that reach outside it (links to other workbooks, data connections, web
@@ -72,11 +72,14 @@ EMBEDDED_PART_PREFIXES = ("xl/activex/", "xl/embeddings/", "xl/ctrlprops/")
 EMBEDDED_CONTENT_TYPES = ("activex", "oleobject")
 BATCH_SIZE = 1000
 
-REQUIRED_KEYS = ("tax_code", "name", "district_code", "sector_code", "address", "ownership", "size", "employees")
+# The location: a commune code, or (a list of the time before 1/7/2025) a former district code,
+# or for an officer nothing (their own commune); see ``_validate_row``.
+REQUIRED_KEYS = ("tax_code", "name", "sector_code", "address", "ownership", "size", "employees")
 # Model fields the import writes, and the spreadsheet column each one comes from.
 FIELD_COLUMN = {
     "tax_code": "tax_code",
     "name": "name",
+    "commune": "commune_code",
     "district": "district_code",
     "sector": "sector_code",
     "address": "address",
@@ -492,6 +495,50 @@ def _choice_aliases(choices: type[Enterprise.Ownership] | type[Enterprise.Size])
     return aliases
 
 
+def _locate(values: dict, data: dict, fail, *, user: User, lookups: _Lookups, existing: Enterprise | None) -> None:
+    """The commune (and former district, history) of a row. The commune code when given; for an
+    officer, their own commune when left blank; for DOIT, an enterprise of a list from before
+    1/7/2025 (a former district code and no commune) is kept without a commune and appears in
+    the re-homing worklist. A former district must be one the commune was formed from."""
+    code = _code(values.get("commune_code"), 5)
+    commune = None
+    if code and code not in lookups.communes:
+        fail("commune", _("unknown commune or ward code “%(code)s”.") % {"code": code})
+        return
+    if code:
+        commune = lookups.communes[code]
+    elif user.scope.is_unit:
+        commune = next((c for c in lookups.communes.values() if c.pk == user.scope.commune_id), None)
+    if commune is not None:
+        if not user.scope.covers_commune(commune.pk):
+            fail("commune", _("you can only import enterprises of your own commune or ward."))
+            return
+        data["commune"] = commune
+    code = _code(values.get("district_code"), 3)  # the former district: history, optional
+    if code and code not in lookups.districts:
+        fail("district", _("unknown district code “%(code)s”.") % {"code": code})
+    elif code:
+        district = lookups.districts[code]
+        if commune is not None and district.pk not in lookups.commune_districts.get(commune.pk, set()):
+            fail(
+                "district",
+                _("the commune or ward %(commune)s was not formed from the former district %(district)s.")
+                % {"commune": commune.full_name, "district": district.full_name},
+            )
+            return
+        data["district"] = district
+    if "commune" not in data and "district" not in data and (existing is None or existing.commune_id is None):
+        fail("commune", _("a value is required."))
+
+
+def _commune_districts() -> dict[int, set[int]]:
+    """Each commune's former districts (one query over the crosswalk)."""
+    result: dict[int, set[int]] = defaultdict(set)
+    for commune_id, district_id in CommuneOrigin.objects.values_list("commune_id", "district_id"):
+        result[commune_id].add(district_id)
+    return result
+
+
 def _chunks(items: list[str], size: int = 2000) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -500,6 +547,8 @@ def _chunks(items: list[str], size: int = 2000) -> Iterator[list[str]]:
 @dataclass
 class _Lookups:
     districts: dict[str, District]
+    communes: dict[str, Commune]
+    commune_districts: dict[int, set[int]]
     sectors: dict[str, Sector]
     zones: dict[str, IndustrialZone]
     ownership: dict[str, str]
@@ -520,7 +569,9 @@ class _Lookups:
                 Enterprise.objects.visible_to(user).filter(tax_code__in=chunk).values_list("pk", flat=True)
             )
         return cls(
-            districts={d.code: d for d in District.objects.filter(active=True)},
+            districts={d.code: d for d in District.objects.all()},
+            communes={c.code: c for c in Commune.objects.in_force(timezone.localdate())},
+            commune_districts=_commune_districts(),
             sectors={s.code: s for s in Sector.objects.filter(parent=None)},
             zones={fold(z.name): z for z in IndustrialZone.objects.all()},
             ownership=_choice_aliases(Enterprise.Ownership),
@@ -570,15 +621,7 @@ def _validate_row(raw: RawRow, tax_code: str, tax_errors: list[str], *, user: Us
             if "\x00" in data[key]:  # PostgreSQL cannot store it; a file never holds it, a caller might
                 fail(key, _("contains a character that cannot be stored (NUL)."))
 
-    code = _code(values.get("district_code"), 3)
-    if not code:
-        fail("district", required_msg)
-    elif code not in lookups.districts:
-        fail("district", _("unknown district code “%(code)s”.") % {"code": code})
-    else:
-        data["district"] = lookups.districts[code]
-        if not user.scope.is_city and not user.scope.covers_office(data["district"].pk):
-            fail("district", _("you can only import enterprises of your own district."))
+    _locate(values, data, fail, user=user, lookups=lookups, existing=existing)
 
     code = _code(values.get("sector_code"), 2)
     if not code:
@@ -593,8 +636,12 @@ def _validate_row(raw: RawRow, tax_code: str, tax_errors: list[str], *, user: Us
         zone = lookups.zones.get(fold(zone_name)) if zone_name else None
         if zone_name and zone is None:
             fail("industrial_zone", _("unknown industrial zone or cluster “%(name)s”.") % {"name": zone_name})
-        elif zone is not None and "district" in data and zone.district_id != data["district"].pk:
-            fail("industrial_zone", _("this industrial zone is in another district."))
+        elif (
+            zone is not None
+            and "commune" in data
+            and zone.district_id not in lookups.commune_districts.get(data["commune"].pk, set())
+        ):
+            fail("industrial_zone", _("this industrial zone is not in the commune or ward."))
         else:
             data["industrial_zone"] = zone
 
@@ -628,7 +675,7 @@ def _validate_row(raw: RawRow, tax_code: str, tax_errors: list[str], *, user: Us
     before = _field_values(enterprise, present) if existing is not None else {}
     for name_, value in data.items():
         setattr(enterprise, name_, value)
-    exclude = ["tax_code", "district", "sector", "industrial_zone", *bad]  # already checked above
+    exclude = ["tax_code", "commune", "district", "sector", "industrial_zone", *bad]  # already checked above
     try:
         enterprise.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:

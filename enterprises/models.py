@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+# The first day of two-level local government: communes and wards replace the districts
+# (Resolution 1656/NQ-UBTVQH15; the Law on the Organisation of Local Government 2025).
+REFORM_DATE = dt.date(2025, 7, 1)
+
 DISTRICT_PREFIX = {"quan": "Quận", "huyen": "Huyện", "thi_xa": "Thị xã"}
 
 
@@ -216,7 +220,11 @@ class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
         return self.filter(search_key__contains=key) if key else self
 
     def with_related(self) -> EnterpriseQuerySet:
-        return self.select_related("district", "sector", "industrial_zone")
+        return self.select_related("commune", "district", "sector", "industrial_zone")
+
+    def unlocated(self) -> EnterpriseQuerySet:
+        """Active enterprises with no commune yet (the re-homing worklist)."""
+        return self.filter(commune__isnull=True, active=True)
 
 
 class Enterprise(models.Model):
@@ -235,8 +243,23 @@ class Enterprise(models.Model):
 
     tax_code = models.CharField(_("tax code"), max_length=14, unique=True, validators=[validate_tax_code])
     name = models.CharField(_("name"), max_length=255)
+    # Where the enterprise is: the commune or ward in force (required from 1/7/2025); the former
+    # district is kept as history (empty for enterprises registered after the reform).
+    commune = models.ForeignKey(
+        Commune,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enterprises",
+        verbose_name=_("commune or ward"),
+    )
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("district")
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enterprises",
+        verbose_name=_("former district"),
     )
     sector = models.ForeignKey(
         Sector, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("sector (VSIC)")
@@ -278,6 +301,7 @@ class Enterprise(models.Model):
         verbose_name_plural = _("enterprises")
         indexes = [
             models.Index(fields=["district", "name"]),
+            models.Index(fields=["commune", "name"]),
             models.Index(fields=["sector"]),
             # The list's default order for DOIT (the whole city): the first page without a sort.
             models.Index(fields=["name", "id"], name="enterprise_name_id_idx"),

@@ -16,8 +16,10 @@ from .models import Enterprise, EnterpriseQuerySet
 COLUMNS = [
     ("tax_code", gettext_lazy("Tax code")),
     ("name", gettext_lazy("Enterprise name")),
-    ("district_code", gettext_lazy("District code")),
-    ("district_name", gettext_lazy("District")),
+    ("commune_code", gettext_lazy("Commune or ward code")),
+    ("commune_name", gettext_lazy("Commune or ward")),
+    ("district_code", gettext_lazy("Former district code")),
+    ("district_name", gettext_lazy("Former district")),
     ("sector_code", gettext_lazy("VSIC code")),
     ("address", gettext_lazy("Address")),
     ("industrial_zone", gettext_lazy("Industrial zone or cluster")),
@@ -31,7 +33,7 @@ COLUMNS = [
     ("contact_email", gettext_lazy("Contact e-mail")),
     ("active", gettext_lazy("Active")),
 ]
-WIDTHS = [14, 40, 10, 16, 10, 40, 24, 18, 10, 12, 12, 22, 18, 14, 26, 10]
+WIDTHS = [14, 40, 10, 22, 10, 16, 10, 40, 24, 18, 10, 12, 12, 22, 18, 14, 26, 10]
 
 
 def yes_no(value: bool) -> str:
@@ -43,8 +45,10 @@ def enterprise_row(e: Enterprise) -> list:
     return [
         e.tax_code,
         e.name,
-        e.district.code,
-        e.district.name,
+        e.commune.code if e.commune else "",
+        e.commune.full_name if e.commune else "",
+        e.district.code if e.district else "",
+        e.district.name if e.district else "",
         e.sector.code,
         e.address,
         e.industrial_zone.name if e.industrial_zone else "",
@@ -68,7 +72,7 @@ def _rows(queryset: EnterpriseQuerySet) -> Iterator[list]:
 def export_enterprises(queryset: EnterpriseQuerySet, stream: IO[bytes]) -> None:
     """Write the (already scoped and filtered) enterprises to ``stream`` as XLSX, streaming."""
     wb = spreadsheets.new_workbook()
-    queryset = queryset.select_related("district", "sector", "industrial_zone")
+    queryset = queryset.select_related("commune", "district", "sector", "industrial_zone")
     spreadsheets.write_table(
         wb,
         _("Enterprises"),

@@ -7,7 +7,7 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enterprises.models import District
+from enterprises.models import Commune, District
 from periods.models import YearLock
 
 from .models import ActionPlan, ReportJob, Target
@@ -22,19 +22,27 @@ FORMAT_CHOICES = [
 
 
 class ReportRequestForm(forms.Form):
-    """Year, scope and format of a report. DOIT staff choose the city or any district; an
-    officer's district is fixed to their own (any other posted id is refused)."""
+    """Year, scope and format of a report. DOIT staff choose the city, any district (from 2025:
+    the communes formed from that former district) or any commune; an officer's commune is fixed
+    to their own (any other posted id is refused)."""
 
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
     district = forms.ModelChoiceField(
         label=_("Scope"),
-        queryset=District.objects.filter(active=True),
+        queryset=District.objects.all(),
         required=False,
         empty_label=_("Hanoi (city-wide)"),
+        help_text=_("A district up to 2024; from 2025 the communes and wards formed from that former district."),
+    )
+    commune = forms.ModelChoiceField(
+        label=_("Commune or ward (from 2025)"),
+        queryset=Commune.objects.all(),
+        required=False,
+        empty_label=_("—"),
     )
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, initial=BOTH, widget=forms.RadioSelect)
     all_districts = forms.BooleanField(
-        label=_("The city and every district (year-end batch)"),
+        label=_("The city and every unit in force at year end (year-end batch)"),
         required=False,
         help_text=_("One report per scope, built side by side by the background workers."),
     )
@@ -47,12 +55,24 @@ class ReportRequestForm(forms.Form):
         year.initial = timezone.localdate().year - 1
         if not user.scope.is_city:
             del self.fields["all_districts"]  # the year-end batch is the city's (DOIT)
-            field = cast(forms.ModelChoiceField, self.fields["district"])
-            field.queryset = user.scope.districts(District.objects.all())
+            del self.fields["district"]
+            field = cast(forms.ModelChoiceField, self.fields["commune"])
+            field.queryset = user.scope.communes(Commune.objects.all())
             field.required = True
             field.empty_label = None
-            field.initial = user.district_id
-            field.error_messages["invalid_choice"] = _("You can only request reports for your own district.")
+            field.initial = user.commune_id
+            field.error_messages["invalid_choice"] = _("You can only request reports for your own commune or ward.")
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("district") and data.get("commune"):
+            self.add_error("commune", _("Choose a district or a commune, not both."))
+        return data
+
+    @property
+    def unit(self):
+        """The scope asked for: a commune, a district, or None for the city."""
+        return self.cleaned_data.get("commune") or self.cleaned_data.get("district")
 
     @property
     def formats(self) -> list[str]:

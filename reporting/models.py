@@ -154,7 +154,7 @@ class ReportJobQuerySet(models.QuerySet["ReportJob"]):
     def visible_to(self, user: User) -> ReportJobQuerySet:
         """DOIT staff see every job; an officer the jobs for their district; nobody else any
         (the enterprise summary is not a report job)."""
-        return Scope.of(user).offices(self, "district")
+        return Scope.of(user).offices(self)
 
     def unfinished(self) -> ReportJobQuerySet:
         return self.filter(status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING])
@@ -179,7 +179,19 @@ class ReportJob(models.Model):
         blank=True,
         related_name="report_jobs",
         verbose_name=_("district"),
-        help_text=_("Empty for the city-wide report."),
+        help_text=_(
+            "A district's report (up to 2024), or from 2025 the report of the communes formed from "
+            "that former district; empty for the city-wide report."
+        ),
+    )
+    commune = models.ForeignKey(
+        "enterprises.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="report_jobs",
+        verbose_name=_("commune or ward"),
+        help_text=_("A commune's or ward's report (from 2025)."),
     )
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
@@ -230,12 +242,16 @@ class ReportJob(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="reportjob_progress_max_100"),
+            models.CheckConstraint(
+                condition=Q(district__isnull=True) | Q(commune__isnull=True), name="reportjob_one_scope"
+            ),
             models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="reportjob_done_has_file"),
             # At most one unfinished job per year, scope, format and kind: a second request of the
             # same report (a double click, two people at once) gets the job already there.
             models.UniqueConstraint(
                 F("year"),
                 Coalesce("district", Value(0)),
+                Coalesce("commune", Value(0)),
                 F("format"),
                 F("final"),
                 condition=Q(status__in=["queued", "running"]),
@@ -248,8 +264,17 @@ class ReportJob(models.Model):
         return f"{self.scope_label} {self.year} ({self.get_format_display()})"
 
     @property
+    def unit(self):
+        """The job's scope: its commune, its district, or None for the city."""
+        return self.commune or self.district
+
+    @property
     def scope_label(self) -> str:
-        return self.district.name if self.district is not None else str(_("Hanoi (city-wide)"))
+        if self.commune is not None:
+            return self.commune.full_name
+        if self.district is not None:
+            return self.district.name
+        return str(_("Hanoi (city-wide)"))
 
     @property
     def is_finished(self) -> bool:
@@ -257,7 +282,7 @@ class ReportJob(models.Model):
 
     @property
     def download_name(self) -> str:
-        scope = self.district.code if self.district is not None else "ha-noi"
+        scope = self.commune.code if self.commune else self.district.code if self.district else "ha-noi"
         return f"bao-cao-sxsh-{self.year}-{scope}.{self.format}"
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from assessments.models import CPOption, SavingsReport
-from enterprises.models import District
+from enterprises.models import Commune, District
 from periods.models import YearLock
 
+from .areas import area_from_code
 from .indicators import YearIndicators, compute, verified_line_rows
 
 ProgressCallback = Callable[[int], None]
@@ -39,7 +40,7 @@ class ReportData:
 
     @classmethod
     def for_indicators(cls, ind: YearIndicators, *, fixed_time: dt.datetime | None = None) -> ReportData:
-        district = District.objects.get(code=ind.district_code) if ind.district_code else None
+        district = area_from_code(ind.year, ind.district_code)
         return cls(
             ind=ind,
             fixed_time=fixed_time,
@@ -49,7 +50,7 @@ class ReportData:
         )
 
 
-def gather(year: int, district: District | None, *, progress: ProgressCallback | None = None) -> ReportData:
+def gather(year: int, district: District | Commune | None, *, progress: ProgressCallback | None = None) -> ReportData:
     """All the data of the report of ``year`` for ``district`` (the city when None)."""
     fixed_time = YearLock.objects.filter(year=year).values_list("locked_at", flat=True).first()
     return ReportData.for_indicators(compute(year, district, progress=progress), fixed_time=fixed_time)

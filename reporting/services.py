@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,10 +28,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cleanprod.files import private_save
-from enterprises.models import District
+from enterprises.models import Commune, District
 from periods.models import YearLock, YearLockEvent
 from periods.selectors import year_guard
 
+from .areas import batch_units
 from .models import ActionPlan, ReportJob, Target, YearSnapshot
 
 if TYPE_CHECKING:
@@ -113,22 +114,33 @@ def report_years(today=None) -> range:
     return range(FIRST_REPORT_YEAR, today.year + 1)
 
 
-def allowed_district(by: User, district: District | None) -> District | None:
-    """The district a user's report is for (``accounts.scope``): the city any (or the whole
-    city); an officer only theirs."""
+Unit = District | Commune  # the scope of a report: a district (or former district) or a commune
+
+
+def allowed_district(by: User, district: Unit | None) -> Unit | None:
+    """The unit a user's report is for (``accounts.scope``): the city any (or the whole city);
+    an officer only their commune."""
     scope = by.scope
     if scope.is_city:
         return district
     if scope.is_unit:
-        if district is not None and not scope.covers_office(district.pk):
+        if district is not None and not (isinstance(district, Commune) and scope.covers_commune(district.pk)):
             raise PermissionDenied
-        return by.district
+        return by.commune
     raise PermissionDenied
+
+
+def _unit_fields(unit: Unit | None) -> dict[str, Any]:
+    """The job's scope fields for ``unit``."""
+    return {
+        "district": unit if isinstance(unit, District) else None,
+        "commune": unit if isinstance(unit, Commune) else None,
+    }
 
 
 @transaction.atomic
 def report_request(
-    *, by: User, year: int, district: District | None, formats: Sequence[str], final: bool = False
+    *, by: User, year: int, district: Unit | None, formats: Sequence[str], final: bool = False
 ) -> list[ReportJob]:
     """Create one job per format and enqueue its build once the transaction commits. A job for
     the same year, scope, format (and finality) that is still queued or running is reused, not
@@ -147,7 +159,7 @@ def report_request(
     return jobs
 
 
-def _job_for(*, by: User, year: int, district: District | None, fmt: str, final: bool) -> tuple[ReportJob, bool]:
+def _job_for(*, by: User, year: int, district: Unit | None, fmt: str, final: bool) -> tuple[ReportJob, bool]:
     """The unfinished job of that year, scope, format and finality, or a new queued one (True).
     The database allows one unfinished job per report (``reportjob_one_unfinished``): when a
     concurrent request (a double click) inserts it first, this insert waits for that transaction
@@ -157,7 +169,7 @@ def _job_for(*, by: User, year: int, district: District | None, fmt: str, final:
         return existing, False
     job = ReportJob(
         year=year,
-        district=district,
+        **_unit_fields(district),
         format=fmt,
         requester=by,
         final=final,
@@ -175,11 +187,11 @@ def _job_for(*, by: User, year: int, district: District | None, fmt: str, final:
     return job, True
 
 
-def _unfinished_twin(*, year: int, district: District | None, fmt: str, final: bool) -> ReportJob | None:
+def _unfinished_twin(*, year: int, district: Unit | None, fmt: str, final: bool) -> ReportJob | None:
     job = (
         ReportJob.objects.select_for_update()
         .unfinished()
-        .filter(year=year, district=district, format=fmt, final=final)
+        .filter(year=year, **_unit_fields(district), format=fmt, final=final)
         .order_by("-created_at")
         .first()
     )
@@ -209,7 +221,7 @@ def report_request_all(*, by: User, year: int, formats: Sequence[str]) -> list[R
     formats = _check_request(year=year, formats=formats)
     jobs: list[ReportJob] = []
     new: list[ReportJob] = []
-    for district in [None, *District.objects.filter(active=True).order_by("code")]:
+    for district in [None, *batch_units(year)]:
         for fmt in formats:
             job, created = _job_for(by=by, year=year, district=district, fmt=fmt, final=False)
             jobs.append(job)
@@ -408,7 +420,7 @@ class _JobProgress:
             _set_progress(self.job_id, value)
 
 
-def build_file(*, year: int, district: District | None, fmt: str, stream: IO[bytes], progress=None) -> None:
+def build_file(*, year: int, district: Unit | None, fmt: str, stream: IO[bytes], progress=None) -> None:
     """Compute the figures and write the report in ``fmt`` to ``stream`` (shared by the Celery
     task and ``manage.py build_report``). A locked year's file is byte-for-byte the same every
     time it is built: its figures are stored, and the dates inside the file (PDF metadata, Excel
@@ -457,14 +469,14 @@ def report_build(*, job_id: int, attempt: int | None = None) -> ReportJob | None
         if attempt is None:
             log.info("report job %s not claimed (not queued)", job_id)
             return None
-    job = ReportJob.objects.select_related("district", "requester").get(pk=job_id)
+    job = ReportJob.objects.select_related("district", "commune", "requester").get(pk=job_id)
     progress = _JobProgress(job_id)
     with Heartbeat(job_id=job_id, attempt=attempt):
         # A locked year's figures are stored first (by the first build after the lock): 1–50 %.
         if year_snapshot_ensure(year=job.year, progress=lambda pct: progress(pct // 2)):
             progress.offset = 50
         with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as stream:
-            build_file(year=job.year, district=job.district, fmt=job.format, stream=stream, progress=progress)
+            build_file(year=job.year, district=job.unit, fmt=job.format, stream=stream, progress=progress)
             stream.seek(0)
             name = job.file.field.generate_filename(job, f"report.{job.format}")
             name = private_save(name, stream, storage=job.file.storage, max_length=job.file.field.max_length)
@@ -518,7 +530,7 @@ def report_retry(*, by: User, job: ReportJob) -> ReportJob:
         return locked
     if locked.status != ReportJob.Status.FAILED:
         raise ValidationError(_("Only a failed report can be requested again."))
-    twin = _unfinished_twin(year=locked.year, district=locked.district, fmt=locked.format, final=locked.final)
+    twin = _unfinished_twin(year=locked.year, district=locked.unit, fmt=locked.format, final=locked.final)
     if twin is not None:
         return twin
     locked.status = ReportJob.Status.QUEUED
@@ -532,7 +544,7 @@ def report_retry(*, by: User, job: ReportJob) -> ReportJob:
         with transaction.atomic():
             locked.save()
     except IntegrityError:  # the same report was requested meanwhile: that job builds it
-        twin = _unfinished_twin(year=locked.year, district=locked.district, fmt=locked.format, final=locked.final)
+        twin = _unfinished_twin(year=locked.year, district=locked.unit, fmt=locked.format, final=locked.final)
         if twin is None:
             raise
         return twin
@@ -545,9 +557,12 @@ def report_failed_outstanding(*, by: User) -> list[ReportJob]:
     """The failed jobs ``by`` may request again and nobody has requested since: the latest job of
     its report (year, scope, format and finality) is this failed one. After a year-end batch,
     these can be many more than the job list shows."""
-    later = ReportJob.objects.annotate(scope=Coalesce("district", Value(0))).filter(
+    later = ReportJob.objects.annotate(
+        scope=Coalesce("district", Value(0)), commune_key=Coalesce("commune", Value(0))
+    ).filter(
         year=OuterRef("year"),
         scope=OuterRef("scope"),
+        commune_key=OuterRef("commune_key"),
         format=OuterRef("format"),
         final=OuterRef("final"),
         created_at__gt=OuterRef("created_at"),
@@ -555,10 +570,10 @@ def report_failed_outstanding(*, by: User) -> list[ReportJob]:
     failed = (
         ReportJob.objects.visible_to(by)
         .filter(status=ReportJob.Status.FAILED)
-        .annotate(scope=Coalesce("district", Value(0)))
+        .annotate(scope=Coalesce("district", Value(0)), commune_key=Coalesce("commune", Value(0)))
         .filter(~Exists(later))
-        .select_related("district", "requester")
-        .order_by("year", "scope", "format", "final")
+        .select_related("district", "commune", "requester")
+        .order_by("year", "scope", "commune_key", "format", "final")
     )
     return [job for job in failed if _may_retry(by, job)]
 
@@ -687,7 +702,7 @@ def report_sweep_stale(*, older_than: timedelta | None = None) -> int:
 
 
 def _notify_done(job_id: int) -> None:
-    job = ReportJob.objects.select_related("district", "requester").get(pk=job_id)
+    job = ReportJob.objects.select_related("district", "commune", "requester").get(pk=job_id)
     user = job.requester
     if not user.email:
         return

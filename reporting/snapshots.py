@@ -174,10 +174,14 @@ def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = No
     ``reporting.services.year_snapshot_ensure`` does). ``progress`` gets 0–100."""
     from enterprises.models import District
 
+    from .areas import area_for, breakdown_units, by_communes
+
     year = lock.year
     report = progress or (lambda pct: None)
-    districts = list(District.objects.order_by("code"))
-    steps = len(districts) + 2  # the city, each district, the lines
+    # Every unit of the year's breakdown, and from 2025 every former district's group as well.
+    units = breakdown_units(year) + (list(District.objects.order_by("code")) if by_communes(year) else [])
+    districts = [area_for(year, unit) for unit in units]
+    steps = len(districts) + 2  # the city, each unit, the lines
     # The report language: free texts (warnings, findings) are kept as the report prints them.
     with translation.override(settings.LANGUAGE_CODE):
         city = indicators.compute_live(year)
@@ -243,6 +247,8 @@ def locked_line_rows(year: int, district: District | None) -> Iterator[tuple] | 
         return None
     qs = YearSnapshotLine.objects.filter(lock_id=lock_id)
     if district is not None:
+        if getattr(district, "kind", "district") != "district":
+            return None  # the lines of a commune or a former district's group: read live
         qs = qs.filter(district_code=district.code)
     rows = (
         qs.order_by("position")

@@ -149,7 +149,7 @@ def report_list(request):
                 jobs = services.report_request(
                     by=user,
                     year=form.cleaned_data["year"],
-                    district=form.cleaned_data["district"],
+                    district=form.unit,
                     formats=form.formats,
                 )
         except ValidationError as exc:

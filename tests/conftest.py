@@ -49,6 +49,18 @@ def district_b(db) -> District:
 
 
 @pytest.fixture
+def commune_a(district_a) -> Commune:
+    """Phường Đống Đa (00235), which carries on district A."""
+    return Commune.objects.get(code="00235")
+
+
+@pytest.fixture
+def commune_b(district_b) -> Commune:
+    """Xã Đông Anh (00454), which carries on district B."""
+    return Commune.objects.get(code="00454")
+
+
+@pytest.fixture
 def doit_user(db):
     """DOIT staff must use a second factor: the persona has a confirmed authenticator."""
     user = UserFactory(username="doit.test", full_name="Nguyễn Thị Sở")

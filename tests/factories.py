@@ -8,6 +8,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Role, User
+from enterprises.crosswalk import home_commune
 from enterprises.models import District, Enterprise, Sector
 from enterprises.validators import tax_code_check_digit
 
@@ -34,6 +35,8 @@ class EnterpriseFactory(DjangoModelFactory):
     tax_code = factory.LazyFunction(next_tax_code)
     name = factory.Sequence(lambda n: f"Công ty TNHH Thử nghiệm {n}")
     district = factory.LazyFunction(lambda: District.objects.get(code="006"))
+    # Located in the commune that carries on its former district (re-homed), unless told.
+    commune = factory.LazyAttribute(lambda o: home_commune(o.district) if o.district else None)
     sector = factory.LazyFunction(lambda: Sector.objects.get(code="10"))
     address = factory.LazyAttribute(lambda o: f"Số 1, đường Láng, {o.district.name}, Hà Nội")
     ownership = Enterprise.Ownership.PRIVATE
@@ -54,8 +57,12 @@ class UserFactory(DjangoModelFactory):
 
 
 class OfficerFactory(UserFactory):
+    """An officer of a commune office (by default the one that carries on district 006): the
+    former district stays on the account as history."""
+
     role = Role.OFFICER
     district = factory.LazyFunction(lambda: District.objects.get(code="006"))
+    commune = factory.LazyAttribute(lambda o: home_commune(o.district) if o.district else None)
 
 
 class EnterpriseStaffFactory(UserFactory):

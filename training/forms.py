@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from enterprises.models import District, Enterprise
+from enterprises.models import Commune, District, Enterprise
 
 from .models import Attendance, Course, Officer
 
@@ -29,26 +29,38 @@ class DateInput(forms.DateInput):
 
 class OfficerAccountField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.get_full_name()} ({obj.username}, {obj.district})"
+        return f"{obj.get_full_name()} ({obj.username}, {obj.commune or obj.district})"
 
 
 class OfficerForm(forms.ModelForm):
     class Meta:
         model = Officer
-        fields = ["full_name", "district", "position", "phone", "email", "tenure_start", "tenure_end", "user"]
+        fields = [
+            "full_name",
+            "commune",
+            "district",
+            "position",
+            "phone",
+            "email",
+            "tenure_start",
+            "tenure_end",
+            "user",
+        ]
         widgets = {"tenure_start": DateInput(), "tenure_end": DateInput()}
         field_classes = {"user": OfficerAccountField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "district").queryset = District.objects.filter(active=True)
+        _choices(self, "district").queryset = District.objects.all()
+        _choices(self, "district").help_text = _("Only for a record of a district office (until 30/6/2025).")
+        _choices(self, "commune").queryset = Commune.objects.all()
         # Only officer accounts not yet linked to another officer record.
-        accounts = User.objects.filter(role=Role.OFFICER, is_active=True).select_related("district")
+        accounts = User.objects.filter(role=Role.OFFICER, is_active=True).select_related("commune", "district")
         taken = Officer.objects.exclude(user=None)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
         _choices(self, "user").queryset = accounts.exclude(pk__in=taken.values("user_id")).order_by(
-            "district__code", "full_name"
+            "commune__code", "district__code", "full_name"
         )
 
     def clean(self) -> dict:
@@ -57,16 +69,31 @@ class OfficerForm(forms.ModelForm):
         start, end = data.get("tenure_start"), data.get("tenure_end")
         if start and end and end < start:
             self.add_error("tenure_end", _("The end of tenure cannot be before its start."))
-        user, district = data.get("user"), data.get("district")
-        if user and district and user.district_id != district.pk:
-            self.add_error("user", _("Link an account of a district officer of the same district."))
+        district, commune, user = data.get("district"), data.get("commune"), data.get("user")
+        if bool(district) == bool(commune):
+            self.add_error(
+                "commune", _("Choose the commune office, or for a record before 1/7/2025 the district office.")
+            )
+        elif user and (user.commune_id != commune.pk if commune else user.district_id != district.pk):
+            self.add_error("user", _("Link an account of an officer of the same office."))
         return data
 
 
 class CourseForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = ["title", "kind", "start_date", "end_date", "hours", "district", "organiser", "venue", "topics"]
+        fields = [
+            "title",
+            "kind",
+            "start_date",
+            "end_date",
+            "hours",
+            "commune",
+            "district",
+            "organiser",
+            "venue",
+            "topics",
+        ]
         widgets = {
             "start_date": DateInput(),
             "end_date": DateInput(),
@@ -76,8 +103,11 @@ class CourseForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         district = _choices(self, "district")
-        district.queryset = District.objects.filter(active=True)
+        district.queryset = District.objects.all()
         district.empty_label = _("City-wide")
+        commune = _choices(self, "commune")
+        commune.queryset = Commune.objects.all()
+        commune.empty_label = _("City-wide")
 
     def clean(self) -> dict:
         super().clean()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.scope import Scope
+from enterprises.models import REFORM_DATE
 from enterprises.text import fold
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def in_post_q(as_of: dt.date, prefix: str = "") -> Q:
 class OfficerQuerySet(models.QuerySet["Officer"]):
     def visible_to(self, user: User) -> OfficerQuerySet:
         """DOIT sees every officer; a district officer those of their district; others none."""
-        return Scope.of(user).offices(self, "district")
+        return Scope.of(user).offices(self, history=True)
 
     def in_post(self, as_of: dt.date) -> OfficerQuerySet:
         return self.filter(in_post_q(as_of))
@@ -89,11 +90,23 @@ class OfficerQuerySet(models.QuerySet["Officer"]):
 
 class Officer(models.Model):
     full_name = models.CharField(_("full name"), max_length=150)
+    # The office of the officer's time: a district office until 30/6/2025, a commune or ward
+    # office from 1/7/2025 (exactly one of the two).
     district = models.ForeignKey(
         "enterprises.District",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="training_officers",
         verbose_name=_("district"),
+    )
+    commune = models.ForeignKey(
+        "enterprises.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="training_officers",
+        verbose_name=_("commune or ward"),
     )
     position = models.CharField(_("position"), max_length=150)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -121,8 +134,14 @@ class Officer(models.Model):
         ordering = ["full_name", "pk"]
         verbose_name = _("officer")
         verbose_name_plural = _("officers")
-        indexes = [models.Index(fields=["district", "name_key"])]
+        indexes = [models.Index(fields=["district", "name_key"]), models.Index(fields=["commune", "name_key"])]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(district__isnull=True, commune__isnull=False)
+                | Q(district__isnull=False, commune__isnull=True),
+                name="officer_one_office",
+                violation_error_message=_("An officer works for a district office or a commune office."),
+            ),
             models.CheckConstraint(
                 condition=Q(tenure_end__isnull=True) | Q(tenure_end__gte=F("tenure_start")),
                 name="officer_tenure_end_after_start",
@@ -145,12 +164,15 @@ class Officer(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.commune_id and self.tenure_start and self.tenure_start < REFORM_DATE:
+            raise ValidationError({"tenure_start": _("Commune offices exist from 1/7/2025.")})
+        if self.district_id and self.tenure_start and self.tenure_start >= REFORM_DATE:
+            raise ValidationError({"district": _("District offices ended on 30/6/2025: choose a commune office.")})
         user = self.user if self.user_id else None
-        if user is not None and self.district_id:
-            if not (user.scope.is_unit and user.scope.covers_office(self.district_id)):
-                raise ValidationError(
-                    {"user": _("Link an account of a district officer of the same district.")},
-                )
+        if user is not None and (self.district_id or self.commune_id):
+            same = user.commune_id == self.commune_id if self.commune_id else user.district_id == self.district_id
+            if user.role != "officer" or not same:
+                raise ValidationError({"user": _("Link an account of an officer of the same office.")})
 
     def is_in_post(self, as_of: dt.date) -> bool:
         return self.tenure_start <= as_of and (self.tenure_end is None or self.tenure_end >= as_of)
@@ -158,8 +180,8 @@ class Officer(models.Model):
 
 class CourseQuerySet(models.QuerySet["Course"]):
     def visible_to(self, user: User) -> CourseQuerySet:
-        """DOIT sees every course; a district officer the city-wide ones and their district's."""
-        return Scope.of(user).offices(self, "district", city_wide=True)
+        """DOIT sees every course; an officer the city-wide ones and their own office's."""
+        return Scope.of(user).offices(self, city_wide=True, history=True)
 
 
 class Course(models.Model):
@@ -183,6 +205,15 @@ class Course(models.Model):
         related_name="training_courses",
         verbose_name=_("district"),
         help_text=_("Leave empty for a city-wide course."),
+    )
+    commune = models.ForeignKey(
+        "enterprises.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="training_courses",
+        verbose_name=_("commune or ward"),
+        help_text=_("The commune office that organised it (from 1/7/2025); empty for a city-wide course."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -212,7 +243,7 @@ class Course(models.Model):
 
     @property
     def is_city_wide(self) -> bool:
-        return self.district_id is None
+        return self.district_id is None and self.commune_id is None
 
     @property
     def takes_enterprises(self) -> bool:
@@ -223,7 +254,7 @@ class Course(models.Model):
 class AttendanceQuerySet(models.QuerySet["Attendance"]):
     def visible_to(self, user: User) -> AttendanceQuerySet:
         """Attendance of the officers the user may see."""
-        return Scope.of(user).offices(self, "officer__district")
+        return Scope.of(user).offices(self, "officer", history=True)
 
 
 class Attendance(models.Model):

@@ -26,7 +26,7 @@ from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Val
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from enterprises.models import District
+from enterprises.models import REFORM_DATE, Commune, District
 
 from .models import (
     Attendance,
@@ -69,6 +69,8 @@ class DistrictCoverage:
     trained_in_post: int
     last_training: dt.date | None
     status: CoverageStatus
+    group_code: str = ""  # a commune's principal former district
+    group_name: str = ""
 
     @property
     def status_label(self) -> str:
@@ -95,8 +97,16 @@ def stale_before(as_of: dt.date) -> dt.date:
     return as_of - relativedelta(years=STALE_AFTER_YEARS)
 
 
-def districts_with_coverage(as_of: dt.date) -> QuerySet[District]:
-    """Active districts annotated with ``officers_in_post``, ``trained_in_post``,
+def units_in_force(as_of: dt.date) -> QuerySet[Any]:
+    """The local offices whose coverage counts on ``as_of``: the districts up to 30/6/2025, the
+    communes and wards in force from 1/7/2025."""
+    if as_of >= REFORM_DATE:
+        return Commune.objects.in_force(as_of).select_related("principal_district")
+    return District.objects.filter(active=True)
+
+
+def districts_with_coverage(as_of: dt.date) -> QuerySet[Any]:
+    """The units in force (``units_in_force``) annotated with ``officers_in_post``, ``trained_in_post``,
     ``last_training``, ``status`` and ``status_rank``: one aggregate query."""
     officer = "training_officers__"
     in_post = in_post_q(as_of, officer)
@@ -115,7 +125,7 @@ def districts_with_coverage(as_of: dt.date) -> QuerySet[District]:
         output_field=IntegerField(),
     )
     return (
-        District.objects.filter(active=True)
+        units_in_force(as_of)
         .annotate(
             officers_in_post=Count("training_officers", filter=in_post, distinct=True),
             trained_in_post=Count("training_officers", filter=trained, distinct=True),
@@ -154,10 +164,10 @@ def _ordering(sort: str) -> list:
     return ordering
 
 
-def _district_filter(district: District | int | str | None) -> Q:
+def _district_filter(district: District | Commune | int | str | None) -> Q:
     if district is None:
         return Q()
-    if isinstance(district, District):
+    if isinstance(district, District | Commune):
         return Q(pk=district.pk)
     if isinstance(district, str):
         return Q(code=district)
@@ -165,23 +175,27 @@ def _district_filter(district: District | int | str | None) -> Q:
 
 
 def coverage_by_district(
-    as_of: dt.date, district: District | int | str | None = None, *, sort: str = "code"
+    as_of: dt.date, district: District | Commune | int | str | None = None, *, sort: str = "code"
 ) -> list[DistrictCoverage]:
-    """Coverage of every active district (or of one: a District, its pk or its GSO code) on
-    ``as_of``, one typed row per district, from one query."""
+    """Coverage of every unit in force on ``as_of`` (the districts up to 30/6/2025, the communes
+    and wards from 1/7/2025), or of one (the unit, its pk or its GSO code), one typed row per
+    unit, from one query. A commune's row names its principal former district (``group_*``), so
+    that the table can be grouped by former district."""
     qs = districts_with_coverage(as_of).filter(_district_filter(district)).order_by(*_ordering(sort))
-    fields = ("pk", "code", "name", "officers_in_post", "trained_in_post", "last_training", "status")
+    communes = as_of >= REFORM_DATE
     return [
         DistrictCoverage(
-            district_id=pk,
-            code=code,
-            name=name,
-            officers_in_post=officers_in_post,
-            trained_in_post=trained_in_post,
-            last_training=last_training,
-            status=CoverageStatus(status),
+            district_id=unit.pk,
+            code=unit.code,
+            name=unit.full_name if communes else unit.name,
+            officers_in_post=unit.officers_in_post,
+            trained_in_post=unit.trained_in_post,
+            last_training=unit.last_training,
+            status=CoverageStatus(unit.status),
+            group_code=unit.principal_district.code if communes and unit.principal_district else "",
+            group_name=unit.principal_district.name if communes and unit.principal_district else "",
         )
-        for pk, code, name, officers_in_post, trained_in_post, last_training, status in qs.values_list(*fields)
+        for unit in qs
     ]
 
 
@@ -206,8 +220,11 @@ def coverage_for(user: User, as_of: dt.date, *, sort: str = DEFAULT_COVERAGE_SOR
     scope = user.scope
     if scope.is_city:
         return coverage_by_district(as_of, sort=sort)
-    if scope.is_unit:
-        return coverage_by_district(as_of, scope.district_id, sort=sort)
+    if scope.is_unit and as_of >= REFORM_DATE:
+        return coverage_by_district(as_of, scope.commune_id, sort=sort)
+    if scope.is_unit:  # before the reform: the former districts the commune was formed from
+        former = set(scope.former_district_ids())
+        return [row for row in coverage_by_district(as_of, sort=sort) if row.district_id in former]
     return []
 
 

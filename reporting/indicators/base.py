@@ -28,6 +28,8 @@ from assessments.models import (
 )
 from enterprises.models import District
 
+from ..areas import Area
+
 ProgressCallback = Callable[[int], None]
 
 TREND_MAX_YEARS = 10
@@ -51,9 +53,12 @@ def year_end(year: int) -> dt.date:
     return dt.date(year, 12, 31)
 
 
-def enterprise_scope(district: District | None, prefix: str = "") -> Q:
+def enterprise_scope(district: District | Area | None, prefix: str = "") -> Q:
+    """The enterprises of a scope: the city (None), an area (``reporting.areas``) or a district."""
     if district is None:
         return Q()
+    if isinstance(district, Area):
+        return district.q(prefix)
     return Q(**{f"{prefix}district": district})
 
 

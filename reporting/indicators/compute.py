@@ -16,15 +16,17 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.models import (
     CPOption,
     ResourceType,
 )
-from enterprises.models import District, Sector
+from enterprises.models import REFORM_DATE, Commune, District, Sector
 from training.models import Attendance, Course, CourseKind, EnterpriseParticipation
 from training.selectors import CoverageStatus, coverage_by_district
 
+from ..areas import COMMUNE, FORMER_DISTRICT, Area, area_for, breakdown_units, by_communes, unit_field
 from ..models import Indicator, indicator_unit
 from .base import APPROVED, Factors, ProgressCallback, analytic_queries, enterprise_scope, to_decimal, to_int, year_end
 from .findings import open_findings, year_warnings
@@ -70,6 +72,7 @@ def compute(
     report lists them, the dashboard does not, and at national size they are most of the work."""
     from ..snapshots import load_indicators
 
+    district = area_for(year, district)
     frozen = load_indicators(year, district)
     if frozen is not None:
         if progress is not None:
@@ -87,6 +90,7 @@ def compute_live(
 ) -> YearIndicators:
     """Every figure for ``year`` in the scope, computed from the live tables (``with_findings``:
     see ``compute``)."""
+    district = area_for(year, district)
     with analytic_queries():
         return _compute_live(year, district, progress, with_findings)
 
@@ -105,12 +109,13 @@ def _compute_live(
     report(15)
 
     # Assessments and options (4 queries).
-    assessments_by_district = count_by(approved_assessments(year, district), F("enterprise__district_id"))
+    unit = unit_field(year, district)
+    assessments_by_district = count_by(approved_assessments(year, district), F(f"enterprise__{unit}"))
     assessments_by_sector = count_by(
         approved_assessments(year, district), Coalesce("enterprise__sector__parent__code", "enterprise__sector__code")
     )
     implemented = implemented_options(year, district)
-    options_by_district = count_by(implemented, F("assessment__enterprise__district_id"))
+    options_by_district = count_by(implemented, F(f"assessment__enterprise__{unit}"))
     identified = (
         CPOption.objects.filter(assessment__status=APPROVED, assessment__year=year)
         .filter(enterprise_scope(district, "assessment__enterprise__"))
@@ -138,18 +143,18 @@ def _compute_live(
     report(55)
 
     # Training (4 queries).
-    coverage = coverage_by_district(end, district) if district is None or district.active else []
+    coverage = _coverage(end, district)
     coverage_by_id = {row.district_id: row for row in coverage}
     training = _training(year, district, coverage, end)
     report(65)
 
     # Tables.
-    district_rows = tuple(
-        _district_row(
-            d, flags_by_district, assessments_by_district, options_by_district, savings_by_district, coverage_by_id
-        )
-        for d in (list(District.objects.order_by("code")) if district is None else [district])
-    )
+    tables = (flags_by_district, assessments_by_district, options_by_district, savings_by_district, coverage_by_id)
+    units = breakdown_units(year) if district is None else district.units()
+    district_rows = tuple(_district_row(d, *tables) for d in units)
+    unlocated = _unlocated_row(*tables)
+    if district is None and (by_communes(year) or unlocated.enterprises_registered or unlocated.savings_vnd):
+        district_rows += (unlocated,)  # nothing is dropped: the rows add up to the city
     sector_rows = _sector_rows(flags_by_sector, assessments_by_sector, savings_by_sector)
     category_rows = tuple(
         CategoryRow(
@@ -221,26 +226,47 @@ def _compute_live(
     )
 
 
+def _coverage(end: dt.date, area: Area | None) -> list:
+    """Coverage rows of the scope's units on ``end``."""
+    if area is None:
+        return coverage_by_district(end)
+    if area.kind == FORMER_DISTRICT:
+        return [row for row in coverage_by_district(end) if row.group_code == area.unit.code]
+    if (area.kind == COMMUNE) != (end >= REFORM_DATE):
+        return []  # a unit not in force on that date
+    return coverage_by_district(end, area.unit)
+
+
+def _unlocated_row(flags: dict, assessments: dict, options: dict, savings: dict, coverage: dict) -> DistrictRow:
+    """The enterprises without a commune (or, before 2025, without a district)."""
+    return _district_row(None, flags, assessments, options, savings, coverage)
+
+
 def _district_row(
-    d: District,
+    d: District | Commune | None,
     flags: dict,
     assessments: dict,
     options: dict,
     savings: dict,
     coverage: dict,
 ) -> DistrictRow:
-    f = flags.get(d.pk, {})
-    s = savings.get(d.pk, {})
-    c = coverage.get(d.pk)
+    key = d.pk if d is not None else None
+    f = flags.get(key, {})
+    s = savings.get(key, {})
+    c = coverage.get(key) if d is not None else None
+    group = getattr(d, "principal_district", None) if isinstance(d, Commune) else None
     return DistrictRow(
-        code=d.code,
-        name=d.name,
+        code=d.code if d is not None else "",
+        name=(d.full_name if isinstance(d, Commune) else d.name) if d is not None else str(_("Not yet located")),
+        kind="commune" if isinstance(d, Commune) else "district" if d is not None else "unlocated",
+        group_code=group.code if group else "",
+        group_name=group.name if group else "",
         enterprises_registered=to_int(f.get("n_registered")),
         enterprises_active=to_int(f.get("n_active")),
         aware=to_int(f.get("n_aware")),
         applying=to_int(f.get("n_applying")),
-        assessments_completed=assessments.get(d.pk, 0),
-        options_implemented=options.get(d.pk, 0),
+        assessments_completed=assessments.get(key, 0),
+        options_implemented=options.get(key, 0),
         savings_toe=to_decimal(s.get("toe_sum")),
         savings_tco2e=to_decimal(s.get("tco2e_sum")),
         savings_vnd=to_int(s.get("vnd_sum")),
@@ -299,7 +325,7 @@ def _resource_rows(year: int, totals: dict[int, dict[str, Any]], factors: Factor
     return tuple(result)
 
 
-def _training(year: int, district: District | None, coverage: list, end: dt.date) -> TrainingFigures:
+def _training(year: int, district: Area | None, coverage: list, end: dt.date) -> TrainingFigures:
     first = dt.date(year, 1, 1)
     officers = Attendance.objects.filter(
         passed=True,
@@ -310,17 +336,15 @@ def _training(year: int, district: District | None, coverage: list, end: dt.date
     participations = EnterpriseParticipation.objects.filter(course__end_date__gte=first, course__end_date__lte=end)
     courses = Course.objects.filter(end_date__gte=first, end_date__lte=end)
     if district is not None:
-        officers = officers.filter(officer__district=district)
-        participations = participations.filter(enterprise__district=district)
+        officers = officers.filter(district.office_q("officer__"))
+        participations = participations.filter(district.q("enterprise__"))
+        city_wide = Q(district__isnull=True, commune__isnull=True)
         courses = courses.filter(
-            Q(district=district)
-            | Q(
-                district__isnull=True,
-                pk__in=Attendance.objects.filter(officer__district=district).values("course"),
-            )
-            | Q(
-                district__isnull=True,
-                pk__in=EnterpriseParticipation.objects.filter(enterprise__district=district).values("course"),
+            district.office_q()
+            | (city_wide & Q(pk__in=Attendance.objects.filter(district.office_q("officer__")).values("course")))
+            | (
+                city_wide
+                & Q(pk__in=EnterpriseParticipation.objects.filter(district.q("enterprise__")).values("course"))
             )
         )
     by_kind = {row["kind"]: row["n"] for row in courses.values("kind").annotate(n=Count("pk")).order_by()}

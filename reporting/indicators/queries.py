@@ -33,6 +33,7 @@ from assessments.models import (
 from enterprises.models import District, Enterprise
 from training.selectors import aware_enterprise_ids
 
+from ..areas import unit_field
 from ..models import PERCENT_INDICATORS, ActionPlan, Target
 from .base import (
     AMOUNT,
@@ -82,7 +83,7 @@ def flag_counts(year: int, district: District | None, end: dt.date) -> tuple[dic
     active = Q(active=True)
     rows = (
         enterprise_flags(year, district, end)
-        .annotate(district_key=F("district_id"), division_key=division_code())
+        .annotate(district_key=F(unit_field(year, district)), division_key=division_code())
         .values("district_key", "division_key")
         .annotate(
             n_registered=Count("pk"),
@@ -126,7 +127,7 @@ def savings_cube(year: int, district: District | None, factors: Factors) -> Savi
     rows = (
         verified_lines(year, district)
         .annotate(
-            district_key=F("report__enterprise__district_id"),
+            district_key=F(f"report__enterprise__{unit_field(year, district)}"),
             division_key=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code"),
             category_key=F("option__category"),
         )

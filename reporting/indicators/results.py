@@ -83,6 +83,16 @@ class DistrictRow:
     officers_in_post: int
     trained_in_post: int
     coverage: str  # training.selectors.CoverageStatus value, "" for an inactive district
+    # A unit of the year's breakdown: a district (up to 2024), a commune or ward (from 2025) with
+    # its principal former district (``group_*``, to group the rows by former district), or the
+    # "not yet located" row (``kind`` "unlocated") of the enterprises without a commune.
+    kind: str = "district"
+    group_code: str = ""
+    group_name: str = ""
+
+    @property
+    def is_unlocated(self) -> bool:
+        return self.kind == "unlocated"
 
     @property
     def aware_share(self) -> Decimal | None:

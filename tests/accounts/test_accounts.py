@@ -45,11 +45,11 @@ def html_lang(response) -> str:
 # --- Role and scope consistency -------------------------------------------------------------
 
 
-def test_officer_needs_a_district(db):
+def test_officer_needs_a_commune(db):
     user = User(username="o", email="o@example.vn", role=Role.OFFICER)
     with pytest.raises(ValidationError) as exc:
         user.full_clean()
-    assert "district" in exc.value.message_dict
+    assert "commune" in exc.value.message_dict
 
 
 def test_enterprise_staff_need_an_enterprise(db):
@@ -309,15 +309,15 @@ def set_password_link(message) -> str:
 
 
 def test_doit_creates_an_officer_who_sets_a_password_from_the_email(
-    login, doit_user, district_b, django_capture_on_commit_callbacks
+    login, doit_user, commune_b, django_capture_on_commit_callbacks
 ):
     client = login(doit_user)
-    data = new_account(username="canbo.moi", email="canbo.moi@example.vn", role=Role.OFFICER, district=district_b.pk)
+    data = new_account(username="canbo.moi", email="canbo.moi@example.vn", role=Role.OFFICER, commune=commune_b.pk)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(USER_CREATE, data)
     assert response.status_code == 302 and response["Location"] == USERS
     officer = User.objects.get(username="canbo.moi")
-    assert officer.role == Role.OFFICER and officer.district == district_b and officer.enterprise is None
+    assert officer.role == Role.OFFICER and officer.commune == commune_b and officer.enterprise is None
     assert not officer.has_usable_password()  # nobody typed a password for them
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -356,9 +356,9 @@ def test_doit_creates_an_enterprise_account_by_tax_code(
 def test_create_form_error_sends_nothing_and_keeps_input(login, doit_user, django_capture_on_commit_callbacks):
     client = login(doit_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(USER_CREATE, new_account(role=Role.OFFICER, district=""))
+        response = client.post(USER_CREATE, new_account(role=Role.OFFICER, commune=""))
     assert response.status_code == 200
-    assert "district" in response.context["form"].errors
+    assert "commune" in response.context["form"].errors
     assert "Đỗ Thị Mới" in response.content.decode()
     assert not User.objects.filter(username="new.user").exists()
     assert mail.outbox == []

@@ -176,7 +176,7 @@ def test_a_change_shows_time_user_action_type_object_link_and_field_diff(
         "Enterprise",
         enterprise_x.name,
     )
-    assert [(c.label, c.old, c.new) for c in newest.changes] == [("District", district_a.name, district_b.name)]
+    assert [(c.label, c.old, c.new) for c in newest.changes] == [("Former district", district_a.name, district_b.name)]
     assert [(c.label, c.old, c.new) for c in older.changes] == [("Employees", "50", "321")]
     assert older.user == officer_a
     assert newest.url == enterprise_x.get_absolute_url()

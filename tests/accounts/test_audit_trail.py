@@ -73,7 +73,7 @@ def test_officer_registering_an_enterprise_is_recorded_with_the_officer(login, o
     assert record.history_date is not None
 
 
-def test_doit_changing_an_account_is_recorded_with_role_and_district(login, doit_user, officer_a, district_b):
+def test_doit_changing_an_account_is_recorded_with_role_and_commune(login, doit_user, officer_a, commune_b):
     response = login(doit_user).post(
         reverse("accounts:user_edit", args=[officer_a.pk]),
         {
@@ -81,16 +81,16 @@ def test_doit_changing_an_account_is_recorded_with_role_and_district(login, doit
             "full_name": officer_a.full_name,
             "email": officer_a.email,
             "role": Role.OFFICER,
-            "district": district_b.pk,
+            "commune": commune_b.pk,
             "is_active": "",
         },
     )
     assert response.status_code == 302
     record = latest(User, id=officer_a.pk)
-    assert (record.history_type, record.history_user, record.district_id, record.is_active) == (
+    assert (record.history_type, record.history_user, record.commune_id, record.is_active) == (
         "~",
         doit_user,
-        district_b.pk,
+        commune_b.pk,
         False,
     )
 

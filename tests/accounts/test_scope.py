@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
-from accounts.scope import CITY, ENTERPRISE, NONE, UNIT, Scope
+from accounts.scope import CITY, ENTERPRISE, FORMER, NONE, UNIT, Scope
 from assessments.models import Assessment, SavingsReport
 from enterprises.models import Enterprise
 from reporting.models import ReportJob
@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_scope_of_each_role(doit_user, officer_a, staff_x, enterprise_x):
     assert Scope.of(doit_user).kind == CITY
     assert Scope.of(User(is_superuser=True, is_active=True)).kind == CITY
-    assert Scope.of(officer_a) == Scope(UNIT, district_id=officer_a.district_id)
+    assert Scope.of(officer_a) == Scope(UNIT, commune_id=officer_a.commune_id)
+    former = User(username="former", role="officer", district=officer_a.district, is_active=True)
+    assert Scope.of(former) == Scope(FORMER, district_id=officer_a.district_id)  # not yet moved
     assert Scope.of(staff_x) == Scope(ENTERPRISE, enterprise_id=enterprise_x.pk)
     assert Scope.of(AnonymousUser()).kind == NONE
     officer_a.is_active = False
@@ -39,7 +41,7 @@ def test_officer_scope_is_their_unit_in_every_visible_to(officer_a, enterprise_x
     assert other not in Enterprise.objects.visible_to(officer_a)
     for model in (Assessment, SavingsReport, Officer, Course, ReportJob):
         sql = str(model.objects.visible_to(officer_a).query)
-        assert "district_id" in sql, model
+        assert "commune_id" in sql, model
 
 
 def test_rules_answer_from_the_scope(officer_a, officer_b, staff_x, enterprise_x, enterprise_y):

@@ -275,7 +275,7 @@ def test_edit_updates_header_lines_and_options_and_bumps_version(login, officer_
 
 def test_stale_version_keeps_input_and_overwrites_nothing(login, officer_a, enterprise_x):
     colleague = type(officer_a).objects.create_user(
-        "officer.a2", password="Mat-khau-thu-2026", role="officer", district=officer_a.district, full_name="Đồng Nghiệp"
+        "officer.a2", password="Mat-khau-thu-2026", role="officer", commune=officer_a.commune, full_name="Đồng Nghiệp"
     )
     assessment = AssessmentFactory(enterprise=enterprise_x)
     first = full_post(assessment, notes="ghi chú của người thứ nhất")

@@ -45,7 +45,7 @@ def test_officer_registers_an_enterprise_and_finds_it(page, sign_in, officer_b, 
     tax_code = next_tax_code()
     page.fill("#id_tax_code", tax_code)
     page.fill("#id_name", "Công ty TNHH Cơ khí Chính xác Đông Anh")
-    assert page.locator("#id_district option:checked").inner_text() == district_b.name
+    assert page.locator("#id_commune option:checked").inner_text() == "00454 – Xã Đông Anh"
     page.select_option("#id_sector", value=str(Sector.objects.get(code="25").pk))
     page.fill("#id_address", "Số 18, đường Cao Lỗ, Đông Anh, Hà Nội")
     page.select_option("#id_ownership", value=Enterprise.Ownership.PRIVATE)

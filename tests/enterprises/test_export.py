@@ -64,13 +64,14 @@ def test_export_headers_numbers_frozen_pane_and_filter(login, doit_user, distric
     assert [c.value for c in rows[0]] == expected_headers
     assert len(rows) == 3
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:P{len(rows)}"
+    assert ws.auto_filter.ref == f"A1:R{len(rows)}"
 
     [mine] = [r for r in rows[1:] if r[0].value == e.tax_code]
     values = dict(zip([k for k, _label in COLUMNS], mine, strict=True))
     assert values["employees"].value == 1234 and values["employees"].data_type == "n"
     assert isinstance(values["employees"].value, int)
     assert values["district_code"].value == "017" and values["district_code"].data_type == "s"  # keeps its zero
+    assert values["commune_code"].value == "00454" and values["commune_name"].value == "Xã Đông Anh"
     assert values["sector_code"].value == e.sector.code
     assert values["district_name"].value == district_b.name
     assert values["industrial_zone"].value == "KCN Bắc Thăng Long"

@@ -36,6 +36,8 @@ def row(**values) -> dict:
     base = {
         "tax_code": next_tax_code(),
         "name": "Công ty TNHH Nhập Khẩu Thử",
+        "commune_code": "00235",
+        "commune_name": "Phường Đống Đa",
         "district_code": "006",
         "district_name": "Đống Đa",
         "sector_code": "10",
@@ -105,6 +107,7 @@ def test_good_file_creates_new_and_updates_existing_with_history(doit_user, ente
         row(
             tax_code=new_code,
             name="Công ty Cổ phần Cơ khí Đông Anh",
+            commune_code="00454",
             district_code="017",
             sector_code="25",
             industrial_zone="kcn thang long",  # matched accent- and case-insensitively
@@ -217,7 +220,7 @@ def test_bad_rows_each_say_why(doit_user, district_b):
     assert "Ownership: “Tư nhân gì đó” is not one of the allowed values" in messages[9]
     assert "Designated energy user: write Yes or No" in messages[10]
     assert messages[11].startswith("Contact e-mail:")
-    assert "this industrial zone is in another district" in messages[12]
+    assert "this industrial zone is not in the commune or ward" in messages[12]
     assert "unknown industrial zone or cluster “KCN Không Có”" in messages[13]
     assert messages[14].startswith("Enterprise name:")
     assert "Tax code: a value is required" in messages[15]
@@ -283,11 +286,11 @@ def test_optional_columns_may_be_left_out_and_keep_existing_values(doit_user, en
 
 
 def test_officer_importing_a_row_of_another_district_gets_an_error_row(officer_a):
-    rows = [row(), row(district_code="017", name="Công ty ở Đông Anh")]
+    rows = [row(), row(commune_code="00454", district_code="017", name="Công ty ở Đông Anh")]
     with translation.override("en"):
         preview = imports.parse_enterprise_workbook(xlsx_file(rows), user=officer_a)
     assert [r.status for r in preview.rows] == ["new", "error"]
-    assert "your own district" in errors_of(preview, 3)
+    assert "your own commune or ward" in errors_of(preview, 3)
     with pytest.raises(imports.ImportRowsError):
         imports.apply_enterprise_import(preview=preview, by=officer_a)
     assert not Enterprise.objects.filter(name="Công ty ở Đông Anh").exists()
@@ -492,7 +495,7 @@ def test_another_user_cannot_confirm_someone_elses_upload(login, officer_a, doit
 
 def test_preview_with_errors_offers_no_confirmation_and_keeps_no_file(login, officer_a, private_storage):
     client = login(officer_a)
-    data = xlsx_bytes([row(), row(district_code="017")])
+    data = xlsx_bytes([row(), row(commune_code="00454", district_code="017")])
     response = client.post(reverse("enterprises:import"), {"file": upload(data)})
     html = response.content.decode()
     assert response.status_code == 200
@@ -591,7 +594,7 @@ def test_command_with_bad_rows_exits_nonzero_lists_rows_and_writes_nothing(tmp_p
 
 def test_command_as_officer_keeps_to_their_district(tmp_path, officer_a):
     path = tmp_path / "dn.xlsx"
-    path.write_bytes(xlsx_bytes([row(district_code="017")]))
+    path.write_bytes(xlsx_bytes([row(commune_code="00454", district_code="017")]))
     with pytest.raises(CommandError):
         call_command("import_enterprises", str(path), "--user", officer_a.username, stdout=io.StringIO())
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from enterprises.models import District, Enterprise, IndustrialZone, Sector
+from enterprises.models import Commune, District, Enterprise, IndustrialZone, Sector
 
 from ..factories import EnterpriseFactory, next_tax_code
 
@@ -42,7 +42,7 @@ def form_data(enterprise: Enterprise | None = None, **overrides) -> dict:
         data = {
             "tax_code": next_tax_code(),
             "name": "Công ty TNHH Giấy Thăng Long",
-            "district": District.objects.get(code="006").pk,
+            "commune": Commune.objects.get(code="00235").pk,
             "sector": Sector.objects.get(code="17").pk,
             "address": "Số 9, phố Tây Sơn, Đống Đa, Hà Nội",
             "industrial_zone": "",
@@ -59,7 +59,7 @@ def form_data(enterprise: Enterprise | None = None, **overrides) -> dict:
         data = {
             "tax_code": enterprise.tax_code,
             "name": enterprise.name,
-            "district": enterprise.district_id,
+            "commune": enterprise.commune_id,
             "sector": enterprise.sector_id,
             "address": enterprise.address,
             "industrial_zone": enterprise.industrial_zone_id or "",
@@ -202,36 +202,37 @@ def test_missing_enterprise_is_404_like_an_out_of_scope_one(personas):
 # --- Writes ---------------------------------------------------------------------------------
 
 
-def test_doit_registers_an_enterprise_in_any_district(personas, district_b):
-    data = form_data(district=district_b.pk, address="Số 1, Vân Trì, Đông Anh, Hà Nội")
+def test_doit_registers_an_enterprise_in_any_commune(personas, commune_b):
+    data = form_data(commune=commune_b.pk, address="Số 1, Vân Trì, Đông Anh, Hà Nội")
     response = client_for(personas, "doit").post(CREATE, data)
     enterprise = Enterprise.objects.get(tax_code=data["tax_code"])
     assert response.status_code == 302
     assert response["Location"] == detail(enterprise)
-    assert enterprise.district == district_b
+    assert enterprise.commune == commune_b and enterprise.district is None  # no district after the reform
     assert enterprise.search_key.startswith("cong ty tnhh giay thang long")
 
 
-def test_officer_registers_an_enterprise_in_own_district(personas, district_a):
+def test_officer_registers_an_enterprise_in_own_commune(personas, commune_a):
     data = form_data()
     response = client_for(personas, "officer_a").post(CREATE, data)
     assert response.status_code == 302
     enterprise = Enterprise.objects.get(tax_code=data["tax_code"])
-    assert enterprise.district == district_a
+    assert enterprise.commune == commune_a
     assert enterprise.history.get().history_user == personas["officer_a"]
 
 
-def test_officer_create_form_offers_only_own_district(personas, district_a):
+def test_officer_create_form_offers_only_own_commune(personas, commune_a):
     response = client_for(personas, "officer_a").get(CREATE)
-    field = response.context["form"].fields["district"]
-    assert list(field.queryset) == [district_a]
+    field = response.context["form"].fields["commune"]
+    assert list(field.queryset) == [commune_a]
+    assert "district" not in response.context["form"].fields  # the former district is history
 
 
-def test_officer_cannot_register_an_enterprise_in_another_district(personas, district_b):
-    data = form_data(district=district_b.pk)
+def test_officer_cannot_register_an_enterprise_in_another_commune(personas, commune_b):
+    data = form_data(commune=commune_b.pk)
     response = client_for(personas, "officer_a").post(CREATE, data)
     assert response.status_code == 200
-    assert "district" in response.context["form"].errors
+    assert "commune" in response.context["form"].errors
     assert not Enterprise.objects.filter(tax_code=data["tax_code"]).exists()
     assert data["name"] in response.content.decode()  # the form keeps what was typed
 
@@ -245,9 +246,9 @@ def test_officer_cannot_use_an_industrial_zone_of_another_district(personas, dis
     assert not Enterprise.objects.filter(tax_code=data["tax_code"]).exists()
 
 
-def test_doit_cannot_place_a_zone_in_the_wrong_district(personas, district_a, district_b):
+def test_doit_cannot_place_a_zone_in_the_wrong_commune(personas, commune_a, district_b):
     zone = IndustrialZone.objects.create(name="KCN Thăng Long", district=district_b)
-    data = form_data(district=district_a.pk, industrial_zone=zone.pk)
+    data = form_data(commune=commune_a.pk, industrial_zone=zone.pk)
     response = client_for(personas, "doit").post(CREATE, data)
     assert response.status_code == 200
     assert "industrial_zone" in response.context["form"].errors
@@ -302,21 +303,22 @@ def test_officer_edits_own_district_enterprise(personas, enterprise_x):
     assert enterprise_x in Enterprise.objects.search("bia dong da moi")
 
 
-def test_officer_cannot_move_an_enterprise_to_another_district(personas, enterprise_x, district_a, district_b):
-    data = form_data(enterprise_x, district=district_b.pk, name="Moved")
+def test_officer_cannot_move_an_enterprise_to_another_commune(personas, enterprise_x, commune_a, commune_b):
+    data = form_data(enterprise_x, commune=commune_b.pk, name="Moved")
     response = client_for(personas, "officer_a").post(edit(enterprise_x), data)
     assert response.status_code == 200
-    assert "district" in response.context["form"].errors
+    assert "commune" in response.context["form"].errors
     enterprise_x.refresh_from_db()
-    assert enterprise_x.district == district_a
+    assert enterprise_x.commune == commune_a
     assert enterprise_x.name != "Moved"
 
 
-def test_doit_moves_an_enterprise_to_another_district(personas, enterprise_x, district_b):
-    data = form_data(enterprise_x, district=district_b.pk)
+def test_doit_moves_an_enterprise_to_another_commune(personas, enterprise_x, commune_b, district_a):
+    data = form_data(enterprise_x, commune=commune_b.pk)
     assert client_for(personas, "doit").post(edit(enterprise_x), data).status_code == 302
     enterprise_x.refresh_from_db()
-    assert enterprise_x.district == district_b
+    assert enterprise_x.commune == commune_b
+    assert enterprise_x.district == district_a  # the former district stays as history
 
 
 @pytest.mark.parametrize("who", ["officer_b", "staff_y"])
@@ -442,7 +444,7 @@ def test_doit_filters(login, doit_user, varied, district_a, district_b, params, 
 def test_officer_filters_within_own_district_and_cannot_widen_it(login, officer_a, varied, district_b):
     client = login(officer_a)
     assert set(names(client.get(LIST))) == {"An Food", "Bình Textile"}
-    assert "district" not in client.get(LIST).context["filter"].form.fields
+    assert "commune" not in client.get(LIST).context["filter"].form.fields
     # a district parameter does not open another district
     assert set(names(client.get(LIST, {"district": district_b.pk}))) == {"An Food", "Bình Textile"}
     assert names(client.get(LIST, {"size": "large"})) == ["Bình Textile"]

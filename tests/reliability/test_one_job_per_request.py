@@ -56,13 +56,15 @@ def test_two_identical_requests_at_the_same_instant_make_one_job_per_format(
     def post(i):
         client = Client(raise_request_exception=False)
         client.force_login(doit_user if i == 0 else officer_a)
-        response = client.post(reverse("reporting:list"), {"year": 2024, "district": world.a.pk, "format": "both"})
+        # DOIT and the officer of the commune ask for the same report: the commune's.
+        data = {"year": 2024, "commune": officer_a.commune_id, "format": "both"}
+        response = client.post(reverse("reporting:list"), data)
         return response.status_code, [str(m) for m in get_messages(response.wsgi_request)]
 
     with celery_app_on(private_redis.url):  # no worker: the jobs stay queued
         results = in_parallel(2, post)
     assert [status for status, _messages in results] == [302, 302]
-    jobs = ReportJob.objects.filter(year=2024, district=world.a)
+    jobs = ReportJob.objects.filter(year=2024, commune=officer_a.commune)
     assert sorted(jobs.values_list("format", flat=True)) == ["pdf", "xlsx"]
     assert all(job.status == "queued" and job.dispatched_at for job in jobs)
     said = results[0][1] + results[1][1]

@@ -160,7 +160,7 @@ def test_officers_have_no_batch_option_and_a_posted_one_is_ignored(world, login,
     client = login(officer_a)
     assert 'name="all_districts"' not in client.get("/reports/").content.decode()
     response = client.post(
-        "/reports/", {"year": YEAR, "district": officer_a.district_id, "format": "pdf", "all_districts": "on"}
+        "/reports/", {"year": YEAR, "commune": officer_a.commune_id, "format": "pdf", "all_districts": "on"}
     )
     assert response.status_code == 302
-    assert list(ReportJob.objects.values_list("district_id", flat=True)) == [officer_a.district_id]
+    assert list(ReportJob.objects.values_list("commune_id", flat=True)) == [officer_a.commune_id]

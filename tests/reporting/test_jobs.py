@@ -50,9 +50,9 @@ def test_the_same_unfinished_job_is_reused(world, doit_user):
     assert [j.pk for j in jobs] == [queued.pk] and ReportJob.objects.count() == 1
 
 
-def test_officer_reports_are_for_their_own_district(world, officer_a, staff_x, django_capture_on_commit_callbacks):
+def test_officer_reports_are_for_their_own_commune(world, officer_a, staff_x, django_capture_on_commit_callbacks):
     [job] = request_report(officer_a, district=None, formats=["xlsx"], capture=django_capture_on_commit_callbacks)
-    assert job.district == world.a and job.status == "done"
+    assert job.commune == officer_a.commune and job.district is None and job.status == "done"
     with pytest.raises(PermissionDenied):
         services.report_request(by=officer_a, year=2024, district=world.b, formats=["pdf"])
     with pytest.raises(PermissionDenied):

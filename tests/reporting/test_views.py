@@ -24,6 +24,11 @@ JOBS = reverse("reporting:jobs")
 
 
 def done_job(district=None, fmt="pdf", **kwargs) -> ReportJob:
+    """A built report of the city, a district or (given a Commune) a commune."""
+    from enterprises.models import Commune
+
+    if isinstance(district, Commune):
+        kwargs["commune"], district = district, None
     job = ReportJobFactory(district=district, format=fmt, status="running", **kwargs)
     job.file.save(f"x.{fmt}", ContentFile(f"report of {district or 'city'}".encode()), save=False)
     job.status = "done"
@@ -32,18 +37,19 @@ def done_job(district=None, fmt="pdf", **kwargs) -> ReportJob:
 
 
 @pytest.fixture
-def jobs(district_a, district_b, doit_user):
+def jobs(commune_a, commune_b, district_a, doit_user):
     return {
         "city": done_job(None, requester=doit_user),
-        "a": done_job(district_a, requester=doit_user),
-        "b": done_job(district_b, fmt="xlsx", requester=doit_user),
+        "a": done_job(commune_a, requester=doit_user),
+        "b": done_job(commune_b, fmt="xlsx", requester=doit_user),
+        "district": done_job(district_a, requester=doit_user),  # a 2024-era district report: DOIT's
     }
 
 
 # --------------------------------------------------------------------------- download scoping
 
 SCOPES = {
-    "doit_user": {"city", "a", "b"},
+    "doit_user": {"city", "a", "b", "district"},
     "officer_a": {"a"},
     "officer_b": {"b"},
     "staff_x": set(),
@@ -119,14 +125,14 @@ def test_doit_requests_any_district(world, login, doit_user, django_capture_on_c
     assert ReportJob.objects.get().district == world.b
 
 
-def test_officer_is_held_to_their_district(world, login, officer_a, django_capture_on_commit_callbacks):
+def test_officer_is_held_to_their_commune(world, login, officer_a, commune_b, django_capture_on_commit_callbacks):
     client = login(officer_a)
-    response = client.post(LIST, {"year": 2024, "district": world.b.pk, "format": "pdf"})
-    assert response.status_code == 200 and "district" in response.context["form"].errors
+    response = client.post(LIST, {"year": 2024, "commune": commune_b.pk, "format": "pdf"})
+    assert response.status_code == 200 and "commune" in response.context["form"].errors
     assert not ReportJob.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(LIST, {"year": 2024, "district": world.a.pk, "format": "pdf"}).status_code == 302
-    assert ReportJob.objects.get().district == world.a
+        assert client.post(LIST, {"year": 2024, "commune": officer_a.commune_id, "format": "pdf"}).status_code == 302
+    assert ReportJob.objects.get().commune == officer_a.commune
 
 
 def test_bad_input_keeps_the_form_and_writes_nothing(login, doit_user):

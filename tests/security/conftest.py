@@ -81,7 +81,8 @@ def _side(district, enterprise, requester) -> SimpleNamespace:
     attendance = AttendanceFactory(officer=officer, course=course)
     workshop = CourseFactory(kind="workshop", district=district, start_date=dt.date(2024, 5, 1))
     participation = EnterpriseParticipationFactory(enterprise=enterprise, course=workshop)
-    job = ReportJob(year=2023, district=district, format="pdf", status="done", requester=requester)
+    # A report of the commune the enterprise (and the side's officer account) is located in.
+    job = ReportJob(year=2025, commune=enterprise.commune, format="pdf", status="done", requester=requester)
     job.file.save("bao-cao.pdf", ContentFile(PDF), save=True)
     account = EnterpriseStaffFactory(enterprise=enterprise)
     return SimpleNamespace(

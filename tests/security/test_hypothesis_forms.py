@@ -143,7 +143,7 @@ def test_enterprise_form_answers_any_tax_code_and_text_without_a_server_error(lo
     data = {
         "tax_code": tax_code,
         "name": name,
-        "district": officer_a.district_id,
+        "commune": officer_a.commune_id,
         "sector": Sector.objects.filter(parent=None).order_by("code").first().pk,
         "address": address,
         "ownership": "private",
@@ -171,7 +171,7 @@ def test_a_valid_enterprise_post_is_stored_as_typed(login, officer_a):
     data = {
         "tax_code": code,
         "name": '"><img src=x onerror=alert(1)>',
-        "district": officer_a.district_id,
+        "commune": officer_a.commune_id,
         "sector": Sector.objects.filter(parent=None).first().pk,
         "address": '=HYPERLINK("http://x")',
         "ownership": "private",

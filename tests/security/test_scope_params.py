@@ -53,20 +53,20 @@ def form_errors(response, name: str = "form") -> dict:
 # --------------------------------------------------------------------------- enterprises
 
 
-def test_officer_cannot_register_an_enterprise_in_another_district(login, officer_a, district_b):
-    data = enterprise_form(district=district_b.pk)
+def test_officer_cannot_register_an_enterprise_in_another_commune(login, officer_a, commune_b):
+    data = enterprise_form(commune=commune_b.pk)
     response = login(officer_a, language="en").post(reverse("enterprises:create"), data)
-    assert form_errors(response)["district"] == ["You can only register enterprises in your own district."]
+    assert form_errors(response)["commune"] == ["You can only register enterprises in your own commune or ward."]
     assert not Enterprise.objects.filter(tax_code=data["tax_code"]).exists()
 
 
-def test_officer_cannot_move_an_enterprise_to_another_district(login, officer_a, a, district_b):
+def test_officer_cannot_move_an_enterprise_to_another_commune(login, officer_a, a, commune_b):
     response = login(officer_a).post(
-        reverse("enterprises:edit", args=[a.enterprise.pk]), enterprise_form(a.enterprise, district=district_b.pk)
+        reverse("enterprises:edit", args=[a.enterprise.pk]), enterprise_form(a.enterprise, commune=commune_b.pk)
     )
-    assert "district" in form_errors(response)
+    assert "commune" in form_errors(response)
     a.enterprise.refresh_from_db()
-    assert a.enterprise.district_id == a.district.pk
+    assert a.enterprise.district_id == a.district.pk and a.enterprise.commune_id != commune_b.pk
 
 
 def test_officer_cannot_place_an_enterprise_in_another_districts_industrial_zone(login, officer_a, a, district_b):
@@ -300,19 +300,19 @@ def test_training_filters_with_another_districts_id_show_only_own_district(login
     courses = {c.pk for c in client.get(reverse("training:courses"), {"district": district_b.pk}).context["page"]}
     assert a.course.pk in courses and b.course.pk not in courses and b.workshop.pk not in courses
     rows = client.get(reverse("training:coverage")).context["rows"]
-    assert [row.district_id for row in rows] == [a.district.pk]
+    assert [row.district_id for row in rows] == [a.enterprise.commune_id]
 
 
 # --------------------------------------------------------------------------- reports
 
 
-def test_officer_cannot_request_a_report_for_another_district_or_the_city(login, officer_a, district_b):
+def test_officer_cannot_request_a_report_for_another_commune_or_the_city(login, officer_a, commune_b):
     client = login(officer_a, language="en")
     before = ReportJob.objects.count()
-    for district in (district_b.pk, ""):
-        response = client.post(reverse("reporting:list"), {"year": 2023, "district": district, "format": "pdf"})
+    for commune in (commune_b.pk, ""):
+        response = client.post(reverse("reporting:list"), {"year": 2025, "commune": commune, "format": "pdf"})
         assert response.status_code == 200
-        assert "district" in response.context["form"].errors
+        assert "commune" in response.context["form"].errors
     assert ReportJob.objects.count() == before
 
 

@@ -137,10 +137,11 @@ def test_other_course_kinds_do_not_count(district_a, kind):
 
 
 def test_course_ending_after_the_date_does_not_count_yet(district_a):
+    as_of = AS_OF - DAY  # the last days of the districts (they ended on 30/6/2025)
     trained(district_a)
-    trained(district_a, end=AS_OF + DAY)
-    assert row_for(district_a).trained_in_post == 1
-    assert row_for(district_a, AS_OF + DAY).trained_in_post == 2
+    trained(district_a, end=AS_OF)
+    assert row_for(district_a, as_of).trained_in_post == 1
+    assert row_for(district_a, AS_OF).trained_in_post == 2
 
 
 def test_trained_officer_who_left_does_not_count(district_a):

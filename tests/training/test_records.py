@@ -285,7 +285,7 @@ def test_officer_form_keeps_input_on_error(login, doit_user, district_a, distric
     assert response.status_code == 200
     form = response.context["form"]
     assert form.errors["tenure_end"] == ["The end of tenure cannot be before its start."]
-    assert form.errors["user"] == ["Link an account of a district officer of the same district."]
+    assert form.errors["user"] == ["Link an account of an officer of the same office."]
     assert "Vũ Văn Sai" in response.content.decode()
     assert not Officer.objects.exists()
 

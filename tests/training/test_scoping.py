@@ -179,17 +179,22 @@ def test_officer_sees_only_own_district_participants(login, officer_a, world):
     assert "Doanh nghiệp Quận A" in body and "Doanh nghiệp Huyện B" not in body
 
 
-def test_officer_coverage_is_own_district_row(login, officer_a, world):
+def test_officer_coverage_is_own_commune_row(login, officer_a, world):
     client = login(officer_a)
     response = client.get(reverse("training:coverage"))
-    assert [row.code for row in response.context["rows"]] == ["006"]
+    assert [row.code for row in response.context["rows"]] == ["00235"]
     response = client.get(reverse("training:coverage_export"))
     ws = openpyxl.load_workbook(_bytes(response)).active
-    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["006"]
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["00235"]
+    # Before 1/7/2025: the former district its commune was formed from.
+    response = client.get(reverse("training:coverage"), {"as_of": "30/06/2025"})
+    assert [row.code for row in response.context["rows"]] == ["006"]
 
 
-def test_doit_coverage_lists_every_district(login, doit_user, world):
+def test_doit_coverage_lists_every_commune_and_before_the_reform_every_district(login, doit_user, world):
     response = login(doit_user).get(reverse("training:coverage"))
+    assert len(response.context["rows"]) == 126
+    response = login(doit_user).get(reverse("training:coverage"), {"as_of": "30/06/2025"})
     assert len(response.context["rows"]) == 30
 
 
@@ -204,13 +209,13 @@ def test_dashboard_card_for_doit_only(login, doit_user, officer_a, world):
     assert 'data-testid="coverage-card"' not in login(officer_a).get("/").content.decode()
 
 
-def test_dashboard_card_counts(login, doit_user, district_a):
+def test_dashboard_card_counts(login, doit_user, commune_a):
     for _i in range(2):
-        officer = TrainingOfficerFactory(district=district_a)
+        officer = TrainingOfficerFactory(district=None, commune=commune_a, tenure_start=dt.date(2025, 7, 1))
         AttendanceFactory(officer=officer, course=CourseFactory(start_date=dt.date.today() - dt.timedelta(days=30)))
     response = login(doit_user).get("/")
     counts = response.context["coverage_counts"]
-    assert (counts.covered, counts.at_risk, counts.not_covered) == (1, 0, 29)
+    assert (counts.covered, counts.at_risk, counts.not_covered) == (1, 0, 125)
 
 
 def _bytes(response):
