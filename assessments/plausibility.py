@@ -54,3 +54,16 @@ def price_bands() -> dict[str, PriceBand]:
             )
             for row in csv.DictReader(f)
         }
+
+
+def toe_per_unit_of(lines, year: int, table) -> dict[str, Decimal]:
+    """Resource code -> TOE per unit in ``year`` for the energy carriers among ``lines``
+    (SavingsLine rows with their resource), from a ``assessments.factors.FactorTable``."""
+    found: dict[str, Decimal] = {}
+    for line in lines:
+        if not line.resource.has_energy_factor:
+            continue
+        factor = table.factor_for(line.resource_id, year)[0]
+        if factor is not None and factor.toe_per_unit is not None:
+            found[line.resource.code] = factor.toe_per_unit
+    return found

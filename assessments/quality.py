@@ -334,7 +334,7 @@ def rule_unit_price_plausible(facts: ReportFacts) -> list[Finding]:
                     "%(source)s). Check the quantity and the amount."
                 )
                 % {
-                    "implied": _num(implied, 6),
+                    "implied": _num(implied, 0 if implied >= 100 else 2 if implied >= 1 else 6),
                     "unit": line.unit,
                     "resource": line.resource_name,
                     "low": _num(band.plausible_low, 0),

@@ -63,9 +63,7 @@ def verified_by_user_recently(user, obj) -> bool:
         .first()
     )
     return (
-        event is not None
-        and event.by_id == user.pk
-        and event.at >= timezone.now() - timedelta(days=REOPEN_WINDOW_DAYS)
+        event is not None and event.by_id == user.pk and event.at >= timezone.now() - timedelta(days=REOPEN_WINDOW_DAYS)
     )
 
 

@@ -5,60 +5,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0003_history_factor_expected_saving_evidence'),
-        ('enterprises', '0004_enterprise_name_order_index'),
+        ("assessments", "0003_history_factor_expected_saving_evidence"),
+        ("enterprises", "0004_enterprise_name_order_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalsavingsline',
-            name='change',
-            field=models.CharField(choices=[('saved', 'Saved'), ('added', 'Added (consumption increase)')], default='saved', help_text='Saved: consumption avoided. Added: consumption that increased because of the change, such as the natural gas burnt instead of the fuel oil saved; it is subtracted from the totals.', max_length=5, verbose_name='change'),
+            model_name="historicalsavingsline",
+            name="change",
+            field=models.CharField(
+                choices=[("saved", "Saved"), ("added", "Added (consumption increase)")],
+                default="saved",
+                help_text="Saved: consumption avoided. Added: consumption that increased because of the change, such as the natural gas burnt instead of the fuel oil saved; it is subtracted from the totals.",
+                max_length=5,
+                verbose_name="change",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsavingsreport',
-            name='output_quantity',
-            field=models.DecimalField(blank=True, decimal_places=3, help_text="In the unit of the baseline output of the enterprise's assessment.", max_digits=18, null=True, verbose_name='production output of the period'),
+            model_name="historicalsavingsreport",
+            name="output_quantity",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=3,
+                help_text="In the unit of the baseline output of the enterprise's assessment.",
+                max_digits=18,
+                null=True,
+                verbose_name="production output of the period",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsavingsreport',
-            name='warning_count',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Warnings found when the report was last submitted or verified.', verbose_name='data-quality warnings'),
+            model_name="historicalsavingsreport",
+            name="warning_count",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="Warnings found when the report was last submitted or verified.",
+                verbose_name="data-quality warnings",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsavingsreport',
-            name='warnings_justification',
-            field=models.TextField(blank=True, verbose_name='justification for verifying despite warnings'),
+            model_name="historicalsavingsreport",
+            name="warnings_justification",
+            field=models.TextField(blank=True, verbose_name="justification for verifying despite warnings"),
         ),
         migrations.AddField(
-            model_name='savingsline',
-            name='change',
-            field=models.CharField(choices=[('saved', 'Saved'), ('added', 'Added (consumption increase)')], default='saved', help_text='Saved: consumption avoided. Added: consumption that increased because of the change, such as the natural gas burnt instead of the fuel oil saved; it is subtracted from the totals.', max_length=5, verbose_name='change'),
+            model_name="savingsline",
+            name="change",
+            field=models.CharField(
+                choices=[("saved", "Saved"), ("added", "Added (consumption increase)")],
+                default="saved",
+                help_text="Saved: consumption avoided. Added: consumption that increased because of the change, such as the natural gas burnt instead of the fuel oil saved; it is subtracted from the totals.",
+                max_length=5,
+                verbose_name="change",
+            ),
         ),
         migrations.AddField(
-            model_name='savingsreport',
-            name='output_quantity',
-            field=models.DecimalField(blank=True, decimal_places=3, help_text="In the unit of the baseline output of the enterprise's assessment.", max_digits=18, null=True, verbose_name='production output of the period'),
+            model_name="savingsreport",
+            name="output_quantity",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=3,
+                help_text="In the unit of the baseline output of the enterprise's assessment.",
+                max_digits=18,
+                null=True,
+                verbose_name="production output of the period",
+            ),
         ),
         migrations.AddField(
-            model_name='savingsreport',
-            name='warning_count',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Warnings found when the report was last submitted or verified.', verbose_name='data-quality warnings'),
+            model_name="savingsreport",
+            name="warning_count",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="Warnings found when the report was last submitted or verified.",
+                verbose_name="data-quality warnings",
+            ),
         ),
         migrations.AddField(
-            model_name='savingsreport',
-            name='warnings_justification',
-            field=models.TextField(blank=True, verbose_name='justification for verifying despite warnings'),
+            model_name="savingsreport",
+            name="warnings_justification",
+            field=models.TextField(blank=True, verbose_name="justification for verifying despite warnings"),
         ),
         migrations.AddConstraint(
-            model_name='savingsline',
-            constraint=models.CheckConstraint(condition=models.Q(('change__in', ['saved', 'added'])), name='savings_line_change_valid'),
+            model_name="savingsline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("change__in", ["saved", "added"])), name="savings_line_change_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='savingsreport',
-            constraint=models.CheckConstraint(condition=models.Q(('output_quantity__gte', 0)), name='savings_report_output_non_negative'),
+            model_name="savingsreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("output_quantity__gte", 0)), name="savings_report_output_non_negative"
+            ),
         ),
     ]

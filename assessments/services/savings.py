@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from assessments import evidence as evidence_checks
 from assessments import quality
-from assessments.plausibility import price_bands
 from assessments.factors import Conversion, FactorTable
 from assessments.models import (
     Assessment,
@@ -34,6 +33,7 @@ from assessments.models import (
     SavingsLine,
     SavingsReport,
 )
+from assessments.plausibility import price_bands, toe_per_unit_of
 from assessments.services.workflow import (
     InvalidTransition,
     WorkflowError,
@@ -265,9 +265,7 @@ def savings_report_verify(
     )
 
 
-def savings_report_reopen(
-    *, report: SavingsReport, by: User, reason: str, version: int | None = None
-) -> SavingsReport:
+def savings_report_reopen(*, report: SavingsReport, by: User, reason: str, version: int | None = None) -> SavingsReport:
     """Reopen a verified report (back to the enterprise as returned, with the reason): its figures
     leave every total at once. DOIT staff, or the officer who verified it within 30 days; refused
     in a locked year (``YearLocked``)."""
@@ -283,8 +281,7 @@ def savings_report_return(
     current = SavingsReport.objects.only("status").get(pk=report.pk).status
     if current != SavingsReport.Status.SUBMITTED:
         raise InvalidTransition(
-            _("This cannot be done while the record is “%(status)s”.")
-            % {"status": SavingsReport.Status(current).label}
+            _("This cannot be done while the record is “%(status)s”.") % {"status": SavingsReport.Status(current).label}
         )
     return transition(obj=report, to=SavingsReport.Status.RETURNED, by=by, comment=comment, version=version)
 
@@ -395,17 +392,13 @@ def report_facts(
             report__enterprise_id=report.enterprise_id,
             report__year=report.year - 1,
             report__status=SavingsReport.Status.VERIFIED,
+            change=SavingsLine.Change.SAVED,
         )
         .values("resource__code")
         .annotate(total=Sum("quantity"))
     }
     resource_ids = {line.resource_id for line in lines}
-    table = FactorTable(ResourceFactor.objects.filter(resource_id__in=resource_ids, resource__has_energy_factor=True))
-    toe_per_unit = {}
-    for line in lines:
-        factor = table.factor_for(line.resource_id, report.year)[0]
-        if factor is not None and factor.toe_per_unit is not None:
-            toe_per_unit[line.resource.code] = factor.toe_per_unit
+    table = FactorTable(ResourceFactor.objects.filter(resource_id__in=resource_ids))
     return quality.ReportFacts(
         year=report.year,
         period=report.period,
@@ -415,7 +408,7 @@ def report_facts(
         baseline=baseline,
         previous_year_verified=previous,
         price_bands=price_bands(),
-        toe_per_unit=toe_per_unit,
+        toe_per_unit=toe_per_unit_of(lines, report.year, table),
         designated_energy_user=report.enterprise.is_designated_energy_user,
     )
 

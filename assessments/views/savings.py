@@ -269,8 +269,7 @@ def _detail_context(request, report: SavingsReport, **extra) -> dict:
         "can_edit": editable,
         "can_submit": SavingsReport.Status.SUBMITTED in transitions,
         "can_verify": SavingsReport.Status.VERIFIED in transitions,
-        "can_return": SavingsReport.Status.RETURNED in transitions
-        and report.status == SavingsReport.Status.SUBMITTED,
+        "can_return": SavingsReport.Status.RETURNED in transitions and report.status == SavingsReport.Status.SUBMITTED,
         "can_reopen": SavingsReport.Status.RETURNED in transitions and report.status == SavingsReport.Status.VERIFIED,
         "verify_form": VerifyForm(initial={"version": report.version}),
         "reopen_form": ReopenForm(initial={"version": report.version}),
