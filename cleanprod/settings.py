@@ -31,6 +31,7 @@ else:
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "cleanprod.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Bare error answers (a 405, a plain-text 400) get the portal's error page.
+    "cleanprod.errors.ErrorPageMiddleware",
     "accounts.middleware.SessionAgeMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     # A page's form submitted twice (a double click) has one effect and one message.
