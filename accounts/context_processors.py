@@ -1,4 +1,5 @@
-"""Navigation entries for the signed-in user's role: only what they may use is shown."""
+"""Navigation entries for the signed-in user's scope (``accounts.scope``): only what they may use
+is shown."""
 
 from __future__ import annotations
 
@@ -13,23 +14,23 @@ ADMINISTRATION = _("Administration")
 # line at 1280 px: a new page goes into a group unless it is used every day.
 NAV_ITEMS = [
     ("dashboard", _("Dashboard"), lambda u: True, None),
-    ("enterprises:list", _("Enterprises"), lambda u: not u.is_enterprise_staff, None),
-    ("enterprises:own", _("My enterprise"), lambda u: u.is_enterprise_staff and u.enterprise_id, None),
-    ("assessments:list", _("Assessments"), lambda u: u.sees_city or u.is_officer or u.is_enterprise_staff, None),
+    ("enterprises:list", _("Enterprises"), lambda u: not u.scope.is_enterprise, None),
+    ("enterprises:own", _("My enterprise"), lambda u: u.scope.is_enterprise, None),
+    ("assessments:list", _("Assessments"), lambda u: not u.scope.is_none, None),
     ("savings:list", _("Savings reports"), lambda u: True, None),
-    ("training:officers", _("Officers"), lambda u: u.sees_city or u.is_officer, TRAINING),
-    ("training:courses", _("Courses"), lambda u: u.sees_city or u.is_officer, TRAINING),
-    ("training:coverage", _("Training coverage"), lambda u: u.sees_city or u.is_officer, TRAINING),
-    ("reporting:list", _("Reports"), lambda u: u.sees_city or u.is_officer, None),
+    ("training:officers", _("Officers"), lambda u: u.scope.is_office, TRAINING),
+    ("training:courses", _("Courses"), lambda u: u.scope.is_office, TRAINING),
+    ("training:coverage", _("Training coverage"), lambda u: u.scope.is_office, TRAINING),
+    ("reporting:list", _("Reports"), lambda u: u.scope.is_office, None),
     ("accounts:users", _("Users"), lambda u: u.has_perm("accounts.manage_users"), ADMINISTRATION),
-    ("accounts:audit", _("Audit"), lambda u: u.sees_city, ADMINISTRATION),
+    ("accounts:audit", _("Audit"), lambda u: u.scope.is_city, ADMINISTRATION),
 ]
 
 
 def _url(name: str, user) -> str:
     """The URL of a navigation entry; "enterprises:own" is the enterprise staff's own enterprise."""
     if name == "enterprises:own":
-        return reverse("enterprises:detail", args=[user.enterprise_id])
+        return reverse("enterprises:detail", args=[user.scope.enterprise_id])
     return reverse(name)
 
 

@@ -24,7 +24,10 @@ TEXTS = {
     ),
     403: (
         _("You may not use this page"),
-        _("Your account does not have the right to see this page or to do this action. If you need it, ask the Department of Industry and Trade."),
+        _(
+            "Your account does not have the right to see this page or to do this action. "
+            "If you need it, ask the Department of Industry and Trade."
+        ),
     ),
     404: (
         _("Page not found"),
@@ -40,7 +43,10 @@ TEXTS = {
     ),
     "csrf": (
         _("The form has expired"),
-        _("For your security, a form can only be sent from a page that is still valid. Go back, reload the page and send the form again."),
+        _(
+            "For your security, a form can only be sent from a page that is still valid. "
+            "Go back, reload the page and send the form again."
+        ),
     ),
 }
 

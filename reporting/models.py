@@ -14,6 +14,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.scope import Scope
+
 # The period lock moved to ``periods``; named here for callers that still import it from reporting.
 from periods.models import YearLock as YearLock
 from periods.models import YearLockEvent as YearLockEvent
@@ -152,13 +154,7 @@ class ReportJobQuerySet(models.QuerySet["ReportJob"]):
     def visible_to(self, user: User) -> ReportJobQuerySet:
         """DOIT staff see every job; an officer the jobs for their district; nobody else any
         (the enterprise summary is not a report job)."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser or user.is_doit:
-            return self.all()
-        if user.is_officer and user.district_id:
-            return self.filter(district_id=user.district_id)
-        return self.none()
+        return Scope.of(user).offices(self, "district")
 
     def unfinished(self) -> ReportJobQuerySet:
         return self.filter(status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING])
