@@ -9,10 +9,14 @@ without a template (a 405 for a GET on a POST-only address, a plain-text 400).
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 ERROR_STATUSES = {400, 403, 404, 405}
 
@@ -72,9 +76,19 @@ def _back_url(request: HttpRequest, same_page: bool = False) -> str:
     return ""
 
 
+def _render(template_name: str, context: dict, request: HttpRequest, status: int) -> HttpResponse:
+    """The page in the portal's layout; if the layout itself cannot be drawn (the database or the
+    static files manifest is missing), the same words on a plain page: an error page always answers."""
+    try:
+        html = loader.get_template(template_name).render(context, request)
+    except Exception:  # noqa: BLE001
+        logger.exception("error page %s could not be rendered in the layout", template_name)
+        html = loader.get_template("errors/plain.html").render(context)
+    return HttpResponse(html, status=status)
+
+
 def render_error(request: HttpRequest, status: int, detail: str = "") -> HttpResponse:
-    template = loader.get_template(f"{status}.html")
-    return HttpResponse(template.render(_context(request, status, detail=detail), request), status=status)
+    return _render(f"{status}.html", _context(request, status, detail=detail), request, status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -90,21 +104,19 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """The 500 page in the layout; if rendering with the request fails too (the database is down,
-    say), the same template without the user's navigation."""
-    template = loader.get_template("500.html")
+    """The 500 page in the layout, or on a plain page when the layout fails too."""
     try:
-        return HttpResponse(template.render(_context(request, 500), request), status=500)
+        context = _context(request, 500)
     except Exception:  # noqa: BLE001 - an error page must always answer
-        return HttpResponse(template.render(_context(None, 500)), status=500)
+        context = _context(None, 500)
+    return _render("500.html", context, request, 500)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form sent with an expired or missing security token (a page left open too long, cookies
     blocked): say so in plain words and offer to go back to the form."""
-    template = loader.get_template("403_csrf.html")
     context = _context(request, 403, "csrf", no_cookie="cookie" in reason.lower())
-    return HttpResponse(template.render(context, request), status=403)
+    return _render("403_csrf.html", context, request, 403)
 
 
 class ErrorPageMiddleware:

@@ -100,3 +100,15 @@ def test_form_without_cookie_says_to_allow_cookies():
     response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "x"})
     html = assert_portal_error_page(response, 403, "Biểu mẫu đã hết hạn")
     assert "cookie" in html
+
+
+def test_error_page_answers_even_when_the_layout_cannot_be_drawn(settings, login, officer_a):
+    # Production static storage without its manifest: {% static %} fails inside the layout.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    response = login(officer_a).get("/khong-co-trang-nay/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert '<html lang="vi">' in html and "Không tìm thấy trang" in html and "Về trang Tổng quan" in html
