@@ -127,6 +127,7 @@ MATRIX: dict[str, Expect] = {
     "enterprises:import_confirm": E(NOT_ALLOWED, (NOT_FOUND, NOT_FOUND, FORBIDDEN)),  # 404: no pending upload
     "enterprises:detail": E(OK, OK),
     "enterprises:edit": E(OK, OK),  # enterprise staff: the contact fields
+    "enterprises:units": E(OK, NOT_ALLOWED),  # the crosswalk: public knowledge, read by every role
     # Assessments: officers draft and submit, DOIT approves or returns, enterprise staff read.
     "assessments:list": E(OK, OK),
     "assessments:create": E((FORBIDDEN, OK, FORBIDDEN), (FORBIDDEN, BAD, FORBIDDEN), superuser=(OK, BAD)),
