@@ -109,7 +109,10 @@ MATRIX: dict[str, Expect] = {
     "otp_status": E(OK, NOT_ALLOWED),
     "otp_setup": E((REDIRECT, OK, OK), (REDIRECT, OK, OK)),  # DOIT: already on
     "otp_disable": E(NOT_ALLOWED, REDIRECT),  # nothing to turn off, or not allowed to: back to the status
-    "health": E(OK, NOT_ALLOWED, anon=(OK, NOT_ALLOWED)),  # figures only: no path, host or version
+    "health": E(OK, NOT_ALLOWED, anon=(OK, NOT_ALLOWED)),
+    "favicon": E(
+        REDIRECT, NOT_ALLOWED, anon=(REDIRECT, NOT_ALLOWED)
+    ),  # to the static icon  # figures only: no path, host or version
     "set_language": E(REDIRECT, REDIRECT, anon=(REDIRECT, REDIRECT)),  # back to the page (or home)
     # Accounts: DOIT manages officers and enterprise staff, an officer their district's staff.
     "accounts:users": E((OK, OK, FORBIDDEN), (OK, OK, FORBIDDEN)),
@@ -145,6 +148,8 @@ MATRIX: dict[str, Expect] = {
     "savings:submit": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, REDIRECT), superuser=(NOT_ALLOWED, REDIRECT)),
     "savings:verify": E(NOT_ALLOWED, (FORBIDDEN, REDIRECT, FORBIDDEN), superuser=(NOT_ALLOWED, REDIRECT)),
     "savings:return": E(NOT_ALLOWED, (FORBIDDEN, BAD, FORBIDDEN), superuser=(NOT_ALLOWED, BAD)),
+    # Reopening a verified report: DOIT (and the officer who verified it, within 30 days).
+    "savings:reopen": E(NOT_ALLOWED, (BAD, FORBIDDEN, FORBIDDEN), superuser=(NOT_ALLOWED, BAD)),
     "savings:evidence_upload": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, BAD), superuser=(NOT_ALLOWED, BAD)),
     "savings:evidence_download": E(OK, OK),
     "savings:evidence_delete": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, REDIRECT), superuser=(NOT_ALLOWED, REDIRECT)),
@@ -182,6 +187,7 @@ MATRIX: dict[str, Expect] = {
     "reporting:retry": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, NOT_FOUND)),  # officer: not their request
     "reporting:retry_failed": E(NOT_ALLOWED, (REDIRECT, REDIRECT, FORBIDDEN)),  # only what each may retry
     "reporting:download": E((OK, OK, NOT_FOUND), NOT_ALLOWED),
+    "reporting:batch_download": E((OK, OK, NOT_FOUND), NOT_ALLOWED),  # the ZIP holds what each may see
     "reporting:plans": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
     "reporting:plan_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:plan_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
@@ -209,6 +215,7 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "savings:submit": lambda s: {"pk": s.report.pk},
     "savings:verify": lambda s: {"pk": s.report.pk},
     "savings:return": lambda s: {"pk": s.report.pk},
+    "savings:reopen": lambda s: {"pk": s.report.pk},
     "savings:evidence_upload": lambda s: {"pk": s.report.pk},
     "savings:evidence_download": lambda s: {"pk": s.report.pk, "evidence_pk": s.evidence.pk},
     "savings:evidence_delete": lambda s: {"pk": s.report.pk, "evidence_pk": s.evidence.pk},
@@ -223,6 +230,7 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "training:attendance_import_preview": lambda s: {"pk": s.course.pk, "token": s.token},
     "training:attendance_import_cancel": lambda s: {"pk": s.course.pk, "token": s.token},
     "reporting:download": lambda s: {"pk": s.job.pk},
+    "reporting:batch_download": lambda s: {"pk": s.batch.pk},
     "reporting:retry": lambda s: {"pk": s.job.pk},
 }
 
