@@ -85,7 +85,9 @@ def _side(district, enterprise, requester) -> SimpleNamespace:
     # A report of the commune the enterprise (and the side's officer account) is located in.
     job = ReportJob(year=2025, commune=enterprise.commune, format="pdf", status="done", requester=requester)
     job.file.save("bao-cao.pdf", ContentFile(PDF), save=True)
-    batch_job = ReportJob(year=2022, district=district, format="xlsx", status="done", requester=requester, batch=batch)
+    batch_job = ReportJob(
+        year=2022, commune=enterprise.commune, format="xlsx", status="done", requester=requester, batch=batch
+    )
     batch_job.file.save("bao-cao.xlsx", ContentFile(PDF), save=True)
     account = EnterpriseStaffFactory(enterprise=enterprise)
     return SimpleNamespace(
