@@ -22,7 +22,9 @@ NAV_ITEMS = [
     ("training:courses", _("Courses"), lambda u: u.scope.is_office, TRAINING),
     ("training:coverage", _("Training coverage"), lambda u: u.scope.is_office, TRAINING),
     ("reporting:list", _("Reports"), lambda u: u.scope.is_office, None),
+    ("enterprises:rehome", _("Re-homing"), lambda u: u.scope.is_office, ADMINISTRATION),
     ("enterprises:units", _("Communes and wards"), lambda u: u.scope.is_office, ADMINISTRATION),
+    ("accounts:officer_move", _("Officers to move"), lambda u: u.scope.is_city, ADMINISTRATION),
     ("accounts:users", _("Users"), lambda u: u.has_perm("accounts.manage_users"), ADMINISTRATION),
     ("accounts:audit", _("Audit"), lambda u: u.scope.is_city, ADMINISTRATION),
 ]

@@ -39,7 +39,7 @@ class UserForm(forms.ModelForm):
             communes = actor.scope.communes(Commune.objects.in_force(timezone.localdate()))
             field = cast(forms.ModelChoiceField, self.fields["commune"])
             field.queryset = communes
-            field.label_from_instance = lambda c: f"{c.code} – {c.full_name}"  # type: ignore[method-assign]
+            field.label_from_instance = lambda obj: f"{obj.code} – {obj.full_name}"  # type: ignore[method-assign]
         else:  # an officer creates enterprise staff of their own commune only
             cast(forms.ChoiceField, self.fields["role"]).choices = [(Role.ENTERPRISE, Role.ENTERPRISE.label)]
             self.fields["role"].initial = Role.ENTERPRISE

@@ -128,7 +128,7 @@ class Scope:
     def former_district_ids(self) -> QuerySet[Any]:
         """The former districts the officer's commune was formed from (a subquery)."""
         origins = apps.get_model("enterprises", "CommuneOrigin").objects
-        return origins.filter(commune_id=self.commune_id).values_list("district_id", flat=True)
+        return origins.filter(commune_id=self.commune_id or 0).values_list("district_id", flat=True)
 
     def accounts(self, qs: _QS) -> _QS:
         """Accounts a user may manage: the city every officer and enterprise account; an officer
@@ -146,6 +146,15 @@ class Scope:
             return qs
         if self.kind == UNIT:
             return qs.filter(pk=self.commune_id)
+        return qs.none()
+
+    def rehoming(self, qs: _QS) -> _QS:
+        """Enterprises without a commune a user may place (the re-homing worklist): the city all;
+        an officer those whose former district their commune was formed from."""
+        if self.kind == CITY:
+            return qs
+        if self.kind == UNIT:
+            return qs.filter(district_id__in=self.former_district_ids())
         return qs.none()
 
     def zones(self, qs: _QS) -> _QS:

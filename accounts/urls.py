@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path, reverse_lazy
 
-from . import otp_views, views
+from . import move_views, otp_views, views
 from .audit_views import audit_export, audit_log
 
 # Django's auth views reverse these names without a namespace.
@@ -35,6 +35,7 @@ user_urlpatterns = [
 # Mounted at /accounts/ under the "accounts" namespace.
 account_urlpatterns: list[URLPattern | URLResolver] = [
     path("users/", include(user_urlpatterns)),
+    path("officers/move/", move_views.officer_move_page, name="officer_move"),
     path("audit/", audit_log, name="audit"),
     path("audit/export.xlsx", audit_export, name="audit_export"),
 ]

@@ -71,4 +71,4 @@ def home_commune(district: District) -> Commune | None:
     them by code."""
     principal = list(Commune.objects.filter(principal_district=district).order_by("code"))
     same_name = [c for c in principal if fold(c.name) == fold(district.name)]
-    return (same_name or principal or [None])[0]
+    return next(iter(same_name or principal), None)

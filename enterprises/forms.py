@@ -44,7 +44,7 @@ class EnterpriseForm(forms.ModelForm):
         commune = _choice(self, "commune")
         commune.queryset = scope.communes(Commune.objects.in_force(timezone.localdate()))
         commune.required = True
-        commune.label_from_instance = lambda c: f"{c.code} – {c.full_name}"  # type: ignore[method-assign]
+        commune.label_from_instance = lambda obj: f"{obj.code} – {obj.full_name}"  # type: ignore[method-assign]
         _choice(self, "industrial_zone").queryset = scope.zones(IndustrialZone.objects.select_related("district"))
         if scope.is_unit:
             commune.initial = scope.commune_id

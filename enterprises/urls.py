@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import unit_views, views
+from . import rehoming_views, unit_views, views
 
 app_name = "enterprises"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("import/", views.enterprise_import, name="import"),
     path("import/confirm/", views.enterprise_import_confirm, name="import_confirm"),
     path("units/", unit_views.units, name="units"),
+    path("rehome/", rehoming_views.rehome, name="rehome"),
     path("<int:pk>/", views.enterprise_detail, name="detail"),
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
 ]

@@ -78,6 +78,10 @@ class Area:
         return [self.unit]
 
 
+# What the figure queries take as a scope: the city (None), an area, or a unit made an area.
+AreaLike = District | Commune | Area | None
+
+
 def area_for(year: int, scope: District | Commune | Area | None) -> Area | None:
     """The area of a report of ``year``: None for the city; a district asked for a year broken
     down by communes is its former district (the communes formed from it)."""

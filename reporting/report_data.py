@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from assessments.models import CPOption, SavingsReport
-from enterprises.models import Commune, District
 from periods.models import YearLock
 
-from .areas import area_from_code
+from .areas import AreaLike, area_from_code
 from .indicators import YearIndicators, compute, verified_line_rows
 
 ProgressCallback = Callable[[int], None]
@@ -50,7 +49,7 @@ class ReportData:
         )
 
 
-def gather(year: int, district: District | Commune | None, *, progress: ProgressCallback | None = None) -> ReportData:
+def gather(year: int, district: AreaLike, *, progress: ProgressCallback | None = None) -> ReportData:
     """All the data of the report of ``year`` for ``district`` (the city when None)."""
     fixed_time = YearLock.objects.filter(year=year).values_list("locked_at", flat=True).first()
     return ReportData.for_indicators(compute(year, district, progress=progress), fixed_time=fixed_time)

@@ -33,7 +33,7 @@ from . import indicators
 from .models import YearSnapshot, YearSnapshotLine
 
 if TYPE_CHECKING:
-    from enterprises.models import District
+    pass
 
 FORMAT_VERSION = 1
 LINE_BATCH = 2000
@@ -164,7 +164,7 @@ def relabel(ind: indicators.YearIndicators) -> indicators.YearIndicators:
 # --------------------------------------------------------------------------- take and read
 
 
-def scope_key(district: District | None) -> str:
+def scope_key(district: Any) -> str:
     return YearSnapshot.CITY if district is None else district.code
 
 
@@ -180,7 +180,7 @@ def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = No
     report = progress or (lambda pct: None)
     # Every unit of the year's breakdown, and from 2025 every former district's group as well.
     units = breakdown_units(year) + (list(District.objects.order_by("code")) if by_communes(year) else [])
-    districts = [area_for(year, unit) for unit in units]
+    districts = [area for area in (area_for(year, unit) for unit in units) if area is not None]
     steps = len(districts) + 2  # the city, each unit, the lines
     # The report language: free texts (warnings, findings) are kept as the report prints them.
     with translation.override(settings.LANGUAGE_CODE):
@@ -225,7 +225,7 @@ def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = No
     report(100)
 
 
-def load_indicators(year: int, district: District | None) -> indicators.YearIndicators | None:
+def load_indicators(year: int, district: Any) -> indicators.YearIndicators | None:
     """The stored figures of a locked year for the scope, or None when the year is not locked
     (or was locked before the scope existed). One query."""
     data = (
@@ -236,7 +236,7 @@ def load_indicators(year: int, district: District | None) -> indicators.YearIndi
     return relabel(indicators_from_json(data))
 
 
-def locked_line_rows(year: int, district: District | None) -> Iterator[tuple] | None:
+def locked_line_rows(year: int, district: Any) -> Iterator[tuple] | None:
     """The verified savings lines of a locked year as ``verified_line_rows`` yields them, from the
     snapshot, streamed; None when the year is not locked or its figures are not stored yet (one
     query to tell: the lines are stored with the figures, in the same transaction)."""

@@ -74,7 +74,7 @@ class OfficerForm(forms.ModelForm):
             self.add_error(
                 "commune", _("Choose the commune office, or for a record before 1/7/2025 the district office.")
             )
-        elif user and (user.commune_id != commune.pk if commune else user.district_id != district.pk):
+        elif user and (user.commune_id != commune.pk if commune else user.district_id != getattr(district, "pk", None)):
             self.add_error("user", _("Link an account of an officer of the same office."))
         return data
 

@@ -26,7 +26,7 @@ from enterprises.models import REFORM_DATE, Commune, District, Sector
 from training.models import Attendance, Course, CourseKind, EnterpriseParticipation
 from training.selectors import CoverageStatus, coverage_by_district
 
-from ..areas import COMMUNE, FORMER_DISTRICT, Area, area_for, breakdown_units, by_communes, unit_field
+from ..areas import COMMUNE, FORMER_DISTRICT, Area, AreaLike, area_for, breakdown_units, by_communes, unit_field
 from ..models import Indicator, indicator_unit
 from .base import APPROVED, Factors, ProgressCallback, analytic_queries, enterprise_scope, to_decimal, to_int, year_end
 from .findings import open_findings, year_warnings
@@ -59,7 +59,7 @@ from .results import (
 
 def compute(
     year: int,
-    district: District | None = None,
+    district: AreaLike = None,
     *,
     progress: ProgressCallback | None = None,
     with_findings: bool = True,
@@ -72,31 +72,30 @@ def compute(
     report lists them, the dashboard does not, and at national size they are most of the work."""
     from ..snapshots import load_indicators
 
-    district = area_for(year, district)
-    frozen = load_indicators(year, district)
+    area = area_for(year, district)
+    frozen = load_indicators(year, area)
     if frozen is not None:
         if progress is not None:
             progress(90)
         return frozen if with_findings else dataclasses.replace(frozen, findings=())
-    return compute_live(year, district, progress=progress, with_findings=with_findings)
+    return compute_live(year, area, progress=progress, with_findings=with_findings)
 
 
 def compute_live(
     year: int,
-    district: District | None = None,
+    district: AreaLike = None,
     *,
     progress: ProgressCallback | None = None,
     with_findings: bool = True,
 ) -> YearIndicators:
     """Every figure for ``year`` in the scope, computed from the live tables (``with_findings``:
     see ``compute``)."""
-    district = area_for(year, district)
     with analytic_queries():
-        return _compute_live(year, district, progress, with_findings)
+        return _compute_live(year, area_for(year, district), progress, with_findings)
 
 
 def _compute_live(
-    year: int, district: District | None, progress: ProgressCallback | None, with_findings: bool
+    year: int, district: Area | None, progress: ProgressCallback | None, with_findings: bool
 ) -> YearIndicators:
     report = progress or (lambda pct: None)
     end = min(year_end(year), timezone.localdate())  # the current year: as of today

@@ -29,12 +29,13 @@ from assessments.models import (
 from assessments.plausibility import price_bands, toe_per_unit_of
 from enterprises.models import District, Enterprise
 
+from ..areas import Area
 from .base import VERIFIED, enterprise_scope
 from .results import OpenFinding, QualityWarning, ResourceRow
 
 
 def year_warnings(
-    year: int, district: District | None, resources: tuple[ResourceRow, ...]
+    year: int, district: District | Area | None, resources: tuple[ResourceRow, ...]
 ) -> tuple[QualityWarning, ...]:
     """Data-quality points still open for the year in the scope."""
     found: list[QualityWarning] = []
@@ -119,7 +120,9 @@ def _num(value: Decimal) -> str:
     return formats.number_format(round(value, 2), 2, use_l10n=True, force_grouping=True)
 
 
-def open_findings(year: int, district: District | None, *, today: dt.date | None = None) -> tuple[OpenFinding, ...]:
+def open_findings(
+    year: int, district: District | Area | None, *, today: dt.date | None = None
+) -> tuple[OpenFinding, ...]:
     """The data-quality findings of the savings reports of ``year`` in the scope that are
     submitted and not verified yet. The facts the rules look at are gathered for all reports at
     once (6 queries, whatever their number; the same facts as
@@ -128,7 +131,7 @@ def open_findings(year: int, district: District | None, *, today: dt.date | None
     reports = list(
         SavingsReport.objects.filter(year=year, status=SavingsReport.Status.SUBMITTED)
         .filter(enterprise_scope(district, "enterprise__"))
-        .select_related("enterprise__district")
+        .select_related("enterprise__district", "enterprise__commune")
         .order_by("enterprise__district__code", "enterprise__name", "period", "pk")
     )
     if not reports:
@@ -197,7 +200,7 @@ def open_findings(year: int, district: District | None, *, today: dt.date | None
         found.extend(
             OpenFinding(
                 report_id=report.pk,
-                district=report.enterprise.district.name,
+                district=_place(report.enterprise),
                 tax_code=report.enterprise.tax_code,
                 enterprise=report.enterprise.name,
                 period=str(report.get_period_display()),
@@ -208,3 +211,9 @@ def open_findings(year: int, district: District | None, *, today: dt.date | None
             for finding in quality.check(facts)
         )
     return tuple(found)
+
+
+def _place(enterprise) -> str:
+    """Where an enterprise is: its commune, else its former district, else nothing."""
+    unit = enterprise.commune or enterprise.district
+    return unit.full_name if enterprise.commune else unit.name if unit else ""

@@ -4,19 +4,18 @@ year)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from django.db.models import (
     QuerySet,
 )
 from django.db.models.functions import Coalesce
 
-from enterprises.models import District
-
 from .base import Factors, analytic_queries
 from .queries import verified_lines
 
 
-def verified_line_rows(year: int, district: District | None) -> Iterator[tuple]:
+def verified_line_rows(year: int, district: Any) -> Iterator[tuple]:
     """The verified savings lines of the year in the scope, one tuple per line, streamed:
     (district, tax code, enterprise, VSIC division, period, resource, unit, quantity, TOE, tCO2e,
     VND, option category, verified report id). For a locked year, the lines stored when it was
@@ -29,9 +28,7 @@ def verified_line_rows(year: int, district: District | None) -> Iterator[tuple]:
     return live_verified_line_rows(year, district)
 
 
-def live_verified_line_rows(
-    year: int, district: District | None, *, with_district_code: bool = False
-) -> Iterator[tuple]:
+def live_verified_line_rows(year: int, district: Any, *, with_district_code: bool = False) -> Iterator[tuple]:
     """``verified_line_rows`` from the live tables, streamed; ``with_district_code`` puts the
     district's GSO code first in each tuple (for the snapshot of a locked year). TOE and tCO2e
     are each line's quantity × the factor of the year, converted here (no subquery per line)."""
@@ -44,7 +41,7 @@ def live_verified_line_rows(
             yield (*head, quantity, toe, tco2e, vnd, category, report_id)
 
 
-def live_verified_line_queryset(year: int, district: District | None, *, with_district_code: bool = False) -> QuerySet:
+def live_verified_line_queryset(year: int, district: Any, *, with_district_code: bool = False) -> QuerySet:
     """The query behind ``live_verified_line_rows`` (a ``values_list`` queryset, with the
     resource's id where the rows get TOE and tCO2e)."""
     leading = ("report__enterprise__district__code",) if with_district_code else ()

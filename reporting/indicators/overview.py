@@ -22,6 +22,7 @@ from assessments.models import (
 )
 from enterprises.models import District, Enterprise
 
+from ..areas import Area
 from .base import enterprise_scope
 from .queries import savings_trend
 from .results import TrendPoint
@@ -58,7 +59,7 @@ def safe_url(name: str, pk: int) -> str:
         return ""
 
 
-def review_queue(district: District | None, *, for_city_staff: bool, limit: int = 10) -> ReviewQueue:
+def review_queue(district: District | Area | None, *, for_city_staff: bool, limit: int = 10) -> ReviewQueue:
     """What waits for review in the scope: DOIT approve submitted assessments; an officer
     verifies the submitted savings reports of their district and fixes returned assessments."""
     assessments = Assessment.objects.filter(enterprise_scope(district, "enterprise__"))

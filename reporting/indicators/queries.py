@@ -33,7 +33,7 @@ from assessments.models import (
 from enterprises.models import District, Enterprise
 from training.selectors import aware_enterprise_ids
 
-from ..areas import unit_field
+from ..areas import Area, unit_field
 from ..models import PERCENT_INDICATORS, ActionPlan, Target
 from .base import (
     AMOUNT,
@@ -53,7 +53,7 @@ from .base import (
 from .results import TargetRef, TrendPoint
 
 
-def enterprise_flags(year: int, district: District | None, end: dt.date) -> QuerySet[Enterprise]:
+def enterprise_flags(year: int, district: District | Area | None, end: dt.date) -> QuerySet[Enterprise]:
     """Enterprises of the scope annotated with ``is_aware`` and ``is_applying`` on ``end``."""
     approved_by_y = Assessment.objects.filter(enterprise=OuterRef("pk"), status=APPROVED, year__lte=year)
     applying = CPOption.objects.filter(
@@ -77,7 +77,7 @@ def enterprise_flags(year: int, district: District | None, end: dt.date) -> Quer
 FLAG_COUNTS = ("n_registered", "n_active", "n_aware", "n_applying")
 
 
-def flag_counts(year: int, district: District | None, end: dt.date) -> tuple[dict[Any, dict], dict[Any, dict]]:
+def flag_counts(year: int, district: District | Area | None, end: dt.date) -> tuple[dict[Any, dict], dict[Any, dict]]:
     """Enterprise counts (registered, active, aware, applying) by district and by VSIC division,
     from one query grouped by both (each enterprise is evaluated once)."""
     active = Q(active=True)
@@ -104,7 +104,7 @@ def flag_counts(year: int, district: District | None, end: dt.date) -> tuple[dic
     return by_district, by_sector
 
 
-def verified_lines(year: int, district: District | None) -> QuerySet[SavingsLine]:
+def verified_lines(year: int, district: District | Area | None) -> QuerySet[SavingsLine]:
     return SavingsLine.objects.filter(report__status=VERIFIED, report__year=year).filter(
         enterprise_scope(district, "report__enterprise__")
     )
@@ -121,7 +121,7 @@ class SavingsCube:
     by_resource: dict[int, dict[str, Any]]
 
 
-def savings_cube(year: int, district: District | None, factors: Factors) -> SavingsCube:
+def savings_cube(year: int, district: District | Area | None, factors: Factors) -> SavingsCube:
     """One query sums the year's verified lines by (district, division, category, resource); the
     factors of the year convert each group's quantity (exact, see ``Factors``)."""
     rows = (
@@ -154,11 +154,11 @@ def count_by(qs: QuerySet, group: Any) -> dict[Any, int]:
     return {row["group_key"]: row["n"] for row in rows}
 
 
-def approved_assessments(year: int, district: District | None) -> QuerySet[Assessment]:
+def approved_assessments(year: int, district: District | Area | None) -> QuerySet[Assessment]:
     return Assessment.objects.filter(status=APPROVED, year=year).filter(enterprise_scope(district, "enterprise__"))
 
 
-def implemented_options(year: int, district: District | None) -> QuerySet[CPOption]:
+def implemented_options(year: int, district: District | Area | None) -> QuerySet[CPOption]:
     return CPOption.objects.filter(assessment__status=APPROVED, status=IMPLEMENTED, implemented_on__year=year).filter(
         enterprise_scope(district, "assessment__enterprise__")
     )
@@ -206,7 +206,11 @@ def trend_years(year: int, plan: ActionPlan | None) -> range:
 
 
 def savings_trend(
-    years: range, district: District | None, enterprise: Enterprise | None = None, *, factors: Factors | None = None
+    years: range,
+    district: District | Area | None,
+    enterprise: Enterprise | None = None,
+    *,
+    factors: Factors | None = None,
 ) -> list[TrendPoint]:
     """Verified savings per year (TOE and tCO2e with each year's factors): two grouped queries
     (by year and resource, converted with the factors in Python; reports per year) and the factors."""
@@ -239,7 +243,9 @@ def savings_trend(
     ]
 
 
-def energy_baseline(year: int, district: District | None, factors: Factors) -> tuple[Decimal | None, Decimal, int]:
+def energy_baseline(
+    year: int, district: District | Area | None, factors: Factors
+) -> tuple[Decimal | None, Decimal, int]:
     """(baseline TOE, TOE saved, enterprises) over the enterprises with verified savings in
     ``year`` and an approved assessment of year ≤ ``year``; baseline from the latest such one."""
     reporting = SavingsReport.objects.filter(status=VERIFIED, year=year, enterprise=OuterRef("assessment__enterprise"))

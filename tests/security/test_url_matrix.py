@@ -131,6 +131,10 @@ MATRIX: dict[str, Expect] = {
     "enterprises:detail": E(OK, OK),
     "enterprises:edit": E(OK, OK),  # enterprise staff: the contact fields
     "enterprises:units": E(OK, NOT_ALLOWED),  # the crosswalk: public knowledge, read by every role
+    # The re-homing worklist: DOIT and officers; an empty POST says what to do and goes back.
+    "enterprises:rehome": E((OK, OK, FORBIDDEN), (REDIRECT, REDIRECT, FORBIDDEN)),
+    # DOIT moves the accounts of the former district offices to communes.
+    "accounts:officer_move": E((OK, FORBIDDEN, FORBIDDEN), (REDIRECT, FORBIDDEN, FORBIDDEN)),
     # Assessments: officers draft and submit, DOIT approves or returns, enterprise staff read.
     "assessments:list": E(OK, OK),
     "assessments:create": E((FORBIDDEN, OK, FORBIDDEN), (FORBIDDEN, BAD, FORBIDDEN), superuser=(OK, BAD)),

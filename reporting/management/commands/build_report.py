@@ -90,7 +90,7 @@ class Command(BaseCommand):
         )
 
     def scope(self, year: int, district: str | None, commune: str | None, username: str | None):
-        unit = None
+        unit: District | Commune | None = None
         if district:
             unit = District.objects.filter(code=district).first()
             if unit is None:
