@@ -1,4 +1,6 @@
-"""Demo accounts: DOIT staff, at least one officer per district, staff for some enterprises."""
+"""Demo accounts: DOIT staff, one officer per commune or ward (their offices exist since
+1/7/2025), two accounts of former district offices not yet moved to a commune (DOIT's worklist),
+staff for some enterprises."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cleanprod.demo import DEMO_PASSWORD, bulk_insert
-from enterprises.models import District, Enterprise
+from enterprises.models import Commune, District, Enterprise
 from enterprises.text import fold
 
 from .models import Role, User
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from cleanprod.demo import DemoContext
 
 DEMO_OFFICER_DISTRICT = "017"  # Đông Anh: many factories, two industrial zones
+DEMO_OFFICER_COMMUNE = "00454"  # Xã Đông Anh, which carries on the former Đông Anh district
+NOT_YET_MOVED = ("019", "271")  # accounts of the former Sóc Sơn and Quốc Oai offices, to be moved
 # DOIT staff must sign in with a second factor. The demo "doit" account has an authenticator with
 # this fixed key (base32, printed with the logins) so a newcomer can add it to an authenticator
 # app; "doit2" has none and is asked to set one up at its first sign-in.
@@ -32,20 +36,37 @@ def seed(ctx: DemoContext) -> None:
         User(username="doit", full_name="Nguyễn Thị Lan", email="doit@example.vn", role=Role.DOIT, password=password),
         User(username="doit2", full_name="Trần Quang Hải", email="doit2@example.vn", role=Role.DOIT, password=password),
     ]
-    for district in District.objects.filter(active=True):
-        slug = fold(district.name).replace(" ", "")
+    taken: set[str] = set()
+    for commune in Commune.objects.filter(valid_until__isnull=True).select_related("principal_district"):
+        slug = fold(commune.name).replace(" ", "").replace("-", "")
+        slug = slug if slug not in taken else f"{commune.kind}{slug}"
+        taken.add(slug)
         users.append(
             User(
                 username=f"canbo.{slug}",
                 full_name=rng.choice(ctx.people),
                 email=f"canbo.{slug}@example.vn",
                 role=Role.OFFICER,
+                commune=commune,
+                district=commune.principal_district,  # the office they came from, as history
+                password=password,
+            )
+        )
+    for district in District.objects.filter(code__in=NOT_YET_MOVED):
+        slug = fold(district.name).replace(" ", "")
+        users.append(
+            User(
+                username=f"canbo.cu.{slug}",
+                full_name=rng.choice(ctx.people),
+                email=f"canbo.cu.{slug}@example.vn",
+                role=Role.OFFICER,
                 district=district,
                 password=password,
             )
         )
-    officer_district = District.objects.get(code=DEMO_OFFICER_DISTRICT)
-    demo_enterprise = Enterprise.objects.filter(district=officer_district, active=True).order_by("tax_code").first()
+    demo_enterprise = (
+        Enterprise.objects.filter(commune__code=DEMO_OFFICER_COMMUNE, active=True).order_by("tax_code").first()
+    )
     others = Enterprise.objects.filter(active=True)
     if demo_enterprise is not None:
         others = others.exclude(pk=demo_enterprise.pk)
@@ -90,8 +111,8 @@ def demo_logins() -> list[tuple[str, str]]:
     """(username, description) of one demo account per role, as they stand in the database."""
     found = {
         "doit": User.objects.filter(username="doit").first(),
-        "officer": User.objects.filter(role=Role.OFFICER, district__code=DEMO_OFFICER_DISTRICT)
-        .select_related("district")
+        "officer": User.objects.filter(role=Role.OFFICER, commune__code=DEMO_OFFICER_COMMUNE)
+        .select_related("commune")
         .order_by("username")
         .first(),
         "enterprise": User.objects.filter(username="doanhnghiep").select_related("enterprise").first(),
@@ -100,7 +121,7 @@ def demo_logins() -> list[tuple[str, str]]:
     for user in found.values():
         if user is None:
             continue
-        scope = user.district or user.enterprise
+        scope = user.commune or user.district or user.enterprise
         description = f"{user.role_label}" + (f" – {scope}" if scope else "")
         if user.username == DEMO_TOTP_USERNAME and TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             description += f" – second factor: authenticator app key (TOTP, 6 digits, 30 s) {demo_totp_secret()}"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from accounts.demo import DEMO_OFFICER_DISTRICT
+from accounts.demo import DEMO_OFFICER_COMMUNE
 from accounts.models import Role, User
 from cleanprod.demo import bulk_insert
 from enterprises.models import Enterprise
@@ -134,12 +134,12 @@ def seed(ctx: DemoContext) -> None:
     state = _State(resources={r.code: r for r in ResourceType.objects.all()})
     officers: dict[int, User] = {}
     for officer in User.objects.filter(role=Role.OFFICER).order_by("pk"):
-        officers.setdefault(officer.district_id, officer)
+        officers.setdefault(officer.commune_id, officer)  # the officer of the enterprise's commune
     doit = User.objects.filter(role=Role.DOIT).order_by("pk").first()
     enterprises = list(
-        Enterprise.objects.filter(active=True).order_by("pk").only("pk", "district_id", "employees", "tax_code")
+        Enterprise.objects.filter(active=True).order_by("pk").only("pk", "commune_id", "employees", "tax_code")
     )
-    showcase = Enterprise.objects.filter(district__code=DEMO_OFFICER_DISTRICT, active=True).order_by("tax_code").first()
+    showcase = Enterprise.objects.filter(commune__code=DEMO_OFFICER_COMMUNE, active=True).order_by("tax_code").first()
     chosen = [e for e in enterprises if rng.random() < SHARE_WITH_ASSESSMENT or e == showcase]
     years = list(ctx.years)
 
@@ -149,7 +149,7 @@ def seed(ctx: DemoContext) -> None:
         again = sum(rng.random() < REASSESSMENT_SHARE for _ in range(len(years) // REASSESSMENT_EVERY))
         count = min(len(years), 1 + again)
         for year in sorted(rng.sample(years, count)):
-            officer = officers.get(enterprise.district_id)
+            officer = officers.get(enterprise.commune_id)
             status = _status_for(rng, year, years[-1])
             if state.planned < len(Assessment.Status.choices):  # every status at least once
                 status = Assessment.Status.values[state.planned]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from accounts.demo import DEMO_OFFICER_DISTRICT
+from accounts.demo import DEMO_OFFICER_COMMUNE
 from accounts.models import Role, User
 from cleanprod.demo import bulk_insert
 from enterprises.models import Enterprise
@@ -129,7 +129,7 @@ def seed(ctx: DemoContext) -> None:
 
     officers: dict[int, User] = {}
     for officer in User.objects.filter(role=Role.OFFICER).order_by("username"):
-        officers.setdefault(officer.district_id, officer)
+        officers.setdefault(officer.commune_id, officer)  # the officer of the enterprise's commune
     staff: dict[int, User] = {}
     for user in User.objects.filter(role=Role.ENTERPRISE).order_by("username"):
         staff.setdefault(user.enterprise_id, user)
@@ -150,9 +150,9 @@ def seed(ctx: DemoContext) -> None:
     )
     for option in implemented:
         options_by_enterprise[option.assessment.enterprise_id].append(option)
-    district_of = dict(Enterprise.objects.filter(pk__in=list(options_by_enterprise)).values_list("pk", "district_id"))
+    district_of = dict(Enterprise.objects.filter(pk__in=list(options_by_enterprise)).values_list("pk", "commune_id"))
     showcase = (
-        Enterprise.objects.filter(district__code=DEMO_OFFICER_DISTRICT, active=True)
+        Enterprise.objects.filter(commune__code=DEMO_OFFICER_COMMUNE, active=True)
         .order_by("tax_code")
         .values_list("pk", flat=True)
         .first()
@@ -161,7 +161,7 @@ def seed(ctx: DemoContext) -> None:
     banded = set(ResourceType.objects.filter(code__in=list(price_bands())).values_list("pk", flat=True))
     showcase_baselines = _showcase_baselines(showcase, options_by_enterprise, baseline)
     if showcase is not None and showcase_baselines:
-        district_of[showcase] = Enterprise.objects.values_list("district_id", flat=True).get(pk=showcase)
+        district_of[showcase] = Enterprise.objects.values_list("commune_id", flat=True).get(pk=showcase)
 
     reports: list[SavingsReport] = []
     plans: list[Plan] = []

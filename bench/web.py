@@ -64,12 +64,12 @@ def signed_in_client(user):
 
 
 def bench_users():
-    from accounts.demo import DEMO_OFFICER_DISTRICT
+    from accounts.demo import DEMO_OFFICER_COMMUNE
     from accounts.models import Role, User
 
     doit = User.objects.filter(role=Role.DOIT, is_active=True).order_by("username").first()
     officer = (
-        User.objects.filter(role=Role.OFFICER, is_active=True, district__code=DEMO_OFFICER_DISTRICT)
+        User.objects.filter(role=Role.OFFICER, is_active=True, commune__code=DEMO_OFFICER_COMMUNE)
         .order_by("username")
         .first()
     )

@@ -1,6 +1,10 @@
-"""Demo enterprises for ``seed_demo``: deterministic, Vietnamese names by sector, addresses in the
-enterprise's own district, valid tax codes. Bulk inserts (COPY on PostgreSQL), so national-scale
-sets build quickly."""
+"""Demo enterprises for ``seed_demo``: deterministic, Vietnamese names by sector, valid tax codes,
+true to the dates of the reform of 1/7/2025. Most were registered before it: their address names
+the former ward and district ("…, phường Hàng Bài, Quận Hoàn Kiếm, Hà Nội"), their former
+district is kept, and nearly all have been re-homed to the commune formed from that ward (a few
+are left in the re-homing worklist). Those registered after it have an address in the new form
+("…, Phường Cửa Nam, Hà Nội"), a commune and no district. Bulk inserts (COPY on PostgreSQL), so
+national-scale sets build quickly."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from cleanprod.demo import bulk_insert
 
-from .models import District, Enterprise, IndustrialZone, Sector, size_for
+from .models import Commune, CommuneOrigin, District, Enterprise, IndustrialZone, Sector, size_for
 from .validators import tax_code_check_digit
 
 if TYPE_CHECKING:
@@ -127,10 +131,24 @@ def _insert(batch: list[Enterprise]) -> None:
     bulk_insert(Enterprise, batch, history=True, reason="seed_demo")
 
 
+REGISTERED_AFTER_REFORM = 0.08  # share of the enterprises registered since 1/7/2025
+NOT_YET_REHOMED = 0.03  # share of the older ones still in the re-homing worklist
+
+
+def _origins() -> dict[int, list[CommuneOrigin]]:
+    """Each commune's former units (the crosswalk), by commune id."""
+    origins: dict[int, list[CommuneOrigin]] = {}
+    for origin in CommuneOrigin.objects.select_related("district").order_by("pk"):
+        origins.setdefault(origin.commune_id, []).append(origin)
+    return origins
+
+
 def seed(ctx: DemoContext) -> None:
     rng = ctx.rng
     districts = list(District.objects.filter(active=True))
     by_code = {d.code: d for d in districts}
+    communes = list(Commune.objects.filter(valid_until__isnull=True).order_by("code"))
+    origins = _origins()
     zones = [
         IndustrialZone.objects.get_or_create(name=name, defaults={"district": by_code[code]})[0]
         for name, code in INDUSTRIAL_ZONES
@@ -139,28 +157,35 @@ def seed(ctx: DemoContext) -> None:
     for each in zones:
         zones_by_district.setdefault(each.district_id, []).append(each)
     sectors = list(Sector.objects.filter(parent=None))
-    # Industry is concentrated in the outer districts and industrial zones.
-    weights = [1 if d.kind == District.Kind.URBAN else 3 for d in districts]
+    # Industry is concentrated in the outer communes (the former rural districts) and zones.
+    weights = [1 if c.kind == Commune.Kind.WARD else 3 for c in communes]
     batch: list[Enterprise] = []
     for tax_code in tax_codes(rng, ctx.enterprises):
-        district = rng.choices(districts, weights)[0]
+        commune: Commune | None = rng.choices(communes, weights)[0]
+        origin = rng.choice(origins[commune.pk])
+        district: District | None = origin.district
         sector = rng.choice(sectors)
         employees = int(rng.lognormvariate(3.8, 1.1)) + 3
         zone: IndustrialZone | None = None
         if district.pk in zones_by_district and rng.random() < 0.5:
             zone = rng.choice(zones_by_district[district.pk])
         name = f"{rng.choice(FORMS)} {rng.choice(SECTOR_WORDS.get(sector.code, ['Sản xuất']))} {rng.choice(BRANDS)}"
-        address = (
-            f"{zone.name}, {district.name}, Hà Nội"
-            if zone
-            else f"Số {rng.randint(1, 399)}, {rng.choice(STREETS)}, {district.name}, Hà Nội"
-        )
+        street = f"Số {rng.randint(1, 399)}, {rng.choice(STREETS)}"
+        if rng.random() < REGISTERED_AFTER_REFORM:  # the address in the new form, no district
+            address = f"{zone.name + ', ' if zone else street + ', '}{commune.full_name}, Hà Nội"
+            district = None
+        else:  # the address of its time; re-homed since, but for a few
+            ward = f"{origin.old_kind} {origin.old_name}"
+            address = f"{zone.name if zone else street}, {ward}, {district.full_name}, Hà Nội"
+            if rng.random() < NOT_YET_REHOMED:
+                commune = None
         contact = rng.choice(ctx.people)
         ownership = rng.choices([c for c, _ in Enterprise.Ownership.choices], [5, 75, 15, 5])[0]
         batch.append(
             Enterprise(
                 tax_code=tax_code,
                 name=name,
+                commune=commune,
                 district=district,
                 sector=sector,
                 address=address,

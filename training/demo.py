@@ -6,6 +6,10 @@ bulk inserts (COPY on PostgreSQL).
 Turnover is what the city complains of: every year some officers leave, and a replacement may come
 weeks or months later, or not at all; replacements are trained only when a course comes their way.
 So, at the end, some districts are covered, some at risk and some not covered.
+
+True to the dates of the reform: district offices appoint officers up to 30/6/2025 and end that
+day (their officers' records end with them); from 1/7/2025 each commune's or ward's office has
+its own officers (each commune's portal account among them), many of them former district staff.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from cleanprod.demo import bulk_insert
-from enterprises.models import District, Enterprise
+from enterprises.models import REFORM_DATE, Commune, District, Enterprise
 from enterprises.text import fold
 
 from .models import Attendance, Course, CourseKind, EnterpriseParticipation, Officer
@@ -73,15 +77,17 @@ def _day(rng, year: int, first_month: int = 1, last_month: int = 12) -> dt.date:
     return dt.date(year, month, rng.randint(1, 28))
 
 
-def _officer(rng, ctx: DemoContext, district: District, start: dt.date, name: str | None = None) -> Officer:
+def _officer(rng, ctx: DemoContext, office: District | Commune, start: dt.date, name: str | None = None) -> Officer:
+    """An officer of a district office (before 1/7/2025) or of a commune's office (from then)."""
     full_name = name or rng.choice(ctx.people)
     return Officer(
         full_name=full_name,
         name_key=fold(full_name),
-        district=district,
+        district=office if isinstance(office, District) else None,
+        commune=office if isinstance(office, Commune) else None,
         position=rng.choice(POSITIONS),
         phone=f"09{rng.randint(10000000, 99999999)}",
-        email=f"{fold(full_name).replace(' ', '.')}.{district.code}@hanoi.gov.vn",
+        email=f"{fold(full_name).replace(' ', '.')}.{office.code}@hanoi.gov.vn",
         tenure_start=start,
     )
 
@@ -89,9 +95,13 @@ def _officer(rng, ctx: DemoContext, district: District, start: dt.date, name: st
 def seed(ctx: DemoContext) -> None:
     rng = ctx.rng
     today = timezone.localdate()
-    first, last = ctx.first_year, ctx.last_year
+    first = ctx.first_year
     districts = list(District.objects.filter(active=True).order_by("code"))
-    accounts = {u.district_id: u for u in User.objects.filter(role=Role.OFFICER).order_by("username")}
+    communes = list(Commune.objects.filter(valid_until__isnull=True).order_by("code"))
+    accounts = {
+        u.commune_id: u for u in User.objects.filter(role=Role.OFFICER, commune__isnull=False).order_by("username")
+    }
+    last_district_day = min(REFORM_DATE - dt.timedelta(days=1), today)
 
     # --- Officers and their turnover ---------------------------------------------------------
     officers: list[Officer] = []
@@ -109,21 +119,27 @@ def seed(ctx: DemoContext) -> None:
             leave_rate = 0.3 if officer.district_id in unsettled else 0.12
             if rng.random() >= leave_rate:
                 continue
-            officer.tenure_end = min(_day(rng, year), today)
+            officer.tenure_end = min(_day(rng, year), last_district_day)
             if rng.random() < (0.6 if officer.district_id in unsettled else 0.9):
                 start = officer.tenure_end + dt.timedelta(days=rng.randint(1, 150))
-                if start <= today:
+                if start <= last_district_day:  # no appointment to a district office after 30/6/2025
                     district = next(d for d in districts if d.pk == officer.district_id)
                     officers.append(_officer(rng, ctx, district, start))
-    # Each district's portal account is one of its officers, in post since the last year.
-    for district in districts:
-        account = accounts.get(district.pk)
-        if account is None:
-            continue
-        officer = _officer(rng, ctx, district, min(_day(rng, last, 1, 6), today), name=account.full_name)
-        officer.user = account
-        officer.email = account.email
-        officers.append(officer)
+    if today >= REFORM_DATE:
+        # The district offices ended on 30/6/2025, and their officers' records with them.
+        for officer in officers:
+            if officer.tenure_end is None or officer.tenure_end >= REFORM_DATE:
+                officer.tenure_end = REFORM_DATE - dt.timedelta(days=1)
+        # From 1/7/2025 every commune's office has its officers, the portal account among them.
+        for commune in communes:
+            account = accounts.get(commune.pk)
+            if account is not None:
+                officer = _officer(rng, ctx, commune, REFORM_DATE, name=account.full_name)
+                officer.user, officer.email = account, account.email
+                officers.append(officer)
+            for _i in range(rng.choice([0, 1, 1, 2])):
+                start = min(REFORM_DATE + dt.timedelta(days=rng.randint(0, 90)), today)
+                officers.append(_officer(rng, ctx, commune, start))
     bulk_insert(Officer, officers)
 
     # --- Courses -----------------------------------------------------------------------------
@@ -142,12 +158,17 @@ def seed(ctx: DemoContext) -> None:
                     start = today
                 days = 0 if kind == CourseKind.ENTERPRISE_AWARENESS else rng.choice([0, 1, 2])
                 end = min(start + dt.timedelta(days=days), dt.date(year, 12, 31), today)
-                # Officer training is mostly city-wide; awareness days are often held in a district.
+                # Officer training is mostly city-wide; awareness days are often held locally, by a
+                # district office before 1/7/2025 and by a commune's office since.
                 course_district: District | None = None
-                if kind == CourseKind.ENTERPRISE_AWARENESS and rng.random() < 0.6:
+                course_commune: Commune | None = None
+                local = (kind == CourseKind.ENTERPRISE_AWARENESS and rng.random() < 0.6) or (
+                    kind == CourseKind.OFFICER_TRAINING and rng.random() < 0.2
+                )
+                if local and start < REFORM_DATE:
                     course_district = rng.choice(districts)
-                elif kind == CourseKind.OFFICER_TRAINING and rng.random() < 0.2:
-                    course_district = rng.choice(districts)
+                elif local:
+                    course_commune = rng.choice(communes)
                 courses.append(
                     Course(
                         title=f"{title} năm {year}",
@@ -159,6 +180,7 @@ def seed(ctx: DemoContext) -> None:
                         venue=rng.choice(VENUES),
                         topics=topics,
                         district=course_district,
+                        commune=course_commune,
                     )
                 )
     courses.sort(key=lambda c: (c.start_date, c.title))
@@ -176,6 +198,7 @@ def seed(ctx: DemoContext) -> None:
             if o.tenure_start <= course.start_date
             and (o.tenure_end is None or o.tenure_end >= course.end_date)
             and (course.district_id is None or o.district_id == course.district_id)
+            and (course.commune_id is None or o.commune_id == course.commune_id)
         ]
         # Unsettled districts seldom send anyone.
         share = 0.5 if course.kind == CourseKind.OFFICER_TRAINING else 0.25
@@ -201,14 +224,22 @@ def seed(ctx: DemoContext) -> None:
 
     # --- Enterprises at awareness courses ----------------------------------------------------
     by_district: dict[int, list[int]] = {}
-    for pk, district_id in Enterprise.objects.filter(active=True).order_by("pk").values_list("pk", "district_id"):
+    by_commune: dict[int, list[int]] = {}
+    everyone: list[int] = []
+    for pk, district_id, commune_id in (
+        Enterprise.objects.filter(active=True).order_by("pk").values_list("pk", "district_id", "commune_id")
+    ):
         by_district.setdefault(district_id, []).append(pk)
-    everyone = [pk for pks in by_district.values() for pk in pks]
+        by_commune.setdefault(commune_id, []).append(pk)
+        everyone.append(pk)
     participations: list[EnterpriseParticipation] = []
     for course in courses:
         if course.kind == CourseKind.OFFICER_TRAINING:
             continue
-        pool = by_district.get(course.district_id, []) if course.district_id else everyone
+        if course.district_id:
+            pool = by_district.get(course.district_id, [])
+        else:
+            pool = by_commune.get(course.commune_id, []) if course.commune_id else everyone
         if not pool:
             continue
         wanted = rng.randint(10, 40) if course.kind == CourseKind.ENTERPRISE_AWARENESS else rng.randint(3, 12)

@@ -160,10 +160,10 @@ def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallbac
         _summary(wb, ind)
         _write_sheet(
             wb,
-            _("By district"),
+            _("By commune or ward") if ind.by_communes else _("By district"),
             [
                 _("GSO code"),
-                _("District"),
+                _("Commune or ward") if ind.by_communes else _("District"),
                 _("Registered enterprises"),
                 _("Active enterprises"),
                 _("Aware"),
@@ -203,6 +203,8 @@ def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallbac
             [9, 22, 12, 12, 10, 10, 10, 10, 12, 12, 14, 14, 18, 11, 11, 14],
             {5: PERCENT_FORMAT, 7: PERCENT_FORMAT},
         )
+        if ind.is_city and ind.by_communes:
+            _former_districts(wb, ind)
         _write_sheet(
             wb,
             _("By sector"),
@@ -374,3 +376,43 @@ def _detail_row(row: tuple, categories: dict[str, str], periods: dict[str, str])
         categories.get(category or "", ""),
         report_id,
     ]
+
+
+def _former_districts(wb, ind) -> None:
+    """The communes' rows grouped by former district (and the "not yet located" row): the same
+    totals as the city, comparable with the years broken down by district."""
+    _write_sheet(
+        wb,
+        _("By former district"),
+        [
+            _("GSO code"),
+            _("Former district"),
+            _("Registered enterprises"),
+            _("Active enterprises"),
+            _("Aware"),
+            _("Applying"),
+            _("Assessments completed"),
+            _("Options implemented"),
+            _("Energy saved (TOE)"),
+            _("Emissions avoided (tCO2e)"),
+            _("Saved (VND)"),
+        ],
+        (
+            [
+                d.code,
+                d.name,
+                d.enterprises_registered,
+                d.enterprises_active,
+                d.aware,
+                d.applying,
+                d.assessments_completed,
+                d.options_implemented,
+                d.savings_toe,
+                d.savings_tco2e,
+                d.savings_vnd,
+            ]
+            for d in ind.former_districts
+        ),
+        [9, 22, 12, 12, 10, 10, 12, 12, 14, 14, 18],
+        {},
+    )

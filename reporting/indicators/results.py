@@ -3,14 +3,18 @@ snapshots of locked years read."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from enterprises.models import REFORM_DATE
 from training.selectors import CoverageStatus
 
+from ..areas import by_communes
 from ..models import PERCENT_INDICATORS, Indicator
 
 Number = Decimal | int
@@ -241,6 +245,32 @@ class YearIndicators:
         return self.district_code is None
 
     @property
+    def by_communes(self) -> bool:
+        """Whether the rows are communes and wards (the units in force at the end of 2025 and after,
+        or a commune's or a former district's report) rather than districts."""
+        return any(d.kind == "commune" for d in self.districts) or (
+            by_communes(self.year) and any(d.kind == "unlocated" for d in self.districts)
+        )
+
+    @property
+    def reform_year(self) -> bool:
+        """The year of the reform: its first half was administered by the districts."""
+        return self.year == REFORM_DATE.year
+
+    @property
+    def breakdown_title(self) -> str:
+        if self.by_communes:
+            if self.is_city or (self.district_code or "").startswith("fd-"):
+                return _("Results by commune and ward")
+            return _("Results of the commune or ward")
+        return _("Results by district") if self.is_city else _("Results of the district")
+
+    @property
+    def former_districts(self) -> tuple[DistrictRow, ...]:
+        """The rows grouped by former district (``group_by_former_district``)."""
+        return group_by_former_district(self.districts)
+
+    @property
     def scope_label(self) -> str:
         return self.district_name or _("Hanoi city")
 
@@ -271,3 +301,40 @@ class YearIndicators:
     @property
     def targets_achieved(self) -> int:
         return sum(1 for f in self.figures if f.achieved)
+
+
+SUMMED = (
+    "enterprises_registered",
+    "enterprises_active",
+    "aware",
+    "applying",
+    "assessments_completed",
+    "options_implemented",
+    "savings_toe",
+    "savings_tco2e",
+    "savings_vnd",
+    "officers_in_post",
+    "trained_in_post",
+)
+
+
+def group_by_former_district(rows: Iterable[DistrictRow]) -> tuple[DistrictRow, ...]:
+    """One row per former district (by code) summing its communes' rows, then the "not yet
+    located" row when there is one. District rows (years up to 2024) are returned as they are."""
+    rows = list(rows)
+    if not any(row.kind == "commune" for row in rows):
+        return tuple(rows)
+    groups: dict[str, DistrictRow] = {}
+    for row in rows:
+        if row.kind != "commune":
+            continue
+        key = row.group_code or ""
+        group = groups.get(key)
+        if group is None:
+            groups[key] = dataclasses.replace(
+                row, code=key, name=row.group_name, kind="former_district", group_code="", group_name="", coverage=""
+            )
+            continue
+        groups[key] = dataclasses.replace(group, **{name: getattr(group, name) + getattr(row, name) for name in SUMMED})
+    unlocated = [row for row in rows if row.kind == "unlocated"]
+    return (*(groups[key] for key in sorted(groups)), *unlocated)

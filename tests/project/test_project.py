@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Role, User
-from enterprises.models import District, Enterprise
+from enterprises.models import Commune, Enterprise
 from enterprises.validators import is_valid_tax_code
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -120,21 +120,25 @@ def test_seed_demo_is_deterministic_and_realistic():
     codes = [row[0] for row in first["enterprises"]]
     assert all(is_valid_tax_code(code) for code in codes)
     assert len(set(codes)) == len(codes)
-    # addresses in the enterprise's own district, search keys built
-    for enterprise in Enterprise.objects.select_related("district"):
-        assert enterprise.district.name in enterprise.address, enterprise.address
+    # addresses of their time: the former ward and district before 1/7/2025, the commune after;
+    # search keys built
+    for enterprise in Enterprise.objects.select_related("district", "commune", "industrial_zone"):
+        if enterprise.district is not None:
+            assert enterprise.district.full_name in enterprise.address, enterprise.address
+        else:
+            assert enterprise.address.endswith(f"{enterprise.commune.full_name}, Hà Nội"), enterprise.address
         assert enterprise.address.endswith("Hà Nội")
         assert enterprise.search_key == Enterprise.build_search_key(
             enterprise.name, enterprise.tax_code, enterprise.address
         )
-        if enterprise.industrial_zone_id:
+        if enterprise.industrial_zone_id and enterprise.district_id:
             assert enterprise.industrial_zone.district_id == enterprise.district_id
     # Vietnamese names
     assert all(name.startswith(("Công ty", "Hợp tác xã")) for _, name, *_ in first["enterprises"])
-    # accounts: DOIT, at least one officer per district, staff of some enterprises
+    # accounts: DOIT, one officer per commune or ward, staff of some enterprises
     assert User.objects.filter(role=Role.DOIT, is_active=True).count() >= 1
-    for district in District.objects.filter(active=True):
-        assert User.objects.filter(role=Role.OFFICER, district=district).exists(), district.name
+    for commune in Commune.objects.filter(valid_until__isnull=True):
+        assert User.objects.filter(role=Role.OFFICER, commune=commune).exists(), commune.name
     assert User.objects.filter(role=Role.ENTERPRISE).exists()
     for user in User.objects.all():
         user.full_clean(exclude=["password"])  # every account is consistent with its role

@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from enterprises.models import District
+from enterprises.models import Commune, District
 from periods.models import YearLock
 from reporting import services
 from reporting.archive import PAGE_SIZE
@@ -28,10 +28,12 @@ YEAR = 2024
 
 
 def done_job(district=None, fmt="pdf", **kwargs) -> ReportJob:
+    """A built report of the city, a district or (given a Commune) a commune."""
+    unit = district
+    if isinstance(district, Commune):
+        kwargs["commune"], district = district, None
     job = ReportJobFactory(district=district, format=fmt, status="running", **kwargs)
-    job.file.save(
-        f"x.{fmt}", ContentFile(f"report {fmt} of {district.code if district else 'city'}".encode()), save=False
-    )
+    job.file.save(f"x.{fmt}", ContentFile(f"report {fmt} of {unit.code if unit else 'city'}".encode()), save=False)
     job.status = "done"
     job.finished_at = timezone.now()
     job.save()
@@ -43,9 +45,8 @@ def make_batch(requester, districts, *, year=YEAR, failed=()) -> ReportBatch:
     for district in [None, *districts]:
         for fmt in ("pdf", "xlsx"):
             if district in failed:
-                ReportJobFactory(
-                    district=district, format=fmt, year=year, requester=requester, status="failed", batch=batch
-                )
+                scope = {"commune": district} if isinstance(district, Commune) else {"district": district}
+                ReportJobFactory(**scope, format=fmt, year=year, requester=requester, status="failed", batch=batch)
             else:
                 done_job(district, fmt, year=year, requester=requester, batch=batch)
     return batch
@@ -112,9 +113,9 @@ def test_filters_narrow_the_archive_by_year_scope_format_and_status(login, doit_
     assert "Không có báo cáo nào khớp" in client.get(LIST, {"year": 2010}).content.decode()
 
 
-def test_officer_filters_only_their_own_district(login, officer_a, district_a, district_b, doit_user):
-    own = done_job(district_a, requester=officer_a)
-    done_job(district_b, requester=doit_user)
+def test_officer_filters_only_their_own_commune(login, officer_a, commune_a, commune_b, district_b, doit_user):
+    own = done_job(commune_a, requester=officer_a)
+    done_job(commune_b, requester=doit_user)
     body = login(officer_a).get(LIST, {"scope": district_b.pk}).content.decode()
     assert 'name="scope"' not in body  # no scope filter for an officer
     assert shown(body, "job") == {own.pk}
@@ -152,8 +153,9 @@ def read_zip(response) -> dict[str, bytes]:
 
 
 def test_batch_zip_holds_the_files_the_user_may_see(login, doit_user, officer_a, officer_b, staff_x, private_storage):
-    a = District.objects.get(code="006")
-    b = District.objects.get(code="017")
+    # From 2025 a batch holds the reports of the communes and wards.
+    a = Commune.objects.get(code="00235")
+    b = Commune.objects.get(code="00454")
     batch = make_batch(doit_user, [a, b], failed=[b])
     url = reverse("reporting:batch_download", args=[batch.pk])
 
@@ -163,15 +165,15 @@ def test_batch_zip_holds_the_files_the_user_may_see(login, doit_user, officer_a,
     assert f"bao-cao-sxsh-{YEAR}-dot-cuoi-nam-{batch.pk}.zip" in response["Content-Disposition"]
     files = read_zip(response)
     assert sorted(files) == sorted(
-        f"bao-cao-sxsh-{YEAR}-{scope}.{fmt}" for scope in ("ha-noi", "006") for fmt in ("pdf", "xlsx")
+        f"bao-cao-sxsh-{YEAR}-{scope}.{fmt}" for scope in ("ha-noi", "00235") for fmt in ("pdf", "xlsx")
     )  # the failed district's jobs have no file
-    assert files[f"bao-cao-sxsh-{YEAR}-006.xlsx"] == b"report xlsx of 006"
+    assert files[f"bao-cao-sxsh-{YEAR}-00235.xlsx"] == b"report xlsx of 00235"
 
     assert sorted(read_zip(login(officer_a).get(url))) == [
-        f"bao-cao-sxsh-{YEAR}-006.pdf",
-        f"bao-cao-sxsh-{YEAR}-006.xlsx",
+        f"bao-cao-sxsh-{YEAR}-00235.pdf",
+        f"bao-cao-sxsh-{YEAR}-00235.xlsx",
     ]
-    assert login(officer_b).get(url).status_code == 404  # their district's jobs failed: nothing to give
+    assert login(officer_b).get(url).status_code == 404  # their commune's jobs failed: nothing to give
     assert login(staff_x).get(url).status_code == 404
     assert login(OfficerFactory(district=District.objects.get(code="001"))).get(url).status_code == 404
     assert login(doit_user).get(reverse("reporting:batch_download", args=[batch.pk + 100])).status_code == 404

@@ -12,6 +12,7 @@ import accounts.demo
 import enterprises.demo
 import training.demo
 from cleanprod.demo import DemoContext
+from enterprises.models import Enterprise
 from training.models import Attendance, Course, CourseKind, EnterpriseParticipation, Officer
 from training.selectors import CoverageStatus, coverage_by_district
 
@@ -59,8 +60,22 @@ def check_realistic() -> None:
     # Turnover: some officers left, and replacements arrived during the years.
     assert Officer.objects.filter(tenure_end__year__gte=YEARS[0]).exists()
     assert Officer.objects.filter(tenure_start__year__gte=YEARS[0]).exists()
-    # Every portal officer account is one of its district's officers.
-    assert not Officer.objects.exclude(user=None).exclude(user__district=F("district")).exists()
+    # Every portal officer account is one of its commune office's officers.
+    assert not Officer.objects.exclude(user=None).exclude(user__commune=F("commune")).exists()
+    # True to the dates of the reform: no appointment to a district office after 30/6/2025, no
+    # district officer in post after it, commune offices from 1/7/2025.
+    reform = dt.date(2025, 7, 1)
+    assert not Officer.objects.filter(district__isnull=False, tenure_start__gte=reform).exists()
+    assert not Officer.objects.filter(district__isnull=False).exclude(tenure_end__lt=reform).exists()
+    assert not Officer.objects.filter(commune__isnull=False, tenure_start__lt=reform).exists()
+    assert Officer.objects.filter(commune__isnull=False).exists()
+    assert not Course.objects.filter(district__isnull=False, start_date__gte=reform).exists()
+    # Most enterprises re-homed, a few left in the worklist; the new ones have new addresses.
+    located = Enterprise.objects.filter(commune__isnull=False).count()
+    unlocated = Enterprise.objects.filter(commune__isnull=True).count()
+    assert 0 < unlocated < located / 10
+    new = Enterprise.objects.filter(district__isnull=True)
+    assert new.exists() and all(e.address.endswith(f"{e.commune.full_name}, Hà Nội") for e in new)
     for year in range(YEARS[0], YEARS[1] + 1):
         kinds = set(Course.objects.filter(start_date__year=year).values_list("kind", flat=True))
         assert kinds == set(CourseKind.values), year
