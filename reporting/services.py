@@ -32,7 +32,7 @@ from enterprises.models import District
 from periods.models import YearLock, YearLockEvent
 from periods.selectors import year_guard
 
-from .models import ActionPlan, ReportJob, Target, YearSnapshot
+from .models import ActionPlan, Indicator, IndicatorValue, ReportJob, Target, YearSnapshot
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -96,12 +96,50 @@ def targets_save(*, by: User, plan: ActionPlan, rows: Sequence[dict], delete: Se
         target = row.get("instance") or Target(plan=plan)
         if target.plan_id != plan.pk:
             raise PermissionDenied
-        for name in ("indicator", "year", "value", "note"):
-            setattr(target, name, row[name])
+        for name in ("indicator", "year", "value", "value_max", "source", "note"):
+            setattr(target, name, row.get(name, getattr(target, name)))
         target.full_clean()
         target.save()
         saved.append(target)
     return saved
+
+
+@transaction.atomic
+def indicator_save(
+    *,
+    by: User,
+    indicator: Indicator,
+    data: dict,
+    values: Sequence[dict] = (),
+    delete: Sequence[IndicatorValue] = (),
+) -> Indicator:
+    """Create or change an indicator (a built-in one keeps its code and measure) and, in the same
+    transaction, the figures entered for it (``values``: dicts with ``year``, ``value``,
+    ``source`` and optionally ``instance``)."""
+    _check_plan_manager(by)
+    sectors = data.pop("sectors", None)
+    for name, value in data.items():
+        if indicator.built_in and name in ("code", "measure"):
+            continue
+        setattr(indicator, name, value)
+    indicator.full_clean()
+    indicator.save()
+    if sectors is not None:
+        indicator.sectors.set(sectors)
+        indicator.full_clean()  # the sector filter is known once set
+    for row in delete:
+        if row.indicator_id != indicator.pk:
+            raise PermissionDenied
+        row.delete()
+    for row in values:
+        entered = row.get("instance") or IndicatorValue(indicator=indicator)
+        if entered.indicator_id != indicator.pk:
+            raise PermissionDenied
+        for name in ("year", "value", "source"):
+            setattr(entered, name, row[name])
+        entered.full_clean()
+        entered.save()
+    return indicator
 
 
 # --------------------------------------------------------------------------- report jobs

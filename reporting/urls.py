@@ -15,4 +15,7 @@ urlpatterns = [
     path("plans/", views.plan_list, name="plans"),
     path("plans/new/", views.plan_create, name="plan_create"),
     path("plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),
+    path("indicators/", views.indicator_list, name="indicators"),
+    path("indicators/new/", views.indicator_edit, name="indicator_create"),
+    path("indicators/<int:pk>/edit/", views.indicator_edit, name="indicator_edit"),
 ]

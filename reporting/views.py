@@ -18,8 +18,17 @@ from training.selectors import CoverageCounts
 from . import dashboard as dashboard_cache
 from . import indicators, services
 from .builders import CONTENT_TYPES
-from .forms import ActionPlanForm, ReportRequestForm, TargetFormSet, YearLockForm, YearReopenForm
-from .models import ActionPlan, ReportJob
+from .forms import (
+    TARGET_FIELDS,
+    ActionPlanForm,
+    IndicatorForm,
+    IndicatorValueFormSet,
+    ReportRequestForm,
+    TargetFormSet,
+    YearLockForm,
+    YearReopenForm,
+)
+from .models import ActionPlan, Indicator, ReportJob
 
 JOB_LIST_SIZE = 25
 LOCK_EVENT_LIST_SIZE = 20
@@ -338,7 +347,7 @@ def report_download(request, pk: int):
 def plan_list(request):
     if not request.user.has_perm("reporting.view_plans"):
         raise PermissionDenied
-    plans = ActionPlan.objects.annotate(n_targets=Count("targets")).prefetch_related("targets")
+    plans = ActionPlan.objects.annotate(n_targets=Count("targets")).prefetch_related("targets__indicator")
     return render(
         request,
         "reporting/plan_list.html",
@@ -371,7 +380,7 @@ def plan_edit(request, pk: int):
         try:
             rows = [
                 {
-                    **{name: f.cleaned_data[name] for name in ("indicator", "year", "value", "note")},
+                    **{name: f.cleaned_data[name] for name in TARGET_FIELDS},
                     "instance": f.instance,
                 }
                 for f in formset.forms
@@ -385,3 +394,53 @@ def plan_edit(request, pk: int):
             messages.success(request, _("Plan %(number)s saved.") % {"number": plan.decision_number})
             return redirect("reporting:plans")
     return render(request, "reporting/plan_form.html", {"form": form, "formset": formset, "plan": plan})
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+@login_required
+@require_GET
+def indicator_list(request):
+    if not request.user.has_perm("reporting.view_plans"):
+        raise PermissionDenied
+    indicators = Indicator.objects.select_related("district", "resource").prefetch_related("sectors")
+    return render(
+        request,
+        "reporting/indicator_list.html",
+        {"indicators": indicators, "can_manage": request.user.has_perm("reporting.manage_plans")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request, pk: int | None = None):
+    if not request.user.has_perm("reporting.manage_plans"):
+        raise PermissionDenied
+    indicator = get_object_or_404(Indicator, pk=pk) if pk is not None else Indicator()
+    form = IndicatorForm(request.POST or None, instance=indicator)
+    formset = IndicatorValueFormSet(request.POST or None, instance=indicator, prefix="values")
+    entered = indicator.pk is not None and indicator.info.entered
+    if request.method == "POST" and form.is_valid() and (not entered or formset.is_valid()):
+        values, delete = [], []
+        if entered:
+            values = [
+                {**{n: f.cleaned_data[n] for n in ("year", "value", "source")}, "instance": f.instance}
+                for f in formset.forms
+                if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
+            delete = [f.instance for f in formset.deleted_forms if f.instance.pk]
+        try:
+            services.indicator_save(
+                by=request.user, indicator=indicator, data=dict(form.cleaned_data), values=values, delete=delete
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Indicator %(code)s saved.") % {"code": indicator.code})
+            return redirect("reporting:indicators")
+    return render(
+        request,
+        "reporting/indicator_form.html",
+        {"form": form, "formset": formset if entered else None, "indicator": indicator},
+    )
