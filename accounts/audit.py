@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .history import PASSWORD_CHANGED
+from .scope import Scope
 
 PAGE_SIZE = 25
 COUNT_LIMIT = 10_000  # changes counted (and paged through) at most; filters reach older ones
@@ -147,7 +148,7 @@ ACTIONS = {"+": gettext_lazy("Created"), "~": gettext_lazy("Changed"), "-": gett
 
 def can_view_audit(user) -> bool:
     """DOIT staff and administrators."""
-    return bool(user.is_authenticated and user.is_active and user.sees_city)
+    return Scope.of(user).is_city
 
 
 # --------------------------------------------------------------------------- filtering

@@ -1,4 +1,5 @@
-"""Navigation entries for the signed-in user's role: only what they may use is shown."""
+"""Navigation entries for the signed-in user's scope (``accounts.scope``): only what they may use
+is shown."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ TRAINING = _("Training")
 NAV_ITEMS = [
     ("dashboard", _("Dashboard"), lambda u: True, None),
     ("enterprises:list", _("Enterprises"), lambda u: True, None),
-    ("assessments:list", _("Assessments"), lambda u: u.sees_city or u.is_officer or u.is_enterprise_staff, None),
+    ("assessments:list", _("Assessments"), lambda u: not u.scope.is_none, None),
     ("savings:list", _("Savings reports"), lambda u: True, None),
-    ("training:officers", _("Officers"), lambda u: u.sees_city or u.is_officer, TRAINING),
-    ("training:courses", _("Courses"), lambda u: u.sees_city or u.is_officer, TRAINING),
-    ("training:coverage", _("Training coverage"), lambda u: u.sees_city or u.is_officer, TRAINING),
-    ("reporting:list", _("Reports"), lambda u: u.sees_city or u.is_officer, None),
+    ("training:officers", _("Officers"), lambda u: u.scope.is_office, TRAINING),
+    ("training:courses", _("Courses"), lambda u: u.scope.is_office, TRAINING),
+    ("training:coverage", _("Training coverage"), lambda u: u.scope.is_office, TRAINING),
+    ("reporting:list", _("Reports"), lambda u: u.scope.is_office, None),
     ("accounts:users", _("Users"), lambda u: u.has_perm("accounts.manage_users"), None),
-    ("accounts:audit", _("Audit"), lambda u: u.sees_city, None),
+    ("accounts:audit", _("Audit"), lambda u: u.scope.is_city, None),
 ]
 
 

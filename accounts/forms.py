@@ -32,10 +32,12 @@ class UserForm(forms.ModelForm):
             .filter(Q(active=True) | Q(pk=self.instance.enterprise_id))
             .select_related("district")
         )
-        if actor.sees_city:
+        if actor.scope.is_city:
             role_choices = [(Role.OFFICER, Role.OFFICER.label), (Role.ENTERPRISE, Role.ENTERPRISE.label)]
             cast(forms.ChoiceField, self.fields["role"]).choices = role_choices
-            cast(forms.ModelChoiceField, self.fields["district"]).queryset = District.objects.filter(active=True)
+            cast(forms.ModelChoiceField, self.fields["district"]).queryset = actor.scope.districts(
+                District.objects.all()
+            )
         else:  # an officer creates enterprise staff of their own district only
             cast(forms.ChoiceField, self.fields["role"]).choices = [(Role.ENTERPRISE, Role.ENTERPRISE.label)]
             self.fields["role"].initial = Role.ENTERPRISE

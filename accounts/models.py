@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .history import UNTRACKED_USER_FIELDS, UserHistoricalRecords
+from .scope import Scope
 
 
 class Role(models.TextChoices):
@@ -21,17 +22,10 @@ class Role(models.TextChoices):
 
 class UserQuerySet(models.QuerySet["User"]):
     def visible_to(self, user: User) -> UserQuerySet:
-        """Accounts a user may manage: DOIT all officer and enterprise accounts; an officer the
-        enterprise staff of their district; nobody else any."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
+        """Accounts a user may manage (``accounts.scope``); administrators every account."""
+        if user.is_authenticated and user.is_active and user.is_superuser:
             return self.all()
-        if user.is_doit:
-            return self.filter(is_superuser=False, role__in=[Role.OFFICER, Role.ENTERPRISE])
-        if user.is_officer:
-            return self.filter(is_superuser=False, role=Role.ENTERPRISE, enterprise__district_id=user.district_id)
-        return self.none()
+        return Scope.of(user).accounts(self)
 
 
 class PortalUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
@@ -120,9 +114,14 @@ class User(AbstractUser):
         return self.role == Role.ENTERPRISE
 
     @property
+    def scope(self) -> Scope:
+        """The part of the city the user acts for (``accounts.scope``)."""
+        return Scope.of(self)
+
+    @property
     def sees_city(self) -> bool:
         """DOIT staff and administrators see the whole city."""
-        return self.is_superuser or self.is_doit
+        return self.scope.is_city
 
     @property
     def requires_second_factor(self) -> bool:

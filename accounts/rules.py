@@ -1,9 +1,11 @@
-"""Role predicates (django-rules). Object scope itself lives in each model's ``visible_to``;
-these answer "may this role do this kind of thing" and, with an object, "to this one"."""
+"""Role predicates (django-rules), each a question to the one scope policy (``accounts.scope``):
+"may this kind of user do this kind of thing" and, with an object, "to this one"."""
 
 from __future__ import annotations
 
 import rules
+
+from .scope import Scope
 
 
 @rules.predicate
@@ -12,32 +14,26 @@ def is_admin(user) -> bool:
 
 
 @rules.predicate
-def is_doit(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role == "doit")
+def is_city_staff(user) -> bool:
+    """DOIT staff and administrators: the whole city."""
+    return Scope.of(user).is_city
 
 
 @rules.predicate
 def is_officer(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role == "officer")
+    """An officer of a local economic office, with the unit they act for."""
+    return Scope.of(user).is_unit
 
 
 @rules.predicate
 def is_enterprise_staff(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role == "enterprise")
-
-
-is_city_staff = is_admin | is_doit
+    return Scope.of(user).is_enterprise
 
 
 @rules.predicate
-def in_own_district(user, obj) -> bool:
-    """The object (an enterprise, or anything with ``district_id``) is in the officer's district."""
-    return obj is not None and getattr(obj, "district_id", None) == user.district_id
-
-
-@rules.predicate
-def is_own_enterprise(user, obj) -> bool:
-    return obj is not None and obj.pk == user.enterprise_id
+def in_scope(user, obj) -> bool:
+    """The object (an enterprise, or anything with an ``enterprise``) is in the user's scope."""
+    return Scope.of(user).covers(obj)
 
 
 rules.add_perm("accounts.manage_users", is_city_staff | is_officer)

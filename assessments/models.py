@@ -20,6 +20,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.scope import Scope
+
 if TYPE_CHECKING:
     from accounts.models import User
 
@@ -46,17 +48,8 @@ _QS = TypeVar("_QS", bound=models.QuerySet)
 
 
 def _scope(qs: _QS, user: User, enterprise_path: str) -> _QS:
-    """DOIT/superuser: all; officer: enterprises of their district; enterprise staff: their own
-    enterprise; anyone else: nothing. ``enterprise_path`` is the lookup to the enterprise."""
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.is_superuser or user.is_doit:
-        return qs
-    if user.is_officer:
-        return qs.filter(**{f"{enterprise_path}__district_id": user.district_id})
-    if user.is_enterprise_staff:
-        return qs.filter(**{f"{enterprise_path}_id": user.enterprise_id})
-    return qs.none()
+    """Rows whose enterprise (at ``enterprise_path``) is in the user's scope (``accounts.scope``)."""
+    return Scope.of(user).enterprises(qs, enterprise_path)
 
 
 # --------------------------------------------------------------------------- resources & factors

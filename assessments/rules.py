@@ -8,25 +8,12 @@ from __future__ import annotations
 
 import rules
 
-from accounts.rules import is_city_staff, is_enterprise_staff, is_officer
+from accounts.rules import in_scope, is_city_staff, is_enterprise_staff, is_officer
 
-
-@rules.predicate
-def subject_in_own_district(user, obj) -> bool:
-    """An assessment or savings report whose enterprise is in the user's district; also accepts an
-    enterprise (for "may create one for this enterprise")."""
-    if obj is None:
-        return False
-    enterprise = getattr(obj, "enterprise", obj)
-    return user.district_id is not None and getattr(enterprise, "district_id", None) == user.district_id
-
-
-@rules.predicate
-def subject_of_own_enterprise(user, obj) -> bool:
-    if obj is None:
-        return False
-    enterprise_id = getattr(obj, "enterprise_id", None) if hasattr(obj, "enterprise_id") else obj.pk
-    return user.enterprise_id is not None and enterprise_id == user.enterprise_id
+# An assessment or savings report (or an enterprise, for "may create one for this enterprise")
+# in the user's scope: the officer's unit, or the staff's own enterprise.
+subject_in_own_district = in_scope
+subject_of_own_enterprise = in_scope
 
 
 @rules.predicate

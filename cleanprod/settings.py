@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
-    "import_export",
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",

@@ -53,7 +53,7 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if not user.sees_city:
+        if not user.scope.is_city:
             del self.filters["district"]  # an officer or enterprise sees one district anyway
         for field in self.form.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

@@ -37,15 +37,15 @@ class EnterpriseForm(forms.ModelForm):
     def __init__(self, *args, actor, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _choice(self, "sector").queryset = Sector.objects.filter(parent=None)
-        if actor.sees_city:
-            _choice(self, "district").queryset = District.objects.filter(active=True)
-            _choice(self, "industrial_zone").queryset = IndustrialZone.objects.select_related("district")
-        else:
-            # An officer can only place an enterprise in their own district: the field offers only
-            # that district and refuses any other id that is posted.
-            _choice(self, "district").queryset = District.objects.filter(pk=actor.district_id)
-            self.fields["district"].initial = actor.district_id
-            _choice(self, "industrial_zone").queryset = IndustrialZone.objects.filter(district_id=actor.district_id)
+        # An officer can only place an enterprise in their own unit: the field offers only that
+        # unit and refuses any other id that is posted.
+        scope = actor.scope
+        _choice(self, "district").queryset = scope.districts(District.objects.all())
+        _choice(self, "industrial_zone").queryset = scope.offices(
+            IndustrialZone.objects.select_related("district"), "district"
+        )
+        if scope.is_unit:
+            self.fields["district"].initial = scope.district_id
         self.fields["district"].error_messages["invalid_choice"] = _(
             "You can only register enterprises in your own district."
         )

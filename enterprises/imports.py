@@ -577,7 +577,7 @@ def _validate_row(raw: RawRow, tax_code: str, tax_errors: list[str], *, user: Us
         fail("district", _("unknown district code “%(code)s”.") % {"code": code})
     else:
         data["district"] = lookups.districts[code]
-        if not user.sees_city and data["district"].pk != user.district_id:
+        if not user.scope.is_city and not user.scope.covers_office(data["district"].pk):
             fail("district", _("you can only import enterprises of your own district."))
 
     code = _code(values.get("sector_code"), 2)

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.scope import Scope
+
 from .text import fold
 from .validators import validate_tax_code
 
@@ -81,17 +83,8 @@ class IndustrialZone(models.Model):
 
 class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
     def visible_to(self, user: User) -> EnterpriseQuerySet:
-        """The only way views reach enterprises: DOIT sees all, an officer their district,
-        enterprise staff their own enterprise, anyone else nothing."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser or user.is_doit:
-            return self.all()
-        if user.is_officer:
-            return self.filter(district_id=user.district_id)
-        if user.is_enterprise_staff:
-            return self.filter(pk=user.enterprise_id)
-        return self.none()
+        """The only way views reach enterprises (``accounts.scope``)."""
+        return Scope.of(user).enterprises(self)
 
     def search(self, query: str) -> EnterpriseQuerySet:
         """Accent- and case-insensitive phrase search over name, tax code and address."""

@@ -33,7 +33,7 @@ def enterprise_create(*, by: User, data: dict) -> Enterprise:
     if not by.has_perm("enterprises.add_enterprise"):
         raise PermissionDenied
     enterprise = Enterprise(**data)
-    if by.is_officer and enterprise.district_id != by.district_id:
+    if not by.scope.covers(enterprise):
         raise PermissionDenied
     enterprise.full_clean()
     enterprise.save()
@@ -57,7 +57,7 @@ def enterprise_update(
         raise PermissionDenied
     for name, value in data.items():
         setattr(enterprise, name, value)
-    if by.is_officer and enterprise.district_id != by.district_id:
+    if not by.scope.covers(enterprise):
         raise PermissionDenied
     enterprise.full_clean()
     enterprise.save()

@@ -45,10 +45,10 @@ class ReportRequestForm(forms.Form):
         year = cast(forms.TypedChoiceField, self.fields["year"])
         year.choices = [(y, str(y)) for y in years]
         year.initial = timezone.localdate().year - 1
-        if not user.sees_city:
+        if not user.scope.is_city:
             del self.fields["all_districts"]  # the year-end batch is the city's (DOIT)
             field = cast(forms.ModelChoiceField, self.fields["district"])
-            field.queryset = District.objects.filter(pk=user.district_id)
+            field.queryset = user.scope.districts(District.objects.all())
             field.required = True
             field.empty_label = None
             field.initial = user.district_id

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.scope import Scope
 from enterprises.models import Enterprise
 
 # The period lock moved to ``periods``; named here for callers that still import it from reporting.
@@ -279,13 +280,7 @@ class ReportJobQuerySet(models.QuerySet["ReportJob"]):
     def visible_to(self, user: User) -> ReportJobQuerySet:
         """DOIT staff see every job; an officer the jobs for their district; nobody else any
         (the enterprise summary is not a report job)."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser or user.is_doit:
-            return self.all()
-        if user.is_officer and user.district_id:
-            return self.filter(district_id=user.district_id)
-        return self.none()
+        return Scope.of(user).offices(self, "district")
 
     def unfinished(self) -> ReportJobQuerySet:
         return self.filter(status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING])

@@ -152,11 +152,13 @@ def report_years(today=None) -> range:
 
 
 def allowed_district(by: User, district: District | None) -> District | None:
-    """The district a user's report is for: DOIT any (or the city); an officer only theirs."""
-    if by.sees_city:
+    """The district a user's report is for (``accounts.scope``): the city any (or the whole
+    city); an officer only theirs."""
+    scope = by.scope
+    if scope.is_city:
         return district
-    if by.is_officer and by.district_id:
-        if district is not None and district.pk != by.district_id:
+    if scope.is_unit:
+        if district is not None and not scope.covers_office(district.pk):
             raise PermissionDenied
         return by.district
     raise PermissionDenied
@@ -240,7 +242,7 @@ def report_request_all(*, by: User, year: int, formats: Sequence[str]) -> list[R
     ``year``, in each of ``formats``: one job per scope and format, built by ONE Celery group sent
     once the transaction commits, so that as many workers as there are share the work. Jobs of the
     same kind still queued or running are reused (and not sent again). The city job comes first."""
-    if not (by.sees_city and by.has_perm("reporting.request_report")):
+    if not (by.scope.is_city and by.has_perm("reporting.request_report")):
         raise PermissionDenied
     formats = _check_request(year=year, formats=formats)
     jobs: list[ReportJob] = []
@@ -531,7 +533,7 @@ def _may_retry(by: User, job: ReportJob) -> bool:
         return False
     if job.final:
         return by.has_perm("reporting.lock_year")
-    return job.requester_id == by.pk or by.sees_city
+    return job.requester_id == by.pk or by.scope.is_city
 
 
 def report_can_retry(*, by: User, job: ReportJob) -> bool:

@@ -61,7 +61,7 @@ def dashboard(request):
     user = request.user
     year = _dashboard_year(request)
     context: dict = {"year": year, "years": list(reversed(services.report_years()))}
-    if user.is_enterprise_staff and user.enterprise_id:
+    if user.scope.is_enterprise:
         overview = indicators.enterprise_overview(user.enterprise, year)
         context.update(
             role="enterprise",
@@ -71,11 +71,12 @@ def dashboard(request):
             ),
         )
         return render(request, "reporting/dashboard.html", context)
-    if not (user.sees_city or (user.is_officer and user.district_id)):
+    scope = user.scope
+    if not scope.is_office:
         context["role"] = "none"
         return render(request, "reporting/dashboard.html", context)
-    district = None if user.sees_city else user.district
-    figures = dashboard_cache.dashboard_figures(year, district, for_city_staff=user.sees_city)
+    district = None if scope.is_city else user.district
+    figures = dashboard_cache.dashboard_figures(year, district, for_city_staff=scope.is_city)
     ind, queue = figures.indicators, figures.queue
     if ind.is_city:
         breakdown = _chart([d.name for d in ind.districts], [d.savings_vnd for d in ind.districts], _("VND saved"))
@@ -84,7 +85,7 @@ def dashboard(request):
             [f"{s.code} {s.name}" for s in ind.sectors], [s.savings_vnd for s in ind.sectors], _("VND saved")
         )
     context.update(
-        role="city" if user.sees_city else "officer",
+        role="city" if scope.is_city else "officer",
         ind=ind,
         queue=queue,
         kpis=[ind.fig[code] for code in DASHBOARD_KPIS],
@@ -177,6 +178,10 @@ def _requested_message(jobs, *, batch: bool) -> str:
     if batch:
         if not new:
             return _("This year-end batch is already queued or being built: %(count)s reports.") % {"count": len(jobs)}
+        if len(new) == len(jobs):
+            return _("Year-end batch requested: %(count)s reports. Each appears below when it is ready.") % {
+                "count": len(jobs)
+            }
         return _(
             "Year-end batch requested: %(count)s reports (%(already)s of them were already queued or being "
             "built). Each appears below when it is ready."

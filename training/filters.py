@@ -47,7 +47,7 @@ class OfficerFilter(django_filters.FilterSet):
     def __init__(self, *args, user, as_of: dt.date | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.as_of = as_of or timezone.localdate()
-        if not user.sees_city:
+        if not user.scope.is_city:
             del self.filters["district"]  # an officer sees their own district only
         _style(self)
 
@@ -82,6 +82,6 @@ class CourseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if not user.sees_city:
+        if not user.scope.is_city:
             del self.filters["district"]
         _style(self)

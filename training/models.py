@@ -20,14 +20,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.scope import Scope
 from enterprises.text import fold
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-
-def _active_user(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active)
 
 
 class CourseKind(models.TextChoices):
@@ -59,13 +56,7 @@ def in_post_q(as_of: dt.date, prefix: str = "") -> Q:
 class OfficerQuerySet(models.QuerySet["Officer"]):
     def visible_to(self, user: User) -> OfficerQuerySet:
         """DOIT sees every officer; a district officer those of their district; others none."""
-        if not _active_user(user):
-            return self.none()
-        if user.is_superuser or user.is_doit:
-            return self.all()
-        if user.is_officer:
-            return self.filter(district_id=user.district_id)
-        return self.none()
+        return Scope.of(user).offices(self, "district")
 
     def in_post(self, as_of: dt.date) -> OfficerQuerySet:
         return self.filter(in_post_q(as_of))
@@ -156,7 +147,7 @@ class Officer(models.Model):
         super().clean()
         user = self.user if self.user_id else None
         if user is not None and self.district_id:
-            if not user.is_officer or user.district_id != self.district_id:
+            if not (user.scope.is_unit and user.scope.covers_office(self.district_id)):
                 raise ValidationError(
                     {"user": _("Link an account of a district officer of the same district.")},
                 )
@@ -168,13 +159,7 @@ class Officer(models.Model):
 class CourseQuerySet(models.QuerySet["Course"]):
     def visible_to(self, user: User) -> CourseQuerySet:
         """DOIT sees every course; a district officer the city-wide ones and their district's."""
-        if not _active_user(user):
-            return self.none()
-        if user.is_superuser or user.is_doit:
-            return self.all()
-        if user.is_officer:
-            return self.filter(Q(district__isnull=True) | Q(district_id=user.district_id))
-        return self.none()
+        return Scope.of(user).offices(self, "district", city_wide=True)
 
 
 class Course(models.Model):
@@ -238,13 +223,7 @@ class Course(models.Model):
 class AttendanceQuerySet(models.QuerySet["Attendance"]):
     def visible_to(self, user: User) -> AttendanceQuerySet:
         """Attendance of the officers the user may see."""
-        if not _active_user(user):
-            return self.none()
-        if user.is_superuser or user.is_doit:
-            return self.all()
-        if user.is_officer:
-            return self.filter(officer__district_id=user.district_id)
-        return self.none()
+        return Scope.of(user).offices(self, "officer__district")
 
 
 class Attendance(models.Model):
@@ -300,13 +279,8 @@ class EnterpriseParticipationQuerySet(models.QuerySet["EnterpriseParticipation"]
     def visible_to(self, user: User) -> EnterpriseParticipationQuerySet:
         """Participation of the enterprises the user may see in the training module (DOIT all,
         officers their district's; enterprise staff have no training pages)."""
-        if not _active_user(user):
-            return self.none()
-        if user.is_superuser or user.is_doit:
-            return self.all()
-        if user.is_officer:
-            return self.filter(enterprise__district_id=user.district_id)
-        return self.none()
+        scope = Scope.of(user)
+        return scope.enterprises(self, "enterprise") if scope.is_office else self.none()
 
 
 class EnterpriseParticipation(models.Model):

@@ -203,10 +203,11 @@ def coverage_for(user: User, as_of: dt.date, *, sort: str = DEFAULT_COVERAGE_SOR
     """Coverage rows a user may see: every district for DOIT, their own for an officer."""
     if not user.is_authenticated or not user.is_active:
         return []
-    if user.sees_city:
+    scope = user.scope
+    if scope.is_city:
         return coverage_by_district(as_of, sort=sort)
-    if user.is_officer and user.district_id:
-        return coverage_by_district(as_of, user.district_id, sort=sort)
+    if scope.is_unit:
+        return coverage_by_district(as_of, scope.district_id, sort=sort)
     return []
 
 

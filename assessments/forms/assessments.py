@@ -189,7 +189,7 @@ class AssessmentFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         from enterprises.models import District
 
-        if user.sees_city:
+        if user.scope.is_city:
             cast(forms.ModelChoiceField, self.fields["district"]).queryset = District.objects.all()
         else:
             del self.fields["district"]

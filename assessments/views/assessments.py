@@ -69,7 +69,7 @@ def assessment_list(request):
     return render(
         request,
         "assessments/assessment_list.html",
-        {"form": form, "page": page, "querystring": query.urlencode(), "can_add": request.user.is_officer},
+        {"form": form, "page": page, "querystring": query.urlencode(), "can_add": request.user.scope.is_unit},
     )
 
 
@@ -111,8 +111,8 @@ def assessment_create(request):
 
 
 def _choose_enterprise(request):
-    """Pick the enterprise of a new assessment: the officer's district only."""
-    if not request.user.is_officer:
+    """Pick the enterprise of a new assessment: the officer's unit only."""
+    if not request.user.scope.is_unit:
         raise PermissionDenied
     qs = enterprises_for(request.user).filter(active=True)
     q = request.GET.get("q", "")

@@ -72,7 +72,7 @@ def savings_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     to_review = None
-    if user.is_officer:
+    if user.scope.is_unit:
         to_review = _reports_for(user).filter(status=SavingsReport.Status.SUBMITTED).count()
     return render(
         request,
@@ -225,7 +225,7 @@ def _detail_context(request, report: SavingsReport, **extra) -> dict:
     # A locked year (its final report was issued): nothing can be changed, no button is shown.
     year_locked = is_year_locked(report.year)
     editable = author and report.is_editable and not year_locked
-    show_warnings = not user.is_enterprise_staff
+    show_warnings = user.scope.is_office
     errors_by_line = review.by_line(Severity.ERROR) if editable else {}
     warnings_by_line = review.by_line(Severity.WARNING) if show_warnings else {}
     rows = [

@@ -79,7 +79,10 @@ def grow(n: int, world) -> None:
         AttendanceFactory(officer=officer, course=course, certificate_number=f"QC-{i}")
         EnterpriseParticipationFactory(enterprise=enterprise, course=CourseFactory(kind="awareness", district=district))
         for requester in (world.doit, world.officer):
-            ReportJobFactory(requester=requester, district=world.a if requester == world.officer else None)
+            # At most one unfinished job per report: each row's jobs are for a year of their own.
+            ReportJobFactory(
+                requester=requester, year=own_year, district=world.a if requester == world.officer else None
+            )
         UserFactory(username=f"qc-staff-{i}", role=Role.ENTERPRISE, enterprise=enterprise)
         TargetFactory(plan=ActionPlanFactory(decision_number=f"{900 + i}/KH-UBND"), year=2024)
 

@@ -180,9 +180,11 @@ def test_a_worker_killed_mid_build_the_sweep_fails_the_job_and_the_retry_equals_
     running.refresh_from_db()
     assert running.status == "running" and not running.file  # a killed worker cannot say anything
     assert sweep_stale_reports() == 0  # its last sign of life is recent: it might still be working
-    long_ago = running.started_at - dt.timedelta(hours=1)
-    ReportJob.objects.filter(pk=running.pk).update(started_at=long_ago, heartbeat_at=long_ago)
-    assert sweep_stale_reports() == 1
+    # Its last sign of life a little while ago, still after the database server started (the sweep
+    # tells a database restart from a stopped worker by that start time), and a sweep that waits less.
+    a_while_ago = timezone.now() - dt.timedelta(seconds=5)
+    ReportJob.objects.filter(pk=running.pk).update(started_at=a_while_ago, heartbeat_at=a_while_ago)
+    assert sweep_stale_reports(older_than_seconds=2) == 1
     running.refresh_from_db()
     with translation.override(settings.LANGUAGE_CODE):
         stopped = _(
