@@ -113,7 +113,7 @@ class TargetForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["indicator"])
         field.queryset = Indicator.objects.order_by("sort_order", "code")
-        field.label_from_instance = lambda obj: obj.name
+        field.label_from_instance = lambda obj: obj.name  # type: ignore[method-assign]
 
 
 class IndicatorForm(forms.ModelForm):

@@ -95,7 +95,7 @@ class Indicator(models.Model):
     @property
     def filters(self) -> set[str]:
         """The filters this row sets (the sectors only once saved)."""
-        found = set()
+        found: set[str] = set()
         if self.size:
             found.add(Filter.SIZE)
         if self.district_id:

@@ -73,9 +73,7 @@ def load_indicators(indicator_model, sector_model) -> None:
     sectors = {s.code: s for s in sector_model.objects.all()}
     for row in indicator_rows():
         codes = row.pop("sectors")
-        indicator, _ = indicator_model.objects.update_or_create(
-            code=row["code"], defaults={**row, "built_in": True}
-        )
+        indicator, _ = indicator_model.objects.update_or_create(code=row["code"], defaults={**row, "built_in": True})
         indicator.sectors.set([sectors[c] for c in codes if c in sectors])
 
 

@@ -127,10 +127,10 @@ def indicator_save(
     if sectors is not None:
         indicator.sectors.set(sectors)
         indicator.full_clean()  # the sector filter is known once set
-    for row in delete:
-        if row.indicator_id != indicator.pk:
+    for old in delete:
+        if old.indicator_id != indicator.pk:
             raise PermissionDenied
-        row.delete()
+        old.delete()
     for row in values:
         entered = row.get("instance") or IndicatorValue(indicator=indicator)
         if entered.indicator_id != indicator.pk:

@@ -80,8 +80,7 @@ def _summary(wb, ind: YearIndicators) -> None:
         [cell(ws, _("Scope")), cell(ws, ind.scope_label)],
         [cell(ws, _("Computed on")), cell(ws, timezone.localtime(ind.computed_at).replace(tzinfo=None))],
     ]
-    for plan in ind.plans:
-        captions.append([cell(ws, _("Plan in force")), cell(ws, f"{plan.decision_number} – {plan.title}")])
+    captions += [[cell(ws, _("Plan in force")), cell(ws, f"{p.decision_number} – {p.title}")] for p in ind.plans]
     ws.append([])
     for row in captions:
         ws.append(row)
@@ -120,24 +119,23 @@ def target_result_label(status: str) -> str:
 
 def _targets(wb, ind: YearIndicators) -> None:
     """Every plan in force, each target against the year's result (the PDF's section 1)."""
-    rows = []
-    for plan in ind.plans:
-        for t in plan.targets:
-            rows.append(
-                [
-                    plan.decision_number,
-                    plan.level_label,
-                    t.label,
-                    t.target_year,
-                    t.value,
-                    t.value_max,
-                    t.unit or (_("yes = 1, no = 0") if t.is_yes_no else ""),
-                    t.result,
-                    target_result_label(t.status),
-                    t.note,
-                    t.source,
-                ]
-            )
+    rows = [
+        [
+            plan.decision_number,
+            plan.level_label,
+            t.label,
+            t.target_year,
+            t.value,
+            t.value_max,
+            t.unit or (_("yes = 1, no = 0") if t.is_yes_no else ""),
+            t.result,
+            target_result_label(t.status),
+            t.note,
+            t.source,
+        ]
+        for plan in ind.plans
+        for t in plan.targets
+    ]
     headers = [
         _("Plan"),
         _("Level"),

@@ -39,9 +39,9 @@ Definitions (year Y, scope S):
   compared in the city scope; shares are compared in both.
 
 The package: ``results`` (typed results), ``base`` (scope filters, factors, exact sums),
-``queries`` (the grouped queries), ``defined`` (indicator rows, plans and targets), ``compute`` (a year's figures), ``findings`` (data-quality
-points), ``lines`` (the verified lines, streamed) and ``overview`` (review queue and the
-enterprise's own page). Callers import from the package.
+``queries`` (the grouped queries), ``defined`` (indicator rows, plans and targets), ``compute``
+(a year's figures), ``findings`` (data-quality points), ``lines`` (the verified lines,
+streamed) and ``overview`` (review queue and the enterprise's own page). Callers import from the package.
 """
 
 from __future__ import annotations

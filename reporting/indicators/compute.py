@@ -27,6 +27,7 @@ from training.selectors import CoverageStatus, coverage_by_district
 
 from ..measures import Measure
 from .base import APPROVED, Factors, ProgressCallback, analytic_queries, enterprise_scope, to_decimal, to_int, year_end
+from .defined import figures_of, indicator_figures, indicators_for, model_count, plan_results, plans_in_force
 from .findings import open_findings, year_warnings
 from .queries import (
     approved_assessments,
@@ -41,7 +42,6 @@ from .queries import (
     units_with_awareness,
     zones_reached,
 )
-from .defined import figures_of, indicator_figures, indicators_for, model_count, plan_results, plans_in_force
 from .results import (
     CategoryRow,
     DistrictRow,

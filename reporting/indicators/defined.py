@@ -71,20 +71,21 @@ def filtered_value(
     ):
         counts = (
             enterprise_flags(year, district, end)
-            .filter(enterprise_filter(indicator), active=True)
+            .filter(enterprise_filter(indicator), Q(active=True))
             .aggregate(
                 n=Count("pk"),
                 aware=Count("pk", filter=Q(is_aware=True)),
                 applying=Count("pk", filter=Q(is_applying=True)),
             )
         )
-        return {
+        table: dict[str, Number | None] = {
             Measure.ENTERPRISES_ACTIVE: counts["n"],
             Measure.AWARE_COUNT: counts["aware"],
             Measure.AWARE_SHARE: share(counts["aware"], counts["n"]),
             Measure.APPLYING_COUNT: counts["applying"],
             Measure.APPLYING_SHARE: share(counts["applying"], counts["n"]),
-        }[m]
+        }
+        return table[m]
     if m == Measure.ASSESSMENTS_COMPLETED:
         return approved_assessments(year, district).filter(enterprise_filter(indicator, "enterprise__")).count()
     if m in (Measure.OPTIONS_IMPLEMENTED, Measure.INVESTMENT_VND):
@@ -101,10 +102,14 @@ def filtered_value(
         toe: Decimal | None = None
         tco2e: Decimal | None = None
         vnd = 0
-        for row in lines.values("resource_id").annotate(qty=Sum("quantity"), v=Sum("vnd_saved")).order_by():
-            t, c = factors.convert(row["resource_id"], row["qty"], year)
-            toe, tco2e, vnd = add_sums(toe, t), add_sums(tco2e, c), vnd + (row["v"] or 0)
-        return {Measure.SAVINGS_TOE: toe or Decimal(0), Measure.SAVINGS_TCO2E: tco2e or Decimal(0)}.get(m, vnd)
+        for group in lines.values("resource_id").annotate(qty=Sum("quantity"), v=Sum("vnd_saved")).order_by():
+            t, c = factors.convert(group["resource_id"], group["qty"], year)
+            toe, tco2e, vnd = add_sums(toe, t), add_sums(tco2e, c), vnd + (group["v"] or 0)
+        if m == Measure.SAVINGS_TOE:
+            return toe or Decimal(0)
+        if m == Measure.SAVINGS_TCO2E:
+            return tco2e or Decimal(0)
+        return vnd
     if m == Measure.MODELS:
         return model_count(year, district, end, enterprise_filter(indicator))
     return None  # measures without filters are read from the base values (``Indicator.clean``)
@@ -113,7 +118,7 @@ def filtered_value(
 def model_count(year: int, district: District | None, end: dt.date, extra: Q | None = None) -> int:
     """Enterprises applying cleaner production with savings verified in the year."""
     verified = SavingsReport.objects.filter(enterprise=OuterRef("pk"), status=VERIFIED, year=year)
-    qs = enterprise_flags(year, district, end).filter(active=True, is_applying=True).filter(Exists(verified))
+    qs = enterprise_flags(year, district, end).filter(Q(active=True, is_applying=True), Exists(verified))
     if extra is not None:
         qs = qs.filter(extra)
     return qs.count()
@@ -232,4 +237,3 @@ def figures_of(
         )
         for i in indicators
     )
-

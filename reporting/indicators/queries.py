@@ -33,6 +33,7 @@ from assessments.models import (
 from enterprises.models import District, Enterprise, IndustrialZone
 from training.models import Course, CourseKind, EnterpriseParticipation
 from training.selectors import aware_enterprise_ids
+
 from .base import (
     AMOUNT,
     APPROVED,
@@ -267,7 +268,7 @@ def zones_reached(year: int, district: District | None, end: dt.date) -> tuple[i
     zones = IndustrialZone.objects.all() if district is None else IndustrialZone.objects.filter(district=district)
     reached = (
         enterprise_flags(year, district, end)
-        .filter(active=True, is_aware=True, industrial_zone__isnull=False)
+        .filter(Q(active=True, is_aware=True, industrial_zone__isnull=False))
         .values("industrial_zone")
         .distinct()
         .count()
@@ -284,7 +285,5 @@ def units_with_awareness(year: int, district: District | None, end: dt.date) -> 
     if district is not None:
         units = units.filter(pk=district.pk)
     held = Exists(courses.filter(district=OuterRef("pk")))
-    attended = Exists(
-        EnterpriseParticipation.objects.filter(course__in=courses, enterprise__district=OuterRef("pk"))
-    )
+    attended = Exists(EnterpriseParticipation.objects.filter(course__in=courses, enterprise__district=OuterRef("pk")))
     return units.filter(held | attended).count(), units.count()

@@ -184,6 +184,9 @@ MATRIX: dict[str, Expect] = {
     "reporting:plans": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
     "reporting:plan_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:plan_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "reporting:indicators": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
+    "reporting:indicator_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "reporting:indicator_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
 }
 
 # --------------------------------------------------------------------------- URL arguments
@@ -228,8 +231,15 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
 # URLs that name an object nobody is scoped on (or a token): the same arguments for everyone.
 FIXED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "reporting:plan_edit": lambda w: {"pk": w.plan.pk},
+    "reporting:indicator_edit": lambda w: {"pk": _indicator_pk("aware_share")},
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "bad-token"},
 }
+
+
+def _indicator_pk(code: str) -> int:
+    from reporting.models import Indicator
+
+    return Indicator.objects.get(code=code).pk
 
 
 def stash_attendance_upload(client: Client, course) -> str:
