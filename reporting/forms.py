@@ -10,13 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import District
 from periods.models import YearLock
 
-from .models import ActionPlan, Indicator, IndicatorValue, ReportJob, Target
+from .models import ActionPlan, Indicator, IndicatorValue, ReportEdition, ReportJob, Target
 from .services import lockable_years, report_years
 
 BOTH = "both"
 FORMAT_CHOICES = [
     (ReportJob.Format.PDF, _("PDF")),
     (ReportJob.Format.XLSX, _("Excel")),
+    (ReportJob.Format.DOCX, _("Word (to finish and sign)")),
     (BOTH, _("PDF and Excel")),
 ]
 
@@ -179,3 +180,41 @@ TargetFormSet = inlineformset_factory(
     extra=3,
     can_delete=True,
 )
+
+
+class EditionStartForm(forms.Form):
+    """DOIT starts (or opens) the document of a year's city report."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["year"])
+        field.choices = [(y, str(y)) for y in reversed(report_years())]
+        field.initial = timezone.localdate().year - 1
+
+
+class EditionForm(forms.ModelForm):
+    class Meta:
+        model = ReportEdition
+        fields = [
+            "number",
+            "issue_date",
+            "addressees",
+            "recipients",
+            "signer_title",
+            "signer_name",
+            "results",
+            "difficulties",
+            "recommendations",
+            "next_tasks",
+        ]
+        widgets = {
+            "issue_date": forms.DateInput(format="%d/%m/%Y"),
+            "addressees": forms.Textarea(attrs={"rows": 3}),
+            "recipients": forms.Textarea(attrs={"rows": 4}),
+            "results": forms.Textarea(attrs={"rows": 10}),
+            "difficulties": forms.Textarea(attrs={"rows": 6}),
+            "recommendations": forms.Textarea(attrs={"rows": 6}),
+            "next_tasks": forms.Textarea(attrs={"rows": 6}),
+        }

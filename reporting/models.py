@@ -290,6 +290,7 @@ class ReportJob(models.Model):
     class Format(models.TextChoices):
         PDF = "pdf", _("PDF")
         XLSX = "xlsx", _("Excel")
+        DOCX = "docx", _("Word")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -458,3 +459,93 @@ class DashboardSnapshot(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --------------------------------------------------------------------------- the document DOIT issues
+
+
+class ReportEdition(models.Model):
+    """The yearly report as the Department issues it (DESIGN.md §14): number, date, addressees,
+    recipients, signer and the narrative sections, each started from a draft written from the
+    figures (``reporting.narrative``) and edited in the portal. ``draft → issued``: issuing locks
+    the year and freezes the edition, so that its files rebuild byte for byte."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
+
+    SECTIONS = ("results", "difficulties", "recommendations", "next_tasks")
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    district = models.ForeignKey(
+        "enterprises.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="report_editions",
+        verbose_name=_("district"),
+        help_text=_("Empty for the city-wide report."),
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    number = models.CharField(
+        _("number and symbol"), max_length=40, blank=True, help_text=_("For example 125/BC-SCT; needed to issue.")
+    )
+    issue_date = models.DateField(_("issue date"), null=True, blank=True, help_text=_("Needed to issue."))
+    addressees = models.TextField(_("to (Kính gửi)"), help_text=_("One addressee per line."))
+    recipients = models.TextField(_("recipients (Nơi nhận)"), help_text=_("One recipient per line."))
+    signer_name = models.CharField(_("signer's name"), max_length=120, blank=True)
+    signer_title = models.CharField(
+        _("signer's title"),
+        max_length=120,
+        help_text=_("As printed above the signature, e.g. “KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC” (one line per “/”)."),
+    )
+    results = models.TextField(_("assessment of the results"))
+    difficulties = models.TextField(_("difficulties and their causes"))
+    recommendations = models.TextField(_("recommendations"))
+    next_tasks = models.TextField(_("tasks for next year"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-year", "district__code"]
+        verbose_name = _("report edition")
+        verbose_name_plural = _("report editions")
+        constraints = [
+            models.UniqueConstraint(
+                F("year"),
+                Coalesce("district", Value(0)),
+                name="reportedition_one_per_year_scope",
+                violation_error_message=_("This report already has an edition."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | (~Q(number="") & Q(issue_date__isnull=False)),
+                name="reportedition_issued_has_number_and_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.district.name if self.district is not None else str(_("Hanoi (city-wide)"))
+        return f"{self.number or _('Draft')} – {scope} {self.year}"
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == self.Status.ISSUED
+
+    def clean(self) -> None:
+        super().clean()
+        if self.issue_date and self.year and self.issue_date.year < self.year:
+            raise ValidationError({"issue_date": _("The report cannot be issued before its year.")})

@@ -21,6 +21,8 @@ from .builders import CONTENT_TYPES
 from .forms import (
     TARGET_FIELDS,
     ActionPlanForm,
+    EditionForm,
+    EditionStartForm,
     IndicatorForm,
     IndicatorValueFormSet,
     ReportRequestForm,
@@ -28,7 +30,7 @@ from .forms import (
     YearLockForm,
     YearReopenForm,
 )
-from .models import ActionPlan, Indicator, ReportJob
+from .models import ActionPlan, Indicator, ReportEdition, ReportJob
 
 JOB_LIST_SIZE = 25
 LOCK_EVENT_LIST_SIZE = 20
@@ -251,6 +253,8 @@ def _list_context(user, *, form=None, can_request: bool, lock_form=None, reopen_
                 for lock in locks
             ],
             lock_events=YearLockEvent.objects.select_related("by")[:LOCK_EVENT_LIST_SIZE],
+            edition_form=EditionStartForm(),
+            editions=ReportEdition.objects.select_related("district")[:10],
         )
     return context
 
@@ -449,3 +453,63 @@ def indicator_edit(request, pk: int | None = None):
         "reporting/indicator_form.html",
         {"form": form, "formset": formset if entered else None, "indicator": indicator},
     )
+
+
+# --------------------------------------------------------------------------- the edition DOIT issues
+
+
+def _edition_for(request, pk: int) -> ReportEdition:
+    if not request.user.has_perm("reporting.lock_year"):
+        raise PermissionDenied
+    return get_object_or_404(ReportEdition.objects.select_related("district", "issued_by"), pk=pk)
+
+
+@login_required
+@require_POST
+def edition_start(request):
+    if not request.user.has_perm("reporting.lock_year"):
+        raise PermissionDenied
+    form = EditionStartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a year."))
+        return redirect("reporting:list")
+    edition = services.edition_create(by=request.user, year=form.cleaned_data["year"])
+    return redirect("reporting:edition", pk=edition.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edition_edit(request, pk: int):
+    edition = _edition_for(request, pk)
+    form = EditionForm(request.POST or None, instance=edition)
+    if edition.is_issued:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edition_update(by=request.user, edition=edition, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The report's text is saved."))
+            return redirect("reporting:edition", pk=edition.pk)
+    return render(request, "reporting/edition_form.html", {"form": form, "edition": edition})
+
+
+@login_required
+@require_POST
+def edition_issue(request, pk: int):
+    edition = _edition_for(request, pk)
+    try:
+        services.edition_issue(by=request.user, edition=edition)
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            _("Report %(number)s issued: year %(year)s is locked and its files are being built.")
+            % {"number": edition.number, "year": edition.year},
+        )
+    return redirect("reporting:edition", pk=edition.pk)

@@ -185,6 +185,9 @@ MATRIX: dict[str, Expect] = {
     "reporting:plan_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:plan_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:indicators": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
+    "reporting:edition_start": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),
+    "reporting:edition": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "reporting:edition_issue": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),  # DOIT: no number yet
     "reporting:indicator_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:indicator_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
 }
@@ -232,6 +235,8 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
 FIXED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "reporting:plan_edit": lambda w: {"pk": w.plan.pk},
     "reporting:indicator_edit": lambda w: {"pk": _indicator_pk("aware_share")},
+    "reporting:edition": lambda w: {"pk": _edition_pk(w)},
+    "reporting:edition_issue": lambda w: {"pk": _edition_pk(w)},
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "bad-token"},
 }
 
@@ -240,6 +245,27 @@ def _indicator_pk(code: str) -> int:
     from reporting.models import Indicator
 
     return Indicator.objects.get(code=code).pk
+
+
+def _edition_pk(w: SimpleNamespace) -> int:
+    from reporting.models import ReportEdition
+
+    text = "Nội dung"
+    edition, _ = ReportEdition.objects.get_or_create(
+        year=2023,
+        district=None,
+        defaults={
+            "addressees": "Bộ Công Thương",
+            "recipients": "Như trên",
+            "signer_title": "GIÁM ĐỐC",
+            "results": text,
+            "difficulties": text,
+            "recommendations": text,
+            "next_tasks": text,
+            "created_by": w.users[DOIT],
+        },
+    )
+    return edition.pk
 
 
 def stash_attendance_upload(client: Client, course) -> str:
