@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from . import otp
+from . import otp, throttle
 from .models import User
 from .otp_forms import CodeForm
 
@@ -52,12 +52,23 @@ class PortalLoginView(LoginView):
 
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        if throttle.login_address_blocked(request):
+            return address_blocked_response(request)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         user = form.get_user()
         if not otp.has_confirmed_device(user):
             return super().form_valid(form)
         self.request.session[otp.PENDING_KEY] = {"user": user.pk, "backend": user.backend, "at": int(time.time())}
         return redirect(_with_next(reverse("otp_verify"), self.get_redirect_url()))
+
+
+def address_blocked_response(request: HttpRequest) -> HttpResponse:
+    """429 for an address that failed against too many accounts (whatever account it names now)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "accounts/throttled.html", {"minutes": minutes, "kind": "login"}, status=429)
 
 
 def _pending_user(request: HttpRequest) -> tuple[User | None, str]:
@@ -103,6 +114,8 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     credentials = {"username": user.get_username()}
     if AxesProxyHandler.is_locked(request, credentials):
         return _locked_out(request, credentials)
+    if request.method == "POST" and throttle.login_address_blocked(request):
+        return address_blocked_response(request)
     form = CodeForm(request.POST or None, device=device)
     if request.method == "POST":
         if form.is_valid():

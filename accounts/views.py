@@ -2,16 +2,19 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import services
+from . import services, throttle
 from .forms import UserForm
 from .models import User
 
@@ -81,3 +84,20 @@ def user_send_link(request, pk: int):
     services.send_set_password_email(target)
     messages.success(request, _("A new set-password link was e-mailed to %(email)s.") % {"email": target.email})
     return redirect("accounts:user_edit", pk=target.pk)
+
+
+class PortalPasswordResetView(PasswordResetView):
+    """Django's reset form, limited per client address (429 past the limit) and per e-mail
+    address (past it, the same answer as always and no more mail: nobody learns whether the
+    address has an account, and nobody's mailbox is flooded)."""
+
+    def post(self, request, *args, **kwargs):
+        if not throttle.reset_address_allowed(request):
+            minutes = settings.PASSWORD_RESET_ADDRESS_LIMIT[1] // 60
+            return render(request, "accounts/throttled.html", {"minutes": minutes, "kind": "reset"}, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if not throttle.reset_email_allowed(form.cleaned_data["email"]):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)

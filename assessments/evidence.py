@@ -5,9 +5,9 @@ browser's content type are ignored: both are chosen by the uploader), it is not 
 ``settings.UPLOAD_MAX_BYTES``, and:
 
 - a PDF carries no active content: no JavaScript, no automatic or additional actions, no launch
-  of programs, no embedded files, no XFA forms or rich media. Names are read with their ``#xx``
-  escapes decoded and inside compressed object streams too; a PDF whose object streams cannot be
-  read (encrypted, unusual filters) is refused, since it cannot be checked;
+  of programs, no embedded files, no XFA forms or rich media. It is read with a real PDF parser
+  (``assessments.pdf_check``, pikepdf/qpdf) that resolves every object as a reader does; a PDF
+  it cannot read exactly as it is (damaged, password-protected) is refused;
 - an image survives Pillow's ``verify()`` (PNG chunk checksums), a JPEG decodes to its end (a
   truncated one is refused), it has at most ``MAX_IMAGE_PIXELS`` pixels and it holds no HTML,
   script or PHP markup (an image/HTML polyglot).
@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import re
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -30,6 +29,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from .pdf_check import check_pdf_content
 
 PDF_MAGIC = b"%PDF-"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -46,41 +47,6 @@ ORIGINAL_NAME_MAX = 200
 # image into an HTML/PHP polyglot. Markers are long enough not to occur by chance in image data.
 MAX_IMAGE_PIXELS = 100_000_000
 IMAGE_MARKUP_RE = re.compile(rb"<(?:script|html|iframe|object|embed|meta)[\s>/]|<\?php|javascript:", re.IGNORECASE)
-# PDF: names that make a document act rather than show (matched case-insensitively, also when
-# written with #xx escapes such as /J#61vaScript).
-PDF_ACTIVE_NAMES = {
-    b"javascript",  # a script, or the name tree of document scripts
-    b"js",  # the script of a JavaScript action
-    b"aa",  # additional actions (on open, close, print, focus, keystroke)
-    b"launch",  # starts a program or opens a file
-    b"embeddedfile",
-    b"embeddedfiles",
-    b"richmedia",  # Flash and other embedded players
-    b"xfa",  # XML forms, which carry their own scripts
-    b"submitform",
-    b"importdata",
-    b"gotoe",  # go to an embedded document
-}
-_PDF_DELIMITERS = rb"\x00\t\n\x0c\r ()<>\[\]{}/%"
-PDF_ACTIVE_RE = re.compile(
-    rb"/(" + b"|".join(sorted(PDF_ACTIVE_NAMES)) + rb"|openaction)"
-    rb"(?=[" + _PDF_DELIMITERS + rb"]|\Z)",
-    re.IGNORECASE,
-)
-PDF_ESCAPED_NAME_RE = re.compile(rb"/[^" + _PDF_DELIMITERS + rb"]*#[^" + _PDF_DELIMITERS + rb"]*")
-PDF_GOTO_RE = re.compile(rb"/S\s*/GoTo(?![A-Za-z])")
-PDF_OPEN_ACTION_BYTES = 512
-PDF_NAME_ESCAPE_RE = re.compile(rb"#([0-9A-Fa-f]{2})")
-PDF_STREAM_RE = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")
-PDF_OBJECT_RE = re.compile(rb"(?<![0-9])[0-9]+\s+[0-9]+\s+obj(?![A-Za-z])")
-# Filters besides Flate that an object stream could use; with object streams present they make
-# the file impossible to check (modern producers use Flate only).
-PDF_OTHER_FILTERS = {b"asciihexdecode", b"ahx", b"ascii85decode", b"a85", b"lzwdecode", b"lzw", b"runlengthdecode",
-                     b"rl", b"crypt", b"encrypt"}  # fmt: skip
-PDF_DICT_WINDOW = 4096
-# Object streams inflated per file: they hold only small dictionaries (a few hundred KB in a
-# long document).
-PDF_MAX_INFLATED_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -215,183 +181,6 @@ def _read_all(f: IO[bytes]) -> bytes:
     return data
 
 
-def _pdf_decode_name(raw: bytes) -> bytes:
-    return PDF_NAME_ESCAPE_RE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
-
-
-def _pdf_names(data: bytes) -> set[bytes]:
-    """The names of ``data``, lower-cased and with ``#xx`` escapes decoded."""
-    found = {m.group(0)[1:].lower() for m in re.finditer(rb"/[^" + _PDF_DELIMITERS + rb"]*", data)}
-    return {_pdf_decode_name(n).lower() if b"#" in n else n for n in found}
-
-
-class _Unchecked(Exception):
-    pass
-
-
-@dataclass
-class _PdfStream:
-    names: set[bytes]  # of its dictionary
-    dictionary: bytes
-    start: int  # of its raw data
-    end: int
-
-
-@dataclass
-class _PdfObjects:
-    """A PDF's object syntax outside streams, and the objects of its object streams."""
-
-    syntax: bytes
-    compressed: dict[int, bytes]  # object number -> its text, from the object streams
-
-    def object_text(self, number: int, generation: int) -> bytes:
-        header = re.search(rb"(?<![0-9])%d\s+%d\s+obj\s*" % (number, generation), self.syntax)
-        if header is not None:
-            return self.syntax[header.end() : header.end() + PDF_OPEN_ACTION_BYTES]
-        return self.compressed.get(number, b"")[:PDF_OPEN_ACTION_BYTES].lstrip()
-
-    def opens_a_view(self, data: bytes, end: int) -> bool:
-        """After ``/OpenAction``: a destination (``[page /Fit]``) or a plain go-to action
-        (``<< /S /GoTo /D [page /Fit] >>``), which only set the first view, as LaTeX and office
-        suites write; directly or through a reference. Anything else acts on opening."""
-        value = data[end : end + PDF_OPEN_ACTION_BYTES].lstrip()
-        ref = re.match(rb"([0-9]{1,10})\s+([0-9]{1,5})\s+R", value)
-        if ref is not None:
-            value = self.object_text(int(ref.group(1)), int(ref.group(2)))
-        if value.startswith(b"["):
-            return True
-        if not value.startswith(b"<<"):
-            return False
-        action = value[: value.find(b">>") + 2] if b">>" in value else value
-        return bool(PDF_GOTO_RE.search(action)) and b"/Next" not in action and b"#" not in action
-
-    def active_name(self, data: bytes) -> bytes | None:
-        """The first name of ``data`` that makes the document act, or None."""
-        for match in PDF_ACTIVE_RE.finditer(data):
-            name = match.group(1).lower()
-            if name != b"openaction" or not self.opens_a_view(data, match.end()):
-                return name
-        for match in PDF_ESCAPED_NAME_RE.finditer(data):
-            name = _pdf_decode_name(match.group(0)[1:]).lower()
-            if name in PDF_ACTIVE_NAMES or (name == b"openaction" and not self.opens_a_view(data, match.end())):
-                return name
-        return None
-
-
-PDF_LENGTH_RE = re.compile(rb"/Length\s+([0-9]+)(?![0-9])(?!\s+[0-9]+\s+R)")
-PDF_FIRST_RE = re.compile(rb"/First\s+([0-9]+)(?![0-9])")
-
-
-def _pdf_streams(data: bytes) -> Iterator[_PdfStream]:
-    """Every stream: its dictionary (after the last object header in the 4 KB before the
-    ``stream`` keyword) and where its raw data lies. A stream with no object header that close
-    raises _Unchecked (a dictionary padded to hide its keys)."""
-    position = 0
-    while True:
-        match = PDF_STREAM_RE.search(data, position)
-        if match is None:
-            return
-        window = data[max(0, match.start() - PDF_DICT_WINDOW) : match.start()]
-        headers = list(PDF_OBJECT_RE.finditer(window))
-        if not headers:
-            raise _Unchecked
-        dictionary = window[headers[-1].end() :]
-        start = match.end()
-        length = PDF_LENGTH_RE.search(dictionary)
-        end = start + int(length.group(1)) if length else -1
-        if end < 0 or not data[end : end + 12].lstrip().startswith(b"endstream"):
-            end = data.find(b"endstream", start)
-            if end < 0:
-                end = len(data)
-        yield _PdfStream(_pdf_names(dictionary), dictionary, start, end)
-        position = max(end, start)
-
-
-def _pdf_syntax(data: bytes, streams: list[_PdfStream]) -> bytes:
-    """``data`` without the raw content of its streams: dictionaries and other objects only
-    (compressed or binary stream data would match two-letter names like /JS by chance)."""
-    parts, position = [], 0
-    for stream in streams:
-        parts.append(data[position : stream.start])
-        position = stream.end
-    parts.append(data[position:])
-    return b"\n".join(parts)
-
-
-def _object_streams(data: bytes, streams: list[_PdfStream]) -> Iterator[tuple[bytes, dict[int, bytes]]]:
-    """The inflated content of every object stream (where PDF 1.5+ keeps dictionaries,
-    compressed) and the objects it holds. One that does not inflate completely, or too much
-    inflated data, raises _Unchecked."""
-    budget = PDF_MAX_INFLATED_BYTES
-    view = memoryview(data)
-    for stream in streams:
-        names = stream.names
-        if not names & {b"objstm", b"first"}:
-            continue  # page content, fonts, images: no objects live there
-        if names & PDF_OTHER_FILTERS or names & {b"decodeparms", b"dp"}:
-            raise _Unchecked
-        if names & {b"flatedecode", b"fl"}:
-            decompressor = zlib.decompressobj()
-            try:
-                content = decompressor.decompress(view[stream.start :], budget + 1)
-            except zlib.error:
-                raise _Unchecked from None
-            budget -= len(content)
-            if budget < 0 or not decompressor.eof:
-                raise _Unchecked
-        else:
-            content = data[stream.start : stream.end]
-        yield content, _compressed_objects(content, stream.dictionary)
-
-
-def _compressed_objects(content: bytes, dictionary: bytes) -> dict[int, bytes]:
-    """Object number -> text of the objects of one object stream (its header lists pairs of
-    object number and offset from /First)."""
-    first = PDF_FIRST_RE.search(dictionary)
-    if first is None:
-        return {}
-    offset_base = int(first.group(1))
-    numbers = [int(n) for n in re.findall(rb"[0-9]+", content[:offset_base])]
-    pairs = list(zip(numbers[0::2], numbers[1::2], strict=False))
-    objects = {}
-    for i, (number, offset) in enumerate(pairs):
-        stop = offset_base + pairs[i + 1][1] if i + 1 < len(pairs) else len(content)
-        objects[number] = content[offset_base + offset : stop]
-    return objects
-
-
-def check_pdf_content(f: IO[bytes]) -> None:
-    """Refuse a PDF with active content (ValidationError ``active_content``) or one whose
-    compressed objects cannot be checked (``unchecked``). A strict scanner, not a PDF reader:
-    what it cannot read is refused rather than let through."""
-    data = _read_all(f)
-    try:
-        streams = list(_pdf_streams(data))
-        syntax = _pdf_syntax(data, streams)
-        names = _pdf_names(syntax)
-        if b"objstm" in names and names & PDF_OTHER_FILTERS:
-            raise _Unchecked
-        inflated = list(_object_streams(data, streams))
-    except _Unchecked:
-        raise ValidationError(
-            _(
-                "This PDF is encrypted or compressed in a way that cannot be checked. "
-                "Print it to a new PDF (or scan the paper) and upload that."
-            ),
-            code="unchecked",
-        ) from None
-    objects = _PdfObjects(syntax, {n: text for _content, found in inflated for n, text in found.items()})
-    for part in (syntax, *(content for content, _found in inflated)):
-        if objects.active_name(part) is not None:
-            raise ValidationError(
-                _(
-                    "This PDF contains scripts, automatic actions or embedded files, which are not accepted. "
-                    "Print it to a new PDF (or scan the paper) and upload that."
-                ),
-                code="active_content",
-            )
-
-
 def file_size(f) -> int:
     size = getattr(f, "size", None)
     if size is None:
@@ -438,7 +227,7 @@ def validate_evidence_file(f) -> EvidenceKind:
     if kind is PDF:
         if PDF_EOF_MARKER not in tail:
             raise ValidationError(_("This PDF file is damaged or incomplete."), code="corrupt")
-        check_pdf_content(f)
+        check_pdf_content(_read_all(f))
     else:
         if not _image_is_valid(f, kind):
             raise ValidationError(_("This image file is damaged or not really a JPEG or PNG image."), code="corrupt")

@@ -31,6 +31,7 @@ else:
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "cleanprod.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Bare error answers (a 405, a plain-text 400) get the portal's error page.
+    "cleanprod.errors.ErrorPageMiddleware",
     "accounts.middleware.SessionAgeMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     # A page's form submitted twice (a double click) has one effect and one message.
@@ -134,11 +137,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Behind the TLS proxy, the client address is the last hop the proxy appends to X-Forwarded-For;
-# without this every user would share the proxy's address and lock each other out.
-AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
-if AXES_IPWARE_PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind the TLS proxy the client address is the right-most X-Forwarded-For entry added by the
+# DJANGO_PROXY_COUNT trusted proxies (accounts.throttle.client_address), never one the client wrote;
+# without it every user would share the proxy's address and lock each other out. Optionally the
+# header is believed only from DJANGO_TRUSTED_PROXIES (addresses or networks of the proxies).
+PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+# One address failing against many accounts (password spraying) is stopped for the cool-off after
+# this many failures over all usernames; high enough for an office behind one NAT address.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+# Password-reset requests: (requests, seconds) per client address and per e-mail address.
+PASSWORD_RESET_ADDRESS_LIMIT = (10, 3600)
+PASSWORD_RESET_EMAIL_LIMIT = (3, 3600)
 
 # A session ends when the browser closes, and at the latest SESSION_COOKIE_AGE seconds after
 # sign-in however busy it was (accounts.middleware.SessionAgeMiddleware).

@@ -22,3 +22,9 @@ urlpatterns = [
 
 admin.site.site_header = _("Hanoi Cleaner Production Portal")
 admin.site.site_title = admin.site.site_header
+
+# Error pages in the portal's layout and language (cleanprod/errors.py).
+handler400 = "cleanprod.errors.bad_request"
+handler403 = "cleanprod.errors.permission_denied"
+handler404 = "cleanprod.errors.page_not_found"
+handler500 = "cleanprod.errors.server_error"

@@ -1,5 +1,5 @@
 """The national cleaner-production strategy (Decision 1419/QĐ-TTg) and its 2015/2020 targets, as
-first shipped (codes of the fixed indicator list of that time; migration 0010 turns them into
+first shipped (codes of the fixed indicator list of that time; migration 0011 turns them into
 indicator rows and loads the plans after 2020 from ``reporting/data``)."""
 
 import datetime as dt

@@ -127,6 +127,7 @@ MATRIX: dict[str, Expect] = {
     "enterprises:import_confirm": E(NOT_ALLOWED, (NOT_FOUND, NOT_FOUND, FORBIDDEN)),  # 404: no pending upload
     "enterprises:detail": E(OK, OK),
     "enterprises:edit": E(OK, OK),  # enterprise staff: the contact fields
+    "enterprises:units": E(OK, NOT_ALLOWED),  # the crosswalk: public knowledge, read by every role
     # Assessments: officers draft and submit, DOIT approves or returns, enterprise staff read.
     "assessments:list": E(OK, OK),
     "assessments:create": E((FORBIDDEN, OK, FORBIDDEN), (FORBIDDEN, BAD, FORBIDDEN), superuser=(OK, BAD)),
@@ -181,6 +182,7 @@ MATRIX: dict[str, Expect] = {
     "reporting:retry": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, NOT_FOUND)),  # officer: not their request
     "reporting:retry_failed": E(NOT_ALLOWED, (REDIRECT, REDIRECT, FORBIDDEN)),  # only what each may retry
     "reporting:download": E((OK, OK, NOT_FOUND), NOT_ALLOWED),
+    "reporting:batch_download": E((OK, OK, NOT_FOUND), NOT_ALLOWED),  # the ZIP holds what each may see
     "reporting:plans": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
     "reporting:plan_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:plan_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
@@ -228,6 +230,7 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "training:attendance_import_preview": lambda s: {"pk": s.course.pk, "token": s.token},
     "training:attendance_import_cancel": lambda s: {"pk": s.course.pk, "token": s.token},
     "reporting:download": lambda s: {"pk": s.job.pk},
+    "reporting:batch_download": lambda s: {"pk": s.batch.pk},
     "reporting:retry": lambda s: {"pk": s.job.pk},
 }
 

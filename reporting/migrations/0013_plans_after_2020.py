@@ -12,5 +12,5 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0011_target_indicator_row")]
+    dependencies = [("reporting", "0012_target_indicator_row")]
     operations = [migrations.RunPython(forward, migrations.RunPython.noop)]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("assessments", "0003_history_factor_expected_saving_evidence"),
         ("enterprises", "0004_enterprise_name_order_index"),
-        ("reporting", "0008_job_heartbeat_one_unfinished"),
+        ("reporting", "0009_report_batch"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("enterprises", "0004_enterprise_name_order_index"),
-        ("reporting", "0012_plans_after_2020"),
+        ("reporting", "0013_plans_after_2020"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,11 +1,11 @@
-"""``Target.indicator`` is the indicator row (filled in by migration 0010)."""
+"""``Target.indicator`` is the indicator row (filled in by migration 0011)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0010_indicator_rows_for_targets")]
+    dependencies = [("reporting", "0011_indicator_rows_for_targets")]
 
     operations = [
         migrations.RemoveConstraint(model_name="target", name="target_unique_plan_indicator_year"),

@@ -1,5 +1,5 @@
 """The fixed indicator list becomes ``Indicator`` rows and the targets already stored point to
-them. The targets of 1419/QĐ-TTg are loaded again by migration 0012 with their wording and source.
+them. The targets of 1419/QĐ-TTg are loaded again by migration 0013 with their wording and source.
 
 Two targets of 1419/QĐ-TTg change indicator: its saving "per unit of product" is a cut in
 consumption per unit of product (not the saving against the baseline energy), and its "DOITs with
@@ -29,5 +29,5 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0009_indicator_rows_plan_levels"), ("enterprises", "0002_reference_data")]
+    dependencies = [("reporting", "0010_indicator_rows_plan_levels"), ("enterprises", "0002_reference_data")]
     operations = [migrations.RunPython(forward, backward)]
