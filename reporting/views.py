@@ -93,7 +93,7 @@ def dashboard(request):
         role="city" if scope.is_city else "officer",
         ind=ind,
         queue=queue,
-        kpis=[ind.fig[code] for code in DASHBOARD_KPIS],
+        kpis=[ind.fig[code] for code in DASHBOARD_KPIS if code in ind.fig],
         chart_breakdown=breakdown,
         chart_trend=_chart([str(p.year) for p in ind.trend], [p.savings_vnd for p in ind.trend], _("VND saved")),
         coverage_counts=CoverageCounts(
