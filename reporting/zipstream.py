@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, cast
 
 CHUNK = 256 * 1024
 
@@ -42,7 +42,7 @@ def stream_zip(members: Iterable[tuple[str, IO[bytes]]]) -> Iterator[bytes]:
     """Yield a ZIP archive of ``members`` (name, open binary file) chunk by chunk; each file is
     closed once copied."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(cast(IO[bytes], sink), mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for name, handle in members:
             with handle, archive.open(name, mode="w", force_zip64=True) as entry:
                 while chunk := handle.read(CHUNK):

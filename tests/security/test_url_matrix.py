@@ -109,7 +109,10 @@ MATRIX: dict[str, Expect] = {
     "otp_status": E(OK, NOT_ALLOWED),
     "otp_setup": E((REDIRECT, OK, OK), (REDIRECT, OK, OK)),  # DOIT: already on
     "otp_disable": E(NOT_ALLOWED, REDIRECT),  # nothing to turn off, or not allowed to: back to the status
-    "health": E(OK, NOT_ALLOWED, anon=(OK, NOT_ALLOWED)),  # figures only: no path, host or version
+    "health": E(OK, NOT_ALLOWED, anon=(OK, NOT_ALLOWED)),
+    "favicon": E(
+        REDIRECT, NOT_ALLOWED, anon=(REDIRECT, NOT_ALLOWED)
+    ),  # to the static icon  # figures only: no path, host or version
     "set_language": E(REDIRECT, REDIRECT, anon=(REDIRECT, REDIRECT)),  # back to the page (or home)
     # Accounts: DOIT manages officers and enterprise staff, an officer their district's staff.
     "accounts:users": E((OK, OK, FORBIDDEN), (OK, OK, FORBIDDEN)),
