@@ -240,7 +240,7 @@ class ArchiveFilterForm(forms.Form):
         year = cast(forms.TypedChoiceField, self.fields["year"])
         year.choices = [("", _("All years")), *((y, str(y)) for y in reversed(report_years()))]
         scope = cast(forms.ChoiceField, self.fields["scope"])
-        if user.sees_city:
+        if user.scope.is_city:
             districts = District.objects.order_by("-active", "name").values_list("pk", "name")
             scope.choices = [("", _("All scopes")), (CITY, _("Hanoi (city-wide)")), *districts]
         else:

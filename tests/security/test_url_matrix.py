@@ -250,7 +250,10 @@ FIXED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
 def _indicator_pk(code: str) -> int:
     from reporting.models import Indicator
 
-    return Indicator.objects.get(code=code).pk
+    indicator, _ = Indicator.objects.get_or_create(
+        code=code, defaults={"name_vi": code, "name_en": code, "measure": code, "built_in": True}
+    )
+    return indicator.pk
 
 
 def _edition_pk(w: SimpleNamespace) -> int:
