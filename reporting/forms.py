@@ -73,6 +73,8 @@ class YearLockForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs) -> None:
+        # Its own ids: the request form on the same page has a year field too.
+        kwargs.setdefault("auto_id", "id_lock_%s")
         super().__init__(*args, **kwargs)
         locked = YearLock.objects.years()
         years = [y for y in reversed(lockable_years()) if y not in locked]
