@@ -134,6 +134,8 @@ class ArchiveFilterForm(forms.Form):
     batch = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, user, **kwargs) -> None:
+        # Its own ids: the request form on the same page has year and format fields too.
+        kwargs.setdefault("auto_id", "id_filter_%s")
         super().__init__(*args, **kwargs)
         year = cast(forms.TypedChoiceField, self.fields["year"])
         year.choices = [("", _("All years")), *((y, str(y)) for y in reversed(report_years()))]

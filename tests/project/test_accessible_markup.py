@@ -46,4 +46,4 @@ def test_reports_page_year_fields_have_their_own_ids(login, doit_user):
     html = login(doit_user).get(reverse("reporting:list")).content.decode()
     duplicated = [name for name, count in ids(html).items() if count > 1]
     assert not duplicated
-    assert 'for="id_year"' in html and 'for="id_lock_year"' in html
+    assert 'for="id_year"' in html and 'for="id_lock_year"' in html and 'for="id_filter_year"' in html
