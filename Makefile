@@ -22,11 +22,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+# The development server and a background worker beside it (manage.py rundev). Without REDIS_URL
+# the worker's queue is a folder under var/ (no Redis needed); e-mail links follow HOST.
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
 	@echo "Portal: http://$(HOST)/"
-	$(BIN)/python manage.py runserver $(HOST)
+	CELERY_QUEUE_DIR="$${CELERY_QUEUE_DIR:-$(CURDIR)/var/queue}" $(BIN)/python manage.py rundev $(HOST)
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -136,6 +136,7 @@ NOT_AUDITED: dict[str, str] = {
     "assessments.ResourceType": "reference data shipped by a data migration",
     "assessments.ReviewEvent": "is itself the record of a review transition (who, when, comment)",
     "reporting.ReportJob": "is itself the record of a report request (requester, timestamps)",
+    "reporting.ReportBatch": "is itself the record of a year-end batch request; its jobs hold the files",
     "periods.YearLock": "its lock and reopen events are recorded in YearLockEvent",
     "periods.YearLockEvent": "is itself the record of a lock or reopen (who, when, why)",
     "reporting.YearSnapshot": "written by the system when a year is locked",

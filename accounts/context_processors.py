@@ -7,21 +7,32 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 TRAINING = _("Training")
+ADMINISTRATION = _("Administration")
 
 # (url name, label, predicate on the user, menu group or None). Entries whose URL is not
-# installed are skipped; entries of one group share a drop-down menu.
+# installed are skipped; entries of one group share a drop-down menu. Groups keep the bar on one
+# line at 1280 px: a new page goes into a group unless it is used every day.
 NAV_ITEMS = [
     ("dashboard", _("Dashboard"), lambda u: True, None),
-    ("enterprises:list", _("Enterprises"), lambda u: True, None),
+    ("enterprises:list", _("Enterprises"), lambda u: not u.scope.is_enterprise, None),
+    ("enterprises:own", _("My enterprise"), lambda u: u.scope.is_enterprise, None),
     ("assessments:list", _("Assessments"), lambda u: not u.scope.is_none, None),
     ("savings:list", _("Savings reports"), lambda u: True, None),
     ("training:officers", _("Officers"), lambda u: u.scope.is_office, TRAINING),
     ("training:courses", _("Courses"), lambda u: u.scope.is_office, TRAINING),
     ("training:coverage", _("Training coverage"), lambda u: u.scope.is_office, TRAINING),
     ("reporting:list", _("Reports"), lambda u: u.scope.is_office, None),
-    ("accounts:users", _("Users"), lambda u: u.has_perm("accounts.manage_users"), None),
-    ("accounts:audit", _("Audit"), lambda u: u.scope.is_city, None),
+    ("enterprises:units", _("Communes and wards"), lambda u: u.scope.is_office, ADMINISTRATION),
+    ("accounts:users", _("Users"), lambda u: u.has_perm("accounts.manage_users"), ADMINISTRATION),
+    ("accounts:audit", _("Audit"), lambda u: u.scope.is_city, ADMINISTRATION),
 ]
+
+
+def _url(name: str, user) -> str:
+    """The URL of a navigation entry; "enterprises:own" is the enterprise staff's own enterprise."""
+    if name == "enterprises:own":
+        return reverse("enterprises:detail", args=[user.scope.enterprise_id])
+    return reverse(name)
 
 
 def _is_active(request, url: str) -> bool:
@@ -40,7 +51,7 @@ def navigation(request) -> dict:
         if not allowed(user):
             continue
         try:
-            url = reverse(name)
+            url = _url(name, user)
         except NoReverseMatch:
             continue
         link = {"url": url, "label": label, "active": _is_active(request, url)}

@@ -35,6 +35,7 @@ SEED_DEMO_ALLOWED = DEBUG
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "cleanprod.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Bare error answers (a 405, a plain-text 400) get the portal's error page.
+    "cleanprod.errors.ErrorPageMiddleware",
     # A NUL character anywhere in the query or the form answers 400 with a message.
     "cleanprod.middleware.RejectNulMiddleware",
     "accounts.middleware.SessionAgeMiddleware",
@@ -113,6 +116,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 # A persistent connection is checked before each request reuses it: a restarted PostgreSQL costs a
 # reconnection, not an error page. (Only tests switch it off, to show what it saves.)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DJANGO_CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The development server and its worker (``make run``) share the file: readers do not wait for
+    # a writer (WAL), and a writer waits for another instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and login ---------------------------------------------------------------------
@@ -212,9 +221,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without Redis, ``CELERY_QUEUE_DIR`` (set by ``make run``) gives a queue on the local file system
+# (kombu's filesystem transport, no extra service): a worker beside the development server builds
+# the reports while pages return at once. With neither, tasks run eagerly in-process.
+CELERY_QUEUE_DIR = env("CELERY_QUEUE_DIR", default="")
+CELERY_BROKER_URL = REDIS_URL or ("filesystem://" if CELERY_QUEUE_DIR else "memory://")
 CELERY_RESULT_BACKEND = REDIS_URL or None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = not (REDIS_URL or CELERY_QUEUE_DIR)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -244,7 +257,18 @@ CELERY_BEAT_SCHEDULE["sweep-unreferenced-files"] = {
 }
 # Fail fast when Redis is unreachable: a report request then says the queue is unavailable and
 # keeps the job queued, instead of hanging the page.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"socket_connect_timeout": 2}
+if CELERY_QUEUE_DIR and not REDIS_URL:
+    _queue = Path(CELERY_QUEUE_DIR)
+    for _folder in ("in", "processed", "control"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue / "in"),
+        "data_folder_out": str(_queue / "in"),
+        "processed_folder": str(_queue / "processed"),
+        "control_folder": str(_queue / "control"),
+        "store_processed": False,
+    }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,18 @@ if TYPE_CHECKING:
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+DISTRICT_PREFIX = {"quan": "Quận", "huyen": "Huyện", "thi_xa": "Thị xã"}
+
+
+class UnitQuerySet(models.QuerySet):
+    def in_force(self, on: dt.date):
+        """Units in force on ``on`` (those with ``valid_from`` from it, where the model has one)."""
+        qs = self.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        if any(f.name == "valid_from" for f in self.model._meta.fields):
+            qs = qs.filter(valid_from__lte=on)
+        return qs
+
+
 class District(models.Model):
     class Kind(models.TextChoices):
         URBAN = "quan", _("Urban district (quận)")
@@ -32,6 +45,10 @@ class District(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     active = models.BooleanField(_("active"), default=True)
+    # The district level ended on 30/6/2025 (Resolution 1656/NQ-UBTVQH15); the rows stay as history.
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -40,6 +57,113 @@ class District(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def full_name(self) -> str:
+        return f"{DISTRICT_PREFIX.get(self.kind, '')} {self.name}".strip()
+
+
+class Commune(models.Model):
+    """A commune-level unit (phường / xã) in force from ``valid_from`` (1/7/2025 for the 126 of
+    Resolution 1656/NQ-UBTVQH15) to ``valid_until`` (open while in force)."""
+
+    class Kind(models.TextChoices):
+        WARD = "phuong", _("Ward (phường)")
+        COMMUNE = "xa", _("Commune (xã)")
+
+    code = models.CharField(_("GSO code"), max_length=5, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    principal_district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="principal_communes",
+        verbose_name=_("principal former district"),
+        help_text=_("The former district of the old ward whose code the commune kept."),
+    )
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("commune or ward")
+        verbose_name_plural = _("communes and wards")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{5}$"), name="commune_code_format"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="commune_valid_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{'Phường' if self.kind == self.Kind.WARD else 'Xã'} {self.name}"
+
+
+class CommuneOrigin(models.Model):
+    """One line of the crosswalk: a former ward, commune or town (and its former district) that
+    a commune was formed from, wholly, in part or as the remainder."""
+
+    class Relation(models.TextChoices):
+        WHOLE = "whole", _("whole")
+        PART = "part", _("part")
+        REMAINDER = "remainder", _("remainder")
+
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="origins", verbose_name=_("commune or ward")
+    )
+    old_code = models.CharField(_("former GSO code"), max_length=5, blank=True)
+    old_name = models.CharField(_("former unit"), max_length=100)
+    old_kind = models.CharField(_("former kind"), max_length=20)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="successor_origins", verbose_name=_("former district")
+    )
+    relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
+    relation_detail = models.CharField(_("relation as written"), max_length=30, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=40)
+    matched_by = models.CharField(_("how the former unit was matched"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["commune__code", "district__code", "old_name", "pk"]
+        verbose_name = _("origin of a commune")
+        verbose_name_plural = _("origins of communes (crosswalk)")
+        indexes = [models.Index(fields=["district", "commune"])]
+
+    def __str__(self) -> str:
+        return f"{self.commune} ← {self.old_kind} {self.old_name} ({self.district})"
+
+
+class UnitChange(models.Model):
+    """A dated change of the administrative units, recorded by ``sync_units --apply``."""
+
+    class Change(models.TextChoices):
+        ADDED = "added", _("added")
+        RENAMED = "renamed", _("renamed")
+        ENDED = "ended", _("ended")
+
+    effective = models.DateField(_("effective date"))
+    change = models.CharField(_("change"), max_length=10, choices=Change.choices)
+    code = models.CharField(_("GSO code"), max_length=5)
+    old_name = models.CharField(_("former name"), max_length=120, blank=True)
+    new_name = models.CharField(_("new name"), max_length=120, blank=True)
+    source = models.CharField(_("source"), max_length=255)
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective", "code", "pk"]
+        verbose_name = _("change of units")
+        verbose_name_plural = _("changes of units")
+
+    def __str__(self) -> str:
+        return f"{self.effective} {self.change} {self.code}"
 
 
 class Sector(models.Model):

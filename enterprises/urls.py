@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import unit_views, views
 
 app_name = "enterprises"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.xlsx", views.enterprise_export, name="export"),
     path("import/", views.enterprise_import, name="import"),
     path("import/confirm/", views.enterprise_import_confirm, name="import_confirm"),
+    path("units/", unit_views.units, name="units"),
     path("<int:pk>/", views.enterprise_detail, name="detail"),
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
 ]

@@ -11,6 +11,7 @@ from cleanprod.bounds import MAX_YEAR, MIN_YEAR
 from enterprises.models import District
 from periods.models import YearLock
 
+from .archive import CITY, ArchiveFilters
 from .models import ActionPlan, ReportJob, Target
 from .services import lockable_years, report_years
 
@@ -115,3 +116,43 @@ TargetFormSet = inlineformset_factory(
     extra=3,
     can_delete=True,
 )
+
+
+class ArchiveFilterForm(forms.Form):
+    """The archive's filters (GET). DOIT staff filter by scope; an officer sees one district
+    anyway. A value that is not a choice is reported next to its field and ignored."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    scope = forms.ChoiceField(label=_("Scope"), required=False)
+    format = forms.ChoiceField(
+        label=_("Format"), required=False, choices=[("", _("All formats")), *ReportJob.Format.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *ReportJob.Status.choices]
+    )
+    batch = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        year = cast(forms.TypedChoiceField, self.fields["year"])
+        year.choices = [("", _("All years")), *((y, str(y)) for y in reversed(report_years()))]
+        scope = cast(forms.ChoiceField, self.fields["scope"])
+        if user.sees_city:
+            districts = District.objects.order_by("-active", "name").values_list("pk", "name")
+            scope.choices = [("", _("All scopes")), (CITY, _("Hanoi (city-wide)")), *districts]
+        else:
+            del self.fields["scope"]
+
+    def filters(self) -> ArchiveFilters:
+        data = (
+            self.cleaned_data
+            if self.is_valid()
+            else {name: value for name, value in getattr(self, "cleaned_data", {}).items() if name not in self.errors}
+        )
+        return ArchiveFilters(
+            year=data.get("year"),
+            scope=str(data.get("scope") or ""),
+            format=data.get("format") or "",
+            status=data.get("status") or "",
+            batch=data.get("batch"),
+        )

@@ -160,6 +160,42 @@ class ReportJobQuerySet(models.QuerySet["ReportJob"]):
         return self.filter(status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING])
 
 
+class ReportBatchQuerySet(models.QuerySet["ReportBatch"]):
+    def visible_to(self, user: User) -> ReportBatchQuerySet:
+        """The batches holding at least one job ``user`` may see."""
+        return self.filter(pk__in=ReportJob.objects.visible_to(user).filter(batch__isnull=False).values("batch_id"))
+
+
+class ReportBatch(models.Model):
+    """A year-end batch: the reports of the city and of every active district for one year, asked
+    for at once. The archive shows it as one row that opens to its files; its requester gets one
+    e-mail when the last of its jobs has finished (``notified_at``), not one per file."""
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="report_batches",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    notified_at = models.DateTimeField(_("requester told"), null=True, blank=True)
+
+    objects = ReportBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("year-end batch")
+        verbose_name_plural = _("year-end batches")
+
+    def __str__(self) -> str:
+        return str(_("Year-end batch %(year)s") % {"year": self.year})
+
+    @property
+    def download_name(self) -> str:
+        return f"bao-cao-sxsh-{self.year}-dot-cuoi-nam-{self.pk}.zip"
+
+
 class ReportJob(models.Model):
     class Format(models.TextChoices):
         PDF = "pdf", _("PDF")
@@ -215,10 +251,21 @@ class ReportJob(models.Model):
         help_text=_("Written every few seconds by the worker building the job; the sweep recovers a job that stopped."),
     )
 
+    batch = models.ForeignKey(
+        ReportBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        verbose_name=_("year-end batch"),
+    )
+
     objects = ReportJobQuerySet.as_manager()
 
     # Set (not stored) on a job a request found already queued or running instead of creating it.
     reused = False
+    # Set (not stored) by the archive: whether the viewer may request this failed job again.
+    can_retry = False
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,7 +32,7 @@ from enterprises.models import District
 from periods.models import YearLock, YearLockEvent
 from periods.selectors import year_guard
 
-from .models import ActionPlan, ReportJob, Target, YearSnapshot
+from .models import ActionPlan, ReportBatch, ReportJob, Target, YearSnapshot
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -215,10 +215,27 @@ def report_request_all(*, by: User, year: int, formats: Sequence[str]) -> list[R
             jobs.append(job)
             if created:
                 new.append(job)
+    _batch_attach(by=by, year=year, jobs=jobs)
     if new:
         transaction.on_commit(functools.partial(_enqueue_group, new))
     log.info("year-end batch %s by %s: %s jobs (%s new)", year, by.pk, len(jobs), len(new))
     return jobs
+
+
+def _batch_attach(*, by: User, year: int, jobs: Sequence[ReportJob]) -> ReportBatch | None:
+    """Group the batch's jobs under one ``ReportBatch`` (one archive row, one e-mail). Jobs that
+    belong to an unfinished batch already (the same batch asked for twice) stay in it; when all
+    of them do, that batch is the answer and no new one is made."""
+    loose = [job for job in jobs if job.batch_id is None]
+    if not loose:
+        return jobs[0].batch if jobs else None
+    batch = ReportBatch(year=year, requester=by)
+    batch.full_clean()
+    batch.save()
+    ReportJob.objects.filter(pk__in=[job.pk for job in loose]).update(batch=batch)
+    for job in loose:
+        job.batch = batch
+    return batch
 
 
 # --------------------------------------------------------------------------- period locking
@@ -614,11 +631,14 @@ def report_dispatch_queued(
 
 def report_fail(*, job_id: int, error: str) -> bool:
     """Mark a queued or running job failed with a readable error; False if it had finished."""
-    return bool(
+    failed = bool(
         ReportJob.objects.filter(pk=job_id)
         .filter(Q(status=ReportJob.Status.QUEUED) | Q(status=ReportJob.Status.RUNNING))
         .update(status=ReportJob.Status.FAILED, error=error[:2000], finished_at=timezone.now())
     )
+    if failed:
+        transaction.on_commit(lambda: _notify_done(job_id))
+    return failed
 
 
 # A build that stopped (no heartbeat) is sent again automatically this many times in all, then failed.
@@ -687,7 +707,15 @@ def report_sweep_stale(*, older_than: timedelta | None = None) -> int:
 
 
 def _notify_done(job_id: int) -> None:
+    """A job ended (done or failed), after its transaction committed: its requester is told once.
+    A job of a year-end batch says nothing by itself; the batch's last job to end sends one
+    e-mail for the whole batch."""
     job = ReportJob.objects.select_related("district", "requester").get(pk=job_id)
+    if job.batch_id is not None:
+        batch_notify_if_complete(batch_id=job.batch_id)
+        return
+    if job.status != ReportJob.Status.DONE:
+        return
     user = job.requester
     if not user.email:
         return
@@ -699,6 +727,41 @@ def _notify_done(job_id: int) -> None:
         ) % {
             "name": user.get_full_name(),
             "report": str(job),
-            "url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("reporting:list"),
+            "url": portal_url(reverse("reporting:list")),
         }
     send_mail(subject, body, None, [user.email], fail_silently=True)
+
+
+def batch_notify_if_complete(*, batch_id: int) -> bool:
+    """Send the batch's one e-mail once every job of it has ended (True when this call sent it).
+    Each job calls this after its own commit, so the last to end sees them all ended; two ending
+    together both may, and the conditional update lets only one of them send."""
+    if ReportJob.objects.filter(batch_id=batch_id).unfinished().exists():
+        return False
+    if not ReportBatch.objects.filter(pk=batch_id, notified_at__isnull=True).update(notified_at=timezone.now()):
+        return False
+    batch = ReportBatch.objects.select_related("requester").get(pk=batch_id)
+    counts = {row["status"]: row["n"] for row in batch.jobs.values("status").annotate(n=Count("pk"))}
+    done, failed = counts.get(ReportJob.Status.DONE, 0), counts.get(ReportJob.Status.FAILED, 0)
+    user = batch.requester
+    if not user.email:
+        return True
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Year-end batch %(year)s is ready: %(done)s reports") % {"year": batch.year, "done": done}
+        body = _(
+            "Hello %(name)s,\n\nThe year-end batch of %(year)s you requested has finished: %(done)s reports "
+            "are ready and %(failed)s failed. Open the batch to download its files one by one or all at once "
+            "(ZIP): %(url)s\n\nHanoi Cleaner Production Portal"
+        ) % {
+            "name": user.get_full_name(),
+            "year": batch.year,
+            "done": done,
+            "failed": failed,
+            "url": portal_url(reverse("reporting:list") + f"?batch={batch.pk}"),
+        }
+    send_mail(subject, body, None, [user.email], fail_silently=True)
+    return True
+
+
+def portal_url(path: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + path

@@ -10,6 +10,7 @@ urlpatterns = [
     path("final/", views.year_lock, name="year_lock"),
     path("reopen/", views.year_reopen, name="year_reopen"),
     path("<int:pk>/download/", views.report_download, name="download"),
+    path("batches/<int:pk>/download.zip", views.batch_download, name="batch_download"),
     path("<int:pk>/retry/", views.report_retry, name="retry"),
     path("retry-failed/", views.report_retry_failed, name="retry_failed"),
     path("plans/", views.plan_list, name="plans"),

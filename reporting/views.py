@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,11 +18,12 @@ from training.selectors import CoverageCounts
 
 from . import dashboard as dashboard_cache
 from . import indicators, services
+from .archive import archive_page, batch_files, pinned_final_reports
 from .builders import CONTENT_TYPES
-from .forms import ActionPlanForm, ReportRequestForm, TargetFormSet, YearLockForm, YearReopenForm
-from .models import ActionPlan, ReportJob
+from .forms import ActionPlanForm, ArchiveFilterForm, ReportRequestForm, TargetFormSet, YearLockForm, YearReopenForm
+from .models import ActionPlan, ReportBatch, ReportJob
+from .zipstream import stream_zip
 
-JOB_LIST_SIZE = 25
 LOCK_EVENT_LIST_SIZE = 20
 
 
@@ -109,15 +111,31 @@ DASHBOARD_KPIS = [
 # --------------------------------------------------------------------------- report jobs
 
 
-def _jobs(user):
-    return ReportJob.objects.visible_to(user).select_related("district", "requester")[:JOB_LIST_SIZE]
-
-
-def _jobs_context(user) -> dict:
-    jobs = list(_jobs(user))
+def _jobs_context(request) -> dict:
+    """The archive part of the reports page: filters, the page of rows (a job, or a year-end
+    batch with its files), the pinned final reports, and whether to poll for progress."""
+    user = request.user
+    filter_form = ArchiveFilterForm(request.GET or None, user=user)
+    filters = filter_form.filters()
+    archive = archive_page(user, filters, request.GET.get("page"))
+    jobs = list(archive.jobs())
     for job in jobs:
         job.can_retry = services.report_can_retry(by=user, job=job)
-    return {"jobs": jobs, "polling": any(not job.is_finished for job in jobs)}
+    query = request.GET.copy()
+    query.pop("page", None)
+    poll = query.copy()
+    if archive.page.number > 1:
+        poll["page"] = str(archive.page.number)
+    return {
+        "rows": archive.rows,
+        "jobs": jobs,
+        "page": archive.page,
+        "filter_form": filter_form,
+        "filters": filters,
+        "querystring": query.urlencode(),
+        "poll_url": reverse("reporting:jobs") + (f"?{poll.urlencode()}" if poll else ""),
+        "polling": archive.polling,
+    }
 
 
 def _queue_unavailable_message(request, jobs) -> None:
@@ -159,7 +177,7 @@ def report_list(request):
             messages.success(request, _requested_message(jobs, batch=bool(form.cleaned_data.get("all_districts"))))
             _queue_unavailable_message(request, jobs)
             return redirect("reporting:list")
-    return render(request, "reporting/report_list.html", _list_context(user, form=form, can_request=can_request))
+    return render(request, "reporting/report_list.html", _list_context(request, form=form, can_request=can_request))
 
 
 def _requested_message(jobs, *, batch: bool) -> str:
@@ -220,10 +238,13 @@ def report_retry_failed(request):
     return redirect("reporting:list")
 
 
-def _list_context(user, *, form=None, can_request: bool, lock_form=None, reopen_form=None) -> dict:
+def _list_context(request, *, form=None, can_request: bool, lock_form=None, reopen_form=None) -> dict:
     """The reports page; DOIT staff also see the locked years, the lock log and the forms to
     issue a final report or reopen a year."""
-    context = {"form": form, "can_request": can_request, **_jobs_context(user)}
+    user = request.user
+    context = {"form": form, "can_request": can_request, **_jobs_context(request)}
+    if context["page"].number == 1 and not context["filters"].active:
+        context["pinned"] = pinned_final_reports(user)
     if can_request:
         context["failed_outstanding"] = len(services.report_failed_outstanding(by=user))
     if user.has_perm("reporting.lock_year"):
@@ -278,7 +299,7 @@ def _refused_lock_form(request, **lock_forms):
     user = request.user
     can_request = user.has_perm("reporting.request_report")
     context = _list_context(
-        user, form=ReportRequestForm(user=user) if can_request else None, can_request=can_request, **lock_forms
+        request, form=ReportRequestForm(user=user) if can_request else None, can_request=can_request, **lock_forms
     )
     return render(request, "reporting/report_list.html", context, status=400)
 
@@ -314,7 +335,7 @@ def year_reopen(request):
 @require_GET
 def report_jobs(request):
     """The job table alone, polled by htmx every 2 s while a job is queued or running."""
-    return render(request, "reporting/_jobs.html", _jobs_context(request.user))
+    return render(request, "reporting/_jobs.html", _jobs_context(request))
 
 
 @login_required
@@ -331,6 +352,30 @@ def report_download(request, pk: int):
     response = FileResponse(
         handle, as_attachment=True, filename=job.download_name, content_type=CONTENT_TYPES[job.format]
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def batch_download(request, pk: int):
+    """The finished files of a year-end batch as one ZIP, written while it is sent; only the files
+    the user may see go in (an officer gets their district's), and none at all answers 404."""
+    batch = get_object_or_404(ReportBatch.objects.visible_to(request.user), pk=pk)
+    jobs = batch_files(request.user, batch.pk)
+    if not jobs:
+        raise Http404
+
+    def members():
+        for job in jobs:
+            try:
+                handle = job.file.storage.open(str(job.file.name), "rb")
+            except FileNotFoundError:
+                continue  # a file lost from storage is left out, not a broken archive
+            yield job.download_name, handle
+
+    response = StreamingHttpResponse(stream_zip(members()), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{batch.download_name}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

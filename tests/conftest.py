@@ -9,8 +9,8 @@ import time
 import pytest
 from django.test import Client
 
-from enterprises.models import District, Sector
-from enterprises.reference import load_reference_data
+from enterprises.models import Commune, CommuneOrigin, District, Sector
+from enterprises.reference import load_reference_data, load_units
 
 from .factories import EnterpriseFactory, EnterpriseStaffFactory, OfficerFactory, UserFactory
 
@@ -29,6 +29,8 @@ def reference_data(request):
         request.getfixturevalue("db" if "transactional_db" not in request.fixturenames else "transactional_db")
         if not District.objects.exists():
             load_reference_data(District, Sector)
+        if not Commune.objects.exists():
+            load_units(District, Commune, CommuneOrigin)
         from assessments.models import ResourceFactor, ResourceType
         from assessments.reference import load_resource_data
 

@@ -58,7 +58,7 @@ def sign_in(page):
         page.goto("/accounts/login/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", password)
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")
         if device is not None:
             page.wait_for_url(lambda url: "/accounts/login/code/" in url)
             page.fill("input[name=otp_token]", totp_code(device))

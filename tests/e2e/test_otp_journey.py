@@ -48,7 +48,7 @@ def test_officer_turns_on_two_step_sign_in_and_signs_in_with_a_code(page, sign_i
     sign_out(page)
     page.fill("input[name=username]", officer_a.username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url("**/accounts/login/code/**")
     device = TOTPDevice.objects.get(user=officer_a)
     page.fill("input[name=otp_token]", "000000" if totp_code(device) != "000000" else "111111")
@@ -67,7 +67,7 @@ def test_new_doit_account_must_set_up_the_second_factor_first(page):
     page.goto("/accounts/login/?next=/enterprises/")
     page.fill("input[name=username]", doit.username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url("**/accounts/two-step/setup/**")
     # the password alone does not enrol an authenticator: a link goes to the account's mailbox
     assert page.locator("[data-testid=otp-enrol-required]").is_visible()

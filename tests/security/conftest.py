@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 
 from accounts.models import User
 from assessments.models import Evidence
-from reporting.models import ActionPlan, ReportJob
+from reporting.models import ActionPlan, ReportBatch, ReportJob
 from tests.factories import (
     AssessmentFactory,
     AttendanceFactory,
@@ -81,8 +81,11 @@ def _side(district, enterprise, requester) -> SimpleNamespace:
     attendance = AttendanceFactory(officer=officer, course=course)
     workshop = CourseFactory(kind="workshop", district=district, start_date=dt.date(2024, 5, 1))
     participation = EnterpriseParticipationFactory(enterprise=enterprise, course=workshop)
+    batch = ReportBatch.objects.create(year=2022, requester=requester)
     job = ReportJob(year=2023, district=district, format="pdf", status="done", requester=requester)
     job.file.save("bao-cao.pdf", ContentFile(PDF), save=True)
+    batch_job = ReportJob(year=2022, district=district, format="xlsx", status="done", requester=requester, batch=batch)
+    batch_job.file.save("bao-cao.xlsx", ContentFile(PDF), save=True)
     account = EnterpriseStaffFactory(enterprise=enterprise)
     return SimpleNamespace(
         district=district,
@@ -99,6 +102,7 @@ def _side(district, enterprise, requester) -> SimpleNamespace:
         workshop=workshop,
         participation=participation,
         job=job,
+        batch=batch,
     )
 
 

@@ -109,7 +109,10 @@ MATRIX: dict[str, Expect] = {
     "otp_status": E(OK, NOT_ALLOWED),
     "otp_setup": E((REDIRECT, OK, OK), (REDIRECT, OK, OK)),  # DOIT: already on
     "otp_disable": E(NOT_ALLOWED, REDIRECT),  # nothing to turn off, or not allowed to: back to the status
-    "health": E(OK, NOT_ALLOWED, anon=(OK, NOT_ALLOWED)),  # figures only: no path, host or version
+    "health": E(OK, NOT_ALLOWED, anon=(OK, NOT_ALLOWED)),
+    "favicon": E(
+        REDIRECT, NOT_ALLOWED, anon=(REDIRECT, NOT_ALLOWED)
+    ),  # to the static icon  # figures only: no path, host or version
     "set_language": E(REDIRECT, REDIRECT, anon=(REDIRECT, REDIRECT)),  # back to the page (or home)
     # Accounts: DOIT manages officers and enterprise staff, an officer their district's staff.
     "accounts:users": E((OK, OK, FORBIDDEN), (OK, OK, FORBIDDEN)),
@@ -127,6 +130,7 @@ MATRIX: dict[str, Expect] = {
     "enterprises:import_confirm": E(NOT_ALLOWED, (NOT_FOUND, NOT_FOUND, FORBIDDEN)),  # 404: no pending upload
     "enterprises:detail": E(OK, OK),
     "enterprises:edit": E(OK, OK),  # enterprise staff: the contact fields
+    "enterprises:units": E(OK, NOT_ALLOWED),  # the crosswalk: public knowledge, read by every role
     # Assessments: officers draft and submit, DOIT approves or returns, enterprise staff read.
     "assessments:list": E(OK, OK),
     "assessments:create": E((FORBIDDEN, OK, FORBIDDEN), (FORBIDDEN, BAD, FORBIDDEN), superuser=(OK, BAD)),
@@ -181,6 +185,7 @@ MATRIX: dict[str, Expect] = {
     "reporting:retry": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, NOT_FOUND)),  # officer: not their request
     "reporting:retry_failed": E(NOT_ALLOWED, (REDIRECT, REDIRECT, FORBIDDEN)),  # only what each may retry
     "reporting:download": E((OK, OK, NOT_FOUND), NOT_ALLOWED),
+    "reporting:batch_download": E((OK, OK, NOT_FOUND), NOT_ALLOWED),  # the ZIP holds what each may see
     "reporting:plans": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
     "reporting:plan_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:plan_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
@@ -222,6 +227,7 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "training:attendance_import_preview": lambda s: {"pk": s.course.pk, "token": s.token},
     "training:attendance_import_cancel": lambda s: {"pk": s.course.pk, "token": s.token},
     "reporting:download": lambda s: {"pk": s.job.pk},
+    "reporting:batch_download": lambda s: {"pk": s.batch.pk},
     "reporting:retry": lambda s: {"pk": s.job.pk},
 }
 
