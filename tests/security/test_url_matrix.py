@@ -150,6 +150,8 @@ MATRIX: dict[str, Expect] = {
     "savings:submit": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, REDIRECT), superuser=(NOT_ALLOWED, REDIRECT)),
     "savings:verify": E(NOT_ALLOWED, (FORBIDDEN, REDIRECT, FORBIDDEN), superuser=(NOT_ALLOWED, REDIRECT)),
     "savings:return": E(NOT_ALLOWED, (FORBIDDEN, BAD, FORBIDDEN), superuser=(NOT_ALLOWED, BAD)),
+    # Reopening a verified report: DOIT (and the officer who verified it, within 30 days).
+    "savings:reopen": E(NOT_ALLOWED, (BAD, FORBIDDEN, FORBIDDEN), superuser=(NOT_ALLOWED, BAD)),
     "savings:evidence_upload": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, BAD), superuser=(NOT_ALLOWED, BAD)),
     "savings:evidence_download": E(OK, OK),
     "savings:evidence_delete": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, REDIRECT), superuser=(NOT_ALLOWED, REDIRECT)),
@@ -215,6 +217,7 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "savings:submit": lambda s: {"pk": s.report.pk},
     "savings:verify": lambda s: {"pk": s.report.pk},
     "savings:return": lambda s: {"pk": s.report.pk},
+    "savings:reopen": lambda s: {"pk": s.report.pk},
     "savings:evidence_upload": lambda s: {"pk": s.report.pk},
     "savings:evidence_download": lambda s: {"pk": s.report.pk, "evidence_pk": s.evidence.pk},
     "savings:evidence_delete": lambda s: {"pk": s.report.pk, "evidence_pk": s.evidence.pk},
