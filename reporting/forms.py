@@ -7,6 +7,7 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cleanprod.bounds import MAX_YEAR, MIN_YEAR
 from enterprises.models import District
 from periods.models import YearLock
 
@@ -87,7 +88,7 @@ class YearLockForm(forms.Form):
 class YearReopenForm(forms.Form):
     """DOIT reopens a locked year, with the reason (recorded)."""
 
-    year = forms.IntegerField(widget=forms.HiddenInput)
+    year = forms.IntegerField(widget=forms.HiddenInput, min_value=MIN_YEAR, max_value=MAX_YEAR)
     comment = forms.CharField(
         label=_("Reason for reopening"),
         max_length=2000,

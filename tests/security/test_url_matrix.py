@@ -108,6 +108,8 @@ MATRIX: dict[str, Expect] = {
     "otp_verify": E(REDIRECT, REDIRECT),  # nothing owed: on to the dashboard; anonymous: sign in first
     "otp_status": E(OK, NOT_ALLOWED),
     "otp_setup": E((REDIRECT, OK, OK), (REDIRECT, OK, OK)),  # DOIT: already on
+    # the enrolment link sent by e-mail (a bad token here: back to the setup page); GET only
+    "otp_enrol": E(REDIRECT, NOT_ALLOWED, anon=(LOGIN, NOT_ALLOWED)),
     "otp_disable": E(NOT_ALLOWED, REDIRECT),  # nothing to turn off, or not allowed to: back to the status
     "health": E(OK, NOT_ALLOWED, anon=(OK, NOT_ALLOWED)),
     "favicon": E(
@@ -238,6 +240,7 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
 FIXED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "reporting:plan_edit": lambda w: {"pk": w.plan.pk},
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "bad-token"},
+    "otp_enrol": lambda w: {"uidb64": "MQ", "token": "bad-token"},
 }
 
 
