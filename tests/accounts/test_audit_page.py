@@ -22,6 +22,7 @@ from simple_history.models import HistoricalRecords
 from accounts.audit import SOURCES
 from assessments.models import Evidence, OptionExpectedSaving, ResourceFactor
 from enterprises.models import Enterprise
+from notifications.models import Notification
 from tests.factories import (
     ActionPlanFactory,
     AttendanceFactory,
@@ -61,7 +62,7 @@ def rows(response) -> list[str]:
 
 
 def change_everything(user, *, year: int = 2022) -> dict:
-    """One object of every audited kind created, then changed, by ``user``: the newest 16
+    """One object of every audited kind created, then changed, by ``user``: the newest 17
     records are one change of each kind."""
     n = next(SERIAL)
     with acting(user):
@@ -88,6 +89,7 @@ def change_everything(user, *, year: int = 2022) -> dict:
         target = TargetFactory(plan=ActionPlanFactory())
         plan = target.plan
         account = OfficerFactory(username=f"audited.{n}")
+        notification = Notification.objects.create(recipient=account, event="report_ready", url="/reports/")
         changes = [
             (enterprise, "is_designated_energy_user", True),
             (assessment, "notes", "đã sửa"),
@@ -105,6 +107,7 @@ def change_everything(user, *, year: int = 2022) -> dict:
             (plan, "title", "Tên mới"),
             (target, "value", Decimal("60")),
             (account, "full_name", "Tên Đã Đổi"),
+            (notification, "email_status", "skipped"),
         ]
         for obj, name, value in changes:
             setattr(obj, name, value)
@@ -212,6 +215,7 @@ def test_every_kind_links_to_the_page_that_shows_it(login, doit_user):
         "action_plan": plan_url,
         "target": plan_url,
         "user": reverse("accounts:user_edit", args=[objs["User"].pk]),
+        "notification": "",  # a user's own notification: recorded, not opened by others
     }
     assert all(len(entry.changes) == 1 for entry in by_kind.values())
     assert [(c.old, c.new) for c in by_kind["baseline"].changes] == [("100.000", "123,5")]  # Vietnamese format
