@@ -4,8 +4,9 @@ assessments and options exist).
 Enterprises with implemented options report, for each year asked from the year of
 implementation, what those options saved: mostly verified, some submitted or returned, the last
 year less advanced; about a third of them report by quarter, the others once a year; a few
-reports carry figures that trip the data-quality warnings (a saving above the baseline, VND
-inconsistent with the quantity) so that reviewers see them. Deterministic (ctx.rng), bulk inserts
+reports carry figures that trip the data-quality warnings (a quarter above a quarter of the
+baseline, VND inconsistent with the quantity) so that reviewers see them; the verified ones carry
+the officer's written justification. Deterministic (ctx.rng), bulk inserts
 (COPY on PostgreSQL) in chunks of enterprises, no file writes (evidence files are left to real
 uploads). Demo magnitudes only: every figure derives from the demo baselines and options, nothing
 is presented as real data.
@@ -26,7 +27,8 @@ from accounts.models import Role, User
 from cleanprod.demo import bulk_insert
 from enterprises.models import Enterprise
 
-from .models import Assessment, BaselineConsumption, CPOption, ReviewEvent, SavingsLine, SavingsReport
+from .models import Assessment, BaselineConsumption, CPOption, ResourceType, ReviewEvent, SavingsLine, SavingsReport
+from .plausibility import price_bands
 from .quality import period_bounds
 
 if TYPE_CHECKING:
@@ -39,6 +41,10 @@ REALISATION = (0.6, 1.15)  # measured saving ÷ expected saving
 FIRST_YEAR_SHARE = Decimal("0.5")  # an option implemented during the year saves part of it
 Q = Decimal("0.001")
 
+JUSTIFICATION = (
+    "Đã đối chiếu hóa đơn và biên bản đo kiểm của doanh nghiệp; số liệu bất thường do đơn giá hợp đồng "
+    "năm báo cáo khác với năm đánh giá."
+)
 RETURN_COMMENTS = [
     "Đề nghị bổ sung hóa đơn tiền điện của các tháng báo cáo.",
     "Số liệu tiết kiệm nước chưa khớp với chỉ số đồng hồ, đề nghị kiểm tra lại.",
@@ -77,7 +83,7 @@ def _implemented_year(option: CPOption) -> int:
     return option.implemented_on.year if option.implemented_on else 9999
 
 
-def _events(rng, status: str, staff: User | None, officer: User | None) -> list[Move]:
+def _events(rng, status: str, staff: User | None, officer: User | None, justification: str = "") -> list[Move]:
     if status == S.DRAFT:
         return []
     events: list[Move] = [(S.DRAFT, S.SUBMITTED, staff, "")]
@@ -86,7 +92,7 @@ def _events(rng, status: str, staff: User | None, officer: User | None) -> list[
         if status == S.VERIFIED:
             events.append((S.RETURNED, S.SUBMITTED, staff, ""))
     if status == S.VERIFIED:
-        events.append((S.SUBMITTED, S.VERIFIED, officer, ""))
+        events.append((S.SUBMITTED, S.VERIFIED, officer, justification))
     return events
 
 
@@ -152,6 +158,7 @@ def seed(ctx: DemoContext) -> None:
         .first()
     )
 
+    banded = set(ResourceType.objects.filter(code__in=list(price_bands())).values_list("pk", flat=True))
     showcase_baselines = _showcase_baselines(showcase, options_by_enterprise, baseline)
     if showcase is not None and showcase_baselines:
         district_of[showcase] = Enterprise.objects.values_list("district_id", flat=True).get(pk=showcase)
@@ -196,15 +203,24 @@ def seed(ctx: DemoContext) -> None:
                         planned.append(PlannedLine(None, resource_id, quantity, int(quantity * price), base_qty))
                 if not planned:
                     continue
-                if rng.random() < WARNING_SHARE[status]:
+                warned = rng.random() < WARNING_SHARE[status]
+                if warned:
                     target = rng.choice(planned)
-                    if target.baseline and rng.random() < 0.5:
-                        # more than the baseline consumption of the period: "exceeds_baseline"
-                        target.quantity = (target.baseline * fraction * Decimal("1.3")).quantize(Q)
+                    if target.baseline and fraction < 1 and rng.random() < 0.5:
+                        # a quarter above a quarter of the yearly baseline: "exceeds_baseline_share"
+                        quantity = (target.baseline * fraction * Decimal("1.3")).quantize(Q)
+                        target.vnd = int(target.vnd * quantity / target.quantity)  # same unit price
+                        target.quantity = quantity
+                    elif target.resource_id in banded:
+                        # VND a sixth of the baseline's unit cost, still a possible price: "vnd_inconsistent"
+                        target.vnd = target.vnd // 6
                     else:
                         # VND far from the baseline's unit cost: "vnd_inconsistent"
                         target.vnd = max(target.vnd * 8, 1_000_000)
-                log = _events(rng, status, staff.get(enterprise_id), officers.get(district_of[enterprise_id]))
+                justification = JUSTIFICATION if warned and status == S.VERIFIED else ""
+                log = _events(
+                    rng, status, staff.get(enterprise_id), officers.get(district_of[enterprise_id]), justification
+                )
                 reports.append(
                     SavingsReport(
                         enterprise_id=enterprise_id,
@@ -213,6 +229,8 @@ def seed(ctx: DemoContext) -> None:
                         status=status,
                         created_by=staff.get(enterprise_id),
                         version=len(log) + 1,
+                        warning_count=int(warned) if status == S.VERIFIED else 0,
+                        warnings_justification=justification,
                     )
                 )
                 plans.append(Plan(planned, log, end))
@@ -222,6 +240,19 @@ def seed(ctx: DemoContext) -> None:
             reports.clear()
             plans.clear()
     _write(rng, now, reports, plans)
+    count_queue_warnings()
+
+
+def count_queue_warnings() -> None:
+    """The warnings of the reports waiting for review, as submission would have stored them
+    (a verified demo report stores the warning it was given, with the officer's justification)."""
+    from .services.savings import review_report
+
+    waiting = SavingsReport.objects.filter(status=S.SUBMITTED).select_related("enterprise")
+    for report in waiting.prefetch_related("lines__resource", "lines__option").iterator(chunk_size=500):
+        count = len(review_report(report).warnings)
+        if count:
+            SavingsReport.objects.filter(pk=report.pk).update(warning_count=count)
 
 
 def _write(rng, now: datetime.datetime, reports: list[SavingsReport], plans: list[Plan]) -> None:

@@ -421,7 +421,24 @@ class SavingsReport(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     period = models.CharField(_("period"), max_length=2, choices=Period.choices, default=Period.YEAR)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    output_quantity = models.DecimalField(
+        _("production output of the period"),
+        null=True,
+        blank=True,
+        max_digits=QUANTITY_DIGITS,
+        decimal_places=QUANTITY_PLACES,
+        help_text=_("In the unit of the baseline output of the enterprise's assessment."),
+    )
     notes = models.TextField(_("notes"), blank=True)
+    warning_count = models.PositiveSmallIntegerField(
+        _("data-quality warnings"),
+        default=0,
+        help_text=_("Warnings found when the report was last submitted or verified."),
+    )
+    warnings_justification = models.TextField(
+        _("justification for verifying despite warnings"),
+        blank=True,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -445,6 +462,7 @@ class SavingsReport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "year", "period"], name="savings_report_unique_period"),
             _year_check("year", "savings_report_year_range"),
+            _non_negative("output_quantity", "savings_report_output_non_negative"),
             models.CheckConstraint(
                 condition=Q(period__in=["Y", "Q1", "Q2", "Q3", "Q4"]), name="savings_report_period_valid"
             ),
@@ -474,7 +492,21 @@ class SavingsLineQuerySet(models.QuerySet["SavingsLine"]):
 
 
 class SavingsLine(models.Model):
+    class Change(models.TextChoices):
+        SAVED = "saved", _("Saved")
+        ADDED = "added", _("Added (consumption increase)")
+
     report = models.ForeignKey(SavingsReport, on_delete=models.CASCADE, related_name="lines", verbose_name=_("report"))
+    change = models.CharField(
+        _("change"),
+        max_length=5,
+        choices=Change.choices,
+        default=Change.SAVED,
+        help_text=_(
+            "Saved: consumption avoided. Added: consumption that increased because of the change, such as "
+            "the natural gas burnt instead of the fuel oil saved; it is subtracted from the totals."
+        ),
+    )
     resource = models.ForeignKey(
         ResourceType, on_delete=models.PROTECT, related_name="savings_lines", verbose_name=_("resource")
     )
@@ -499,10 +531,20 @@ class SavingsLine(models.Model):
         constraints = [
             _non_negative("quantity", "savings_line_quantity_non_negative"),
             _non_negative("vnd_saved", "savings_line_vnd_non_negative"),
+            models.CheckConstraint(condition=Q(change__in=["saved", "added"]), name="savings_line_change_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.resource.code}: {self.quantity}"
+
+    @property
+    def is_added(self) -> bool:
+        return self.change == self.Change.ADDED
+
+    @property
+    def sign(self) -> int:
+        """+1 for a saving, -1 for a consumption increase (netted in the totals)."""
+        return -1 if self.is_added else 1
 
 
 EVIDENCE_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -614,6 +656,11 @@ class ReviewEvent(models.Model):
     def _status_label(self, value: str) -> str:
         choices = Assessment.Status if self.assessment_id else SavingsReport.Status
         return str(dict(choices.choices).get(value, value))
+
+    @property
+    def is_reopening(self) -> bool:
+        """A verified savings report sent back (its figures left the totals)."""
+        return bool(self.savings_report_id) and self.from_status == "verified" and self.to_status == "returned"
 
     @property
     def from_label(self) -> str:

@@ -4,13 +4,21 @@ The rules are pure functions over plain data (``ReportFacts``) so that they can 
 their boundaries without a database; ``assessments.services.savings.report_facts`` gathers the
 facts of a saved report. Each finding has a code, a severity and a message:
 
-- *errors* block submission: negative or absurd quantities and amounts, a period that has not
-  ended yet, a duplicate (or overlapping) period, a report with no lines;
-- *warnings* are shown to the verifying officer: a saving larger than the baseline consumption
-  of that resource in the enterprise's latest assessment, a jump of more than
-  ``JUMP_FACTOR``× against the enterprise's verified savings of the previous year, and VND saved
-  inconsistent with the quantity (implied unit price more than ``UNIT_PRICE_FACTOR``× away from
-  the baseline's unit cost).
+- *errors* block submission and verification (what cannot be true): negative or absurd
+  quantities and amounts, a period that has not ended yet, a duplicate (or overlapping) period, a
+  report with no lines, a saving larger than the enterprise's yearly baseline consumption of that
+  resource, VND saved per unit outside the plausible range of the resource's published price band
+  (``assessments.plausibility``), an energy saving larger than an enterprise that is not a
+  designated energy user can consume in a year;
+- *warnings* are shown to the verifying officer (what is unusual), who must justify verifying a
+  report that has any: a quarter's saving larger than a quarter of the yearly baseline, a jump of
+  more than ``JUMP_FACTOR``× against the enterprise's verified savings of the previous year, and
+  VND saved inconsistent with the quantity (implied unit price more than ``UNIT_PRICE_FACTOR``×
+  away from the baseline's unit cost).
+
+Only lines that record a saving (``change == "saved"``) are compared with baselines, prices and
+sizes; a consumption increase (``"added"``, e.g. the gas burnt after a fuel switch) is a fact the
+report states, not a saving to check.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from decimal import Decimal
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+
+from assessments.plausibility import DESIGNATED_ENERGY_USER_TOE, PriceBand
 
 # --- Thresholds (named so that reviewers and tests can see and change them) -------------------
 # Above these a single report line is taken as a typing error (a misplaced decimal separator, a
@@ -48,6 +58,7 @@ JUMP_FACTOR = Decimal("3")
 UNIT_PRICE_FACTOR = Decimal("5")
 
 YEAR = "Y"
+SAVED = "saved"
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
 
@@ -76,6 +87,11 @@ class LineFacts:
     unit: str
     quantity: Decimal | None
     vnd_saved: Decimal | None
+    change: str = SAVED
+
+    @property
+    def is_saving(self) -> bool:
+        return self.change == SAVED
 
     @classmethod
     def of(cls, line) -> LineFacts:
@@ -86,6 +102,7 @@ class LineFacts:
             unit=line.resource.unit,
             quantity=line.quantity,
             vnd_saved=Decimal(line.vnd_saved) if line.vnd_saved is not None else None,
+            change=getattr(line, "change", SAVED),
         )
 
 
@@ -108,6 +125,12 @@ class ReportFacts:
     baseline: Mapping[str, BaselineFacts] = field(default_factory=dict)
     # resource code -> verified savings of the previous year (all periods summed)
     previous_year_verified: Mapping[str, Decimal] = field(default_factory=dict)
+    # resource code -> published price band (``assessments.plausibility.price_bands``)
+    price_bands: Mapping[str, PriceBand] = field(default_factory=dict)
+    # resource code -> TOE per unit for the report's year (energy carriers with a factor)
+    toe_per_unit: Mapping[str, Decimal] = field(default_factory=dict)
+    # whether the enterprise is a designated energy user (None: unknown, the size rule is skipped)
+    designated_energy_user: bool | None = None
 
 
 def _num(value: Decimal, places: int) -> str:
@@ -239,7 +262,7 @@ def rule_duplicate_period(facts: ReportFacts) -> list[Finding]:
 def _totals_by_resource(lines: Sequence[LineFacts]) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
-        if line.quantity is not None and line.quantity > 0:
+        if line.is_saving and line.quantity is not None and line.quantity > 0:
             totals[line.resource] += line.quantity
     return totals
 
@@ -254,35 +277,107 @@ def _name_and_unit(lines: Sequence[LineFacts], resource: str) -> tuple[str, str]
 
 
 def rule_exceeds_baseline(facts: ReportFacts) -> list[Finding]:
+    """Error: more saved than the enterprise consumed in a whole baseline year (for any period).
+    Warning: a quarter that saved more than a quarter of the yearly baseline."""
     found = []
     fraction = period_fraction(facts.period)
     for resource, total in _totals_by_resource(facts.lines).items():
         baseline = facts.baseline.get(resource)
         if baseline is None:
             continue
-        allowed = baseline.quantity * fraction
-        if total > allowed:
-            name, unit = _name_and_unit(facts.lines, resource)
+        name, unit = _name_and_unit(facts.lines, resource)
+        values = {"resource": name, "total": _num(total, 2), "unit": unit, "year": baseline.assessment_year}
+        if total > baseline.quantity:
+            message = _(
+                "%(resource)s saved (%(total)s %(unit)s) is more than the enterprise consumed in a whole year "
+                "in the baseline of its %(year)s assessment (%(baseline)s %(unit)s): a saving cannot be larger "
+                "than the consumption. Check the quantity and its unit."
+            ) % {**values, "baseline": _num(baseline.quantity, 2)}
+            found.append(
+                Finding("exceeds_baseline", Severity.ERROR, message, _first_line_of(facts.lines, resource), resource)
+            )
+        elif total > baseline.quantity * fraction:
+            message = _(
+                "%(resource)s saved (%(total)s %(unit)s) is more than a quarter of the yearly consumption in the "
+                "baseline of its %(year)s assessment (%(baseline)s %(unit)s for a quarter)."
+            ) % {**values, "baseline": _num(baseline.quantity * fraction, 2)}
             found.append(
                 Finding(
-                    "exceeds_baseline",
+                    "exceeds_baseline_share",
                     Severity.WARNING,
-                    _(
-                        "%(resource)s saved (%(total)s %(unit)s) is more than the enterprise consumed in the "
-                        "baseline of its %(year)s assessment (%(baseline)s %(unit)s for this period)."
-                    )
-                    % {
-                        "resource": name,
-                        "total": _num(total, 2),
-                        "unit": unit,
-                        "year": baseline.assessment_year,
-                        "baseline": _num(allowed, 2),
-                    },
+                    message,
                     _first_line_of(facts.lines, resource),
                     resource,
                 )
             )
     return found
+
+
+def rule_unit_price_plausible(facts: ReportFacts) -> list[Finding]:
+    """Error: VND saved per unit outside the plausible range of the resource's published band."""
+    found = []
+    for i, line in enumerate(facts.lines):
+        band = facts.price_bands.get(line.resource)
+        quantity, vnd = line.quantity, line.vnd_saved
+        if band is None or not line.is_saving or not quantity or not vnd or quantity <= 0 or vnd <= 0:
+            continue
+        implied = vnd / quantity
+        if band.plausible_low <= implied <= band.plausible_high:
+            continue
+        found.append(
+            Finding(
+                "implausible_unit_price",
+                Severity.ERROR,
+                _(
+                    "VND saved implies %(implied)s VND per %(unit)s, outside any plausible price of %(resource)s "
+                    "(%(low)s to %(high)s VND per %(unit)s; published band %(band_low)s–%(band_high)s, "
+                    "%(source)s). Check the quantity and the amount."
+                )
+                % {
+                    "implied": _num(implied, 0 if implied >= 100 else 2 if implied >= 1 else 6),
+                    "unit": line.unit,
+                    "resource": line.resource_name,
+                    "low": _num(band.plausible_low, 0),
+                    "high": _num(band.plausible_high, 0),
+                    "band_low": _num(band.low, 0),
+                    "band_high": _num(band.high, 0),
+                    "source": band.source,
+                },
+                i,
+                line.resource,
+            )
+        )
+    return found
+
+
+def rule_energy_within_size(facts: ReportFacts) -> list[Finding]:
+    """Error: an enterprise that is not a designated energy user consumes less than the threshold
+    in a year, so the energy it saves (in TOE) cannot exceed it."""
+    if facts.designated_energy_user is not False or not facts.toe_per_unit:
+        return []
+    total = Decimal(0)
+    first: int | None = None
+    for i, line in enumerate(facts.lines):
+        factor = facts.toe_per_unit.get(line.resource)
+        if factor is None or not line.is_saving or line.quantity is None or line.quantity <= 0:
+            continue
+        total += line.quantity * factor
+        first = i if first is None else first
+    if total <= DESIGNATED_ENERGY_USER_TOE:
+        return []
+    return [
+        Finding(
+            "beyond_enterprise_size",
+            Severity.ERROR,
+            _(
+                "The energy saved (%(toe)s TOE) is more than an enterprise that is not a designated energy user "
+                "consumes in a year (under %(limit)s TOE, Decree 21/2011/NĐ-CP). Check the quantities and their "
+                "units; if the enterprise is a designated energy user, ask the district office to record it."
+            )
+            % {"toe": _num(total, 2), "limit": _num(DESIGNATED_ENERGY_USER_TOE, 0)},
+            first,
+        )
+    ]
 
 
 def rule_jump_against_previous_year(facts: ReportFacts) -> list[Finding]:
@@ -322,7 +417,7 @@ def rule_vnd_consistent(facts: ReportFacts) -> list[Finding]:
     found = []
     for i, line in enumerate(facts.lines):
         quantity, vnd = line.quantity, line.vnd_saved
-        if quantity is None or vnd is None or quantity < 0 or vnd < 0:
+        if not line.is_saving or quantity is None or vnd is None or quantity < 0 or vnd < 0:
             continue
         if quantity == 0:
             if vnd > 0:
@@ -341,6 +436,9 @@ def rule_vnd_consistent(facts: ReportFacts) -> list[Finding]:
             continue
         unit_cost = baseline.cost_vnd / baseline.quantity
         implied = vnd / quantity
+        band = facts.price_bands.get(line.resource)
+        if band is not None and not band.plausible_low <= implied <= band.plausible_high:
+            continue  # already an error (rule_unit_price_plausible)
         if implied > unit_cost * UNIT_PRICE_FACTOR or implied * UNIT_PRICE_FACTOR < unit_cost:
             found.append(
                 Finding(
@@ -369,6 +467,8 @@ RULES = (
     rule_period_ended,
     rule_duplicate_period,
     rule_exceeds_baseline,
+    rule_unit_price_plausible,
+    rule_energy_within_size,
     rule_jump_against_previous_year,
     rule_vnd_consistent,
 )

@@ -40,3 +40,34 @@ rules.add_perm("assessments.add_savingsreport", is_enterprise_staff & subject_of
 rules.add_perm("assessments.change_savingsreport", is_enterprise_staff & subject_of_own_enterprise & is_editable_state)
 rules.add_perm("assessments.submit_savingsreport", is_enterprise_staff & subject_of_own_enterprise)
 rules.add_perm("assessments.verify_savingsreport", is_officer & subject_in_own_district)
+
+# Reopening a verified report: DOIT staff, or the officer who verified it within
+# REOPEN_WINDOW_DAYS of the verification (a later correction goes through DOIT).
+REOPEN_WINDOW_DAYS = 30
+
+
+@rules.predicate
+def verified_by_user_recently(user, obj) -> bool:
+    if obj is None or not getattr(obj, "pk", None):
+        return False
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessments.models import ReviewEvent, SavingsReport
+
+    event = (
+        ReviewEvent.objects.filter(savings_report_id=obj.pk, to_status=SavingsReport.Status.VERIFIED)
+        .order_by("-at", "-pk")
+        .only("by_id", "at")
+        .first()
+    )
+    return (
+        event is not None and event.by_id == user.pk and event.at >= timezone.now() - timedelta(days=REOPEN_WINDOW_DAYS)
+    )
+
+
+rules.add_perm(
+    "assessments.reopen_savingsreport",
+    is_city_staff | (is_officer & subject_in_own_district & verified_by_user_recently),
+)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/submit/", views.savings_submit, name="submit"),
     path("<int:pk>/verify/", views.savings_verify, name="verify"),
     path("<int:pk>/return/", views.savings_return, name="return"),
+    path("<int:pk>/reopen/", views.savings_reopen, name="reopen"),
     path("<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("<int:pk>/evidence/<int:evidence_pk>/", views.evidence_download, name="evidence_download"),
     path("<int:pk>/evidence/<int:evidence_pk>/delete/", views.evidence_delete, name="evidence_delete"),

@@ -30,6 +30,10 @@ if DEBUG:
 else:
     SECRET_KEY = env("DJANGO_SECRET_KEY")  # no default: production must set it
 
+# Demo data (published passwords) only where debug is configured on; tests force DEBUG off, so the
+# configured value is kept apart. Elsewhere seed_demo needs --allow-production.
+SEED_DEMO_ALLOWED = DEBUG
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "cleanprod.errors.csrf_failure"
@@ -74,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Bare error answers (a 405, a plain-text 400) get the portal's error page.
     "cleanprod.errors.ErrorPageMiddleware",
+    # A NUL character anywhere in the query or the form answers 400 with a message.
+    "cleanprod.middleware.RejectNulMiddleware",
     "accounts.middleware.SessionAgeMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     # A page's form submitted twice (a double click) has one effect and one message.
@@ -158,6 +164,7 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env.int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", defa
 # Password-reset requests: (requests, seconds) per client address and per e-mail address.
 PASSWORD_RESET_ADDRESS_LIMIT = (10, 3600)
 PASSWORD_RESET_EMAIL_LIMIT = (3, 3600)
+ENROLMENT_LINK_LIMIT = (3, 3600)  # second-factor enrolment links per account
 
 # A session ends when the browser closes, and at the latest SESSION_COOKIE_AGE seconds after
 # sign-in however busy it was (accounts.middleware.SessionAgeMiddleware).

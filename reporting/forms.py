@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
+from cleanprod.bounds import MAX_YEAR, MIN_YEAR
 from enterprises.models import District
 from periods.models import YearLock
 
@@ -75,6 +76,8 @@ class YearLockForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs) -> None:
+        # Its own ids: the request form on the same page has a year field too.
+        kwargs.setdefault("auto_id", "id_lock_%s")
         super().__init__(*args, **kwargs)
         locked = YearLock.objects.years()
         years = [y for y in reversed(lockable_years()) if y not in locked]
@@ -86,7 +89,7 @@ class YearLockForm(forms.Form):
 class YearReopenForm(forms.Form):
     """DOIT reopens a locked year, with the reason (recorded)."""
 
-    year = forms.IntegerField(widget=forms.HiddenInput)
+    year = forms.IntegerField(widget=forms.HiddenInput, min_value=MIN_YEAR, max_value=MAX_YEAR)
     comment = forms.CharField(
         label=_("Reason for reopening"),
         max_length=2000,
@@ -133,6 +136,8 @@ class ArchiveFilterForm(forms.Form):
     batch = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, user, **kwargs) -> None:
+        # Its own ids: the request form on the same page has year and format fields too.
+        kwargs.setdefault("auto_id", "id_filter_%s")
         super().__init__(*args, **kwargs)
         year = cast(forms.TypedChoiceField, self.fields["year"])
         year.choices = [("", _("All years")), *((y, str(y)) for y in reversed(report_years()))]

@@ -43,8 +43,15 @@ def _dashboard_year(request) -> int:
     return dashboard_cache.latest_verified_year() or this_year
 
 
-def _chart(labels, values, label: str) -> str:
-    return json.dumps({"labels": list(labels), "values": [float(v) for v in values], "label": label})
+def _chart(labels, values, label: str) -> dict:
+    """A chart's data for Chart.js (``json``) and the same figures as rows for its text
+    alternative, a table beside the chart (``rows``)."""
+    labels, values = list(labels), list(values)
+    return {
+        "json": json.dumps({"labels": labels, "values": [float(v) for v in values], "label": label}),
+        "rows": list(zip(labels, values, strict=True)),
+        "label": label,
+    }
 
 
 @login_required

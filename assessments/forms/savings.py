@@ -216,3 +216,27 @@ class ReturnForm(forms.Form):
         help_text=_("The enterprise sees this comment and corrects the report."),
     )
     version = VersionField()
+
+
+class VerifyForm(forms.Form):
+    justification = forms.CharField(
+        label=_("Justification for verifying despite the warnings"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the report has warnings: say what you checked and why the figures stand."),
+    )
+    version = VersionField()
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for reopening"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The report goes back to the enterprise as returned and its figures leave the totals at once. "
+            "The enterprise and the history show this reason."
+        ),
+    )
+    version = VersionField()

@@ -33,7 +33,14 @@ from assessments.models import (
     SavingsLine,
     SavingsReport,
 )
-from assessments.services.workflow import WorkflowError, check_version, ensure_year_open, transition
+from assessments.plausibility import price_bands, toe_per_unit_of
+from assessments.services.workflow import (
+    InvalidTransition,
+    WorkflowError,
+    check_version,
+    ensure_year_open,
+    transition,
+)
 from cleanprod.files import private_save
 
 if TYPE_CHECKING:
@@ -53,6 +60,14 @@ class SubmissionBlocked(WorkflowError):
     def __init__(self, message: str, review: ReportReview) -> None:
         super().__init__(message)
         self.review = review
+
+
+class VerificationBlocked(SubmissionBlocked):
+    """A report with a data-quality error cannot be verified; it can only be returned."""
+
+
+class JustificationRequired(WorkflowError):
+    """Verifying a report with warnings needs a written justification."""
 
 
 def duplicate_period_message() -> str:
@@ -197,6 +212,7 @@ def savings_report_submit(*, report: SavingsReport, by: User, version: int | Non
         raise PermissionDenied
     ensure_year_open(locked.year)
     check_version(current=locked.version, expected=report.version if version is None else version)
+    changes = {}
     if locked.is_editable:
         review = review_report(locked)
         if review.errors:
@@ -204,16 +220,69 @@ def savings_report_submit(*, report: SavingsReport, by: User, version: int | Non
                 _("The report cannot be submitted yet: correct the errors marked below."),
                 review,
             )
-    return transition(obj=report, to=SavingsReport.Status.SUBMITTED, by=by, version=version)
+        changes = {"warning_count": len(review.warnings), "warnings_justification": ""}
+    return transition(obj=report, to=SavingsReport.Status.SUBMITTED, by=by, version=version, changes=changes)
 
 
-def savings_report_verify(*, report: SavingsReport, by: User, version: int | None = None) -> SavingsReport:
-    return transition(obj=report, to=SavingsReport.Status.VERIFIED, by=by, version=version)
+@transaction.atomic
+def savings_report_verify(
+    *, report: SavingsReport, by: User, version: int | None = None, justification: str = ""
+) -> SavingsReport:
+    """Verify a submitted report. The data-quality rules run again on today's data: an error
+    refuses the verification (the report can only be returned), and warnings need a written
+    justification, stored on the report and in the review log."""
+    locked = SavingsReport.objects.select_for_update().select_related("enterprise").get(pk=report.pk)
+    if not by.has_perm("assessments.verify_savingsreport", locked):
+        raise PermissionDenied
+    changes: dict = {}
+    if locked.status == SavingsReport.Status.SUBMITTED:
+        review = review_report(locked)
+        if review.errors:
+            raise VerificationBlocked(
+                _("This report has data-quality errors and cannot be verified: return it to the enterprise."),
+                review,
+            )
+        justification = (justification or "").strip()
+        if review.warnings and not justification:
+            raise JustificationRequired(
+                _(
+                    "This report has %(count)s data-quality warning(s): write why the figures can be verified "
+                    "as they are (stored on the report and in its history)."
+                )
+                % {"count": len(review.warnings)}
+            )
+        changes = {
+            "warning_count": len(review.warnings),
+            "warnings_justification": justification if review.warnings else "",
+        }
+    return transition(
+        obj=report,
+        to=SavingsReport.Status.VERIFIED,
+        by=by,
+        version=version,
+        comment=changes.get("warnings_justification", ""),
+        changes=changes,
+    )
+
+
+def savings_report_reopen(*, report: SavingsReport, by: User, reason: str, version: int | None = None) -> SavingsReport:
+    """Reopen a verified report (back to the enterprise as returned, with the reason): its figures
+    leave every total at once. DOIT staff, or the officer who verified it within 30 days; refused
+    in a locked year (``YearLocked``)."""
+    if report.status != SavingsReport.Status.VERIFIED:
+        raise InvalidTransition(_("Only a verified report can be reopened."))
+    return transition(obj=report, to=SavingsReport.Status.RETURNED, by=by, comment=reason, version=version)
 
 
 def savings_report_return(
     *, report: SavingsReport, by: User, comment: str, version: int | None = None
 ) -> SavingsReport:
+    """Return a submitted report to the enterprise (a verified one is reopened instead)."""
+    current = SavingsReport.objects.only("status").get(pk=report.pk).status
+    if current != SavingsReport.Status.SUBMITTED:
+        raise InvalidTransition(
+            _("This cannot be done while the record is “%(status)s”.") % {"status": SavingsReport.Status(current).label}
+        )
     return transition(obj=report, to=SavingsReport.Status.RETURNED, by=by, comment=comment, version=version)
 
 
@@ -323,10 +392,13 @@ def report_facts(
             report__enterprise_id=report.enterprise_id,
             report__year=report.year - 1,
             report__status=SavingsReport.Status.VERIFIED,
+            change=SavingsLine.Change.SAVED,
         )
         .values("resource__code")
         .annotate(total=Sum("quantity"))
     }
+    resource_ids = {line.resource_id for line in lines}
+    table = FactorTable(ResourceFactor.objects.filter(resource_id__in=resource_ids))
     return quality.ReportFacts(
         year=report.year,
         period=report.period,
@@ -335,6 +407,9 @@ def report_facts(
         other_periods=other_periods,
         baseline=baseline,
         previous_year_verified=previous,
+        price_bands=price_bands(),
+        toe_per_unit=toe_per_unit_of(lines, report.year, table),
+        designated_energy_user=report.enterprise.is_designated_energy_user,
     )
 
 

@@ -79,6 +79,7 @@ class Rule:
     target: str
     perm: str
     comment_required: bool = False
+    comment_message: str = ""
 
 
 A, S = Assessment.Status, SavingsReport.Status
@@ -93,28 +94,45 @@ RULES: dict[type, tuple[Rule, ...]] = {
         Rule((S.DRAFT, S.RETURNED), S.SUBMITTED, "assessments.submit_savingsreport"),
         Rule((S.SUBMITTED,), S.VERIFIED, "assessments.verify_savingsreport"),
         Rule((S.SUBMITTED,), S.RETURNED, "assessments.verify_savingsreport", comment_required=True),
+        # Reopening a verified report (its figures leave the totals): DOIT, or the officer who
+        # verified it within REOPEN_WINDOW_DAYS (assessments.rules), always with a reason.
+        Rule(
+            (S.VERIFIED,),
+            S.RETURNED,
+            "assessments.reopen_savingsreport",
+            comment_required=True,
+            comment_message="reopen",
+        ),
     ),
 }
 
+COMMENT_MESSAGES = {
+    "": _("Say why it is returned: the author will see this comment."),
+    "reopen": _("Say why the verified report is reopened: the enterprise and the history will show it."),
+}
 
-def rule_for(model: type, to: str) -> Rule:
-    for rule in RULES[model]:
-        if rule.target == to:
-            return rule
-    raise InvalidTransition(str(_("Unknown status.")))
+
+def rule_for(model: type, to: str, status: str | None = None) -> Rule:
+    """The rule that moves an object of ``model`` from ``status`` to ``to`` (the first rule to
+    ``to`` when none starts from ``status``, so that the caller reports the status as wrong)."""
+    candidates = [rule for rule in RULES[model] if rule.target == to]
+    if not candidates:
+        raise InvalidTransition(str(_("Unknown status.")))
+    return next((rule for rule in candidates if status in rule.sources), candidates[0])
 
 
 def can_transition(*, obj: Reviewable, to: str, by: User) -> bool:
     """Whether ``by`` may move ``obj`` to ``to`` now (for showing or hiding buttons)."""
     try:
-        rule = rule_for(type(obj), to)
+        rule = rule_for(type(obj), to, obj.status)
     except InvalidTransition:
         return False
     return obj.status in rule.sources and by.has_perm(rule.perm, obj)
 
 
 def available_transitions(*, obj: Reviewable, by: User) -> list[str]:
-    return [rule.target for rule in RULES[type(obj)] if can_transition(obj=obj, to=rule.target, by=by)]
+    targets = dict.fromkeys(rule.target for rule in RULES[type(obj)])
+    return [to for to in targets if can_transition(obj=obj, to=to, by=by)]
 
 
 def check_version(*, current: int, expected: int | None) -> None:
@@ -130,7 +148,9 @@ def check_version(*, current: int, expected: int | None) -> None:
 
 
 @transaction.atomic
-def transition(*, obj: R, to: str, by: User, comment: str = "", version: int | None = None) -> R:
+def transition(
+    *, obj: R, to: str, by: User, comment: str = "", version: int | None = None, changes: dict | None = None
+) -> R:
     """Move ``obj`` to status ``to`` on behalf of ``by``.
 
     ``version`` is the version the user saw (defaults to ``obj.version``). Raises
@@ -138,11 +158,12 @@ def transition(*, obj: R, to: str, by: User, comment: str = "", version: int | N
     of the object's year was issued, ``InvalidTransition`` when the
     current status does not allow it, ``StaleVersion`` when the row changed meanwhile and
     ``ValidationError`` (on ``comment``) when a return comes without a reason. On success ``obj``
-    is updated in place (status, version) and returned.
+    is updated in place (status, version and ``changes``, other fields written in the same save)
+    and returned.
     """
     model = type(obj)
-    rule = rule_for(model, to)
     locked = model.objects.select_for_update().select_related("enterprise").get(pk=obj.pk)
+    rule = rule_for(model, to, locked.status)
     if not by.has_perm(rule.perm, locked):
         raise PermissionDenied
     ensure_year_open(locked.year)
@@ -153,17 +174,21 @@ def transition(*, obj: R, to: str, by: User, comment: str = "", version: int | N
         )
     comment = (comment or "").strip()
     if rule.comment_required and not comment:
-        raise ValidationError({"comment": _("Say why it is returned: the author will see this comment.")})
+        raise ValidationError({"comment": COMMENT_MESSAGES[rule.comment_message]})
 
     from_status = locked.status
     locked.status = to
     locked.version += 1
+    for name, value in (changes or {}).items():
+        setattr(locked, name, value)
     locked._change_reason = f"{from_status} → {to}"  # type: ignore[attr-defined]  # read by simple_history
     locked.full_clean(exclude=["enterprise"])
-    locked.save(update_fields=["status", "version", "updated_at"])
+    locked.save(update_fields=["status", "version", "updated_at", *(changes or {})])
     subject = {"assessment": locked} if model is Assessment else {"savings_report": locked}
     ReviewEvent.objects.create(from_status=from_status, to_status=to, by=by, comment=comment, **subject)
     notify_transition(obj=locked, to=to, by=by, comment=comment)
 
     obj.status, obj.version = locked.status, locked.version
+    for name, value in (changes or {}).items():
+        setattr(obj, name, value)
     return obj

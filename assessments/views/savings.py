@@ -17,7 +17,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments.forms.savings import EvidenceForm, ReturnForm, SavingsReportForm, line_formset
+from assessments.forms.savings import (
+    EvidenceForm,
+    ReopenForm,
+    ReturnForm,
+    SavingsReportForm,
+    VerifyForm,
+    line_formset,
+)
 from assessments.models import Evidence, SavingsReport
 from assessments.quality import Severity
 from assessments.selectors import review_events_for
@@ -65,6 +72,11 @@ def savings_list(request):
     year = request.GET.get("year", "")
     if year.isdigit():
         qs = qs.filter(year=int(year))
+    warnings = request.GET.get("warnings", "")
+    if warnings == "with":
+        qs = qs.filter(warning_count__gt=0)
+    elif warnings == "without":
+        qs = qs.filter(warning_count=0)
     for word in fold(request.GET.get("q", "")).split():
         qs = qs.filter(enterprise__search_key__contains=word)
     qs = qs.order_by("-year", "enterprise__name", "period", "pk")
@@ -83,6 +95,7 @@ def savings_list(request):
             "statuses": SavingsReport.Status.choices,
             "status": status,
             "year": year,
+            "warnings": warnings,
             "q": request.GET.get("q", ""),
             "can_create": services.can_create(user),
             "to_review": to_review,
@@ -256,13 +269,24 @@ def _detail_context(request, report: SavingsReport, **extra) -> dict:
         "can_edit": editable,
         "can_submit": SavingsReport.Status.SUBMITTED in transitions,
         "can_verify": SavingsReport.Status.VERIFIED in transitions,
-        "can_return": SavingsReport.Status.RETURNED in transitions,
+        "can_return": SavingsReport.Status.RETURNED in transitions and report.status == SavingsReport.Status.SUBMITTED,
+        "can_reopen": SavingsReport.Status.RETURNED in transitions and report.status == SavingsReport.Status.VERIFIED,
+        "verify_form": VerifyForm(initial={"version": report.version}),
+        "reopen_form": ReopenForm(initial={"version": report.version}),
+        "verification": _verification_event(events, report),
         "evidence_form": EvidenceForm() if editable else None,
         "return_form": ReturnForm(initial={"version": report.version}),
         "history": report.history.select_related("history_user").order_by("-history_date")[:50],
     }
     context.update(extra)
     return context
+
+
+def _verification_event(events: list, report: SavingsReport):
+    """The event that verified the report as it stands (None unless it is verified)."""
+    if report.status != SavingsReport.Status.VERIFIED:
+        return None
+    return next((e for e in reversed(events) if e.to_status == SavingsReport.Status.VERIFIED), None)
 
 
 @login_required
@@ -301,13 +325,49 @@ def savings_verify(request, pk: int):
     report = _get_report(request.user, pk)
     if not request.user.has_perm("assessments.verify_savingsreport", report):
         raise PermissionDenied
-    try:
-        services.savings_report_verify(report=report, by=request.user, version=_version(request))
-    except WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Report verified: its savings now count in the programme's figures."))
-    return redirect(report)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.savings_report_verify(
+                report=report,
+                by=request.user,
+                version=form.cleaned_data["version"],
+                justification=form.cleaned_data["justification"],
+            )
+        except services.JustificationRequired as exc:
+            form.add_error("justification", exc.message)
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+            return redirect(report)
+        else:
+            messages.success(request, _("Report verified: its savings now count in the programme's figures."))
+            return redirect(report)
+    return render(request, "savings/report_detail.html", _detail_context(request, report, verify_form=form), status=400)
+
+
+@login_required
+@require_POST
+def savings_reopen(request, pk: int):
+    report = _get_report(request.user, pk)
+    if not request.user.has_perm("assessments.reopen_savingsreport", report):
+        raise PermissionDenied
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.savings_report_reopen(
+                report=report, by=request.user, reason=form.cleaned_data["reason"], version=form.cleaned_data["version"]
+            )
+        except WorkflowError as exc:
+            messages.error(request, exc.message)
+            return redirect(report)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Report reopened: its figures no longer count, and the enterprise sees your reason.")
+            )
+            return redirect(report)
+    return render(request, "savings/report_detail.html", _detail_context(request, report, reopen_form=form), status=400)
 
 
 @login_required

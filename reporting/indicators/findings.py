@@ -18,12 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments import quality
+from assessments.factors import FactorTable
 from assessments.models import (
     Assessment,
     BaselineConsumption,
+    ResourceFactor,
     SavingsLine,
     SavingsReport,
 )
+from assessments.plausibility import price_bands, toe_per_unit_of
 from enterprises.models import District, Enterprise
 
 from .base import VERIFIED, enterprise_scope
@@ -119,7 +122,7 @@ def _num(value: Decimal) -> str:
 def open_findings(year: int, district: District | None, *, today: dt.date | None = None) -> tuple[OpenFinding, ...]:
     """The data-quality findings of the savings reports of ``year`` in the scope that are
     submitted and not verified yet. The facts the rules look at are gathered for all reports at
-    once (5 queries, whatever their number; the same facts as
+    once (6 queries, whatever their number; the same facts as
     ``assessments.services.savings.report_facts`` gathers for one report), then the pure rules of
     ``assessments.quality`` run on each report."""
     reports = list(
@@ -164,7 +167,10 @@ def open_findings(year: int, district: District | None, *, today: dt.date | None
     previous: dict[int, dict[str, Decimal]] = {}
     for row in (
         SavingsLine.objects.filter(
-            report__enterprise_id__in=enterprise_ids, report__year=year - 1, report__status=VERIFIED
+            report__enterprise_id__in=enterprise_ids,
+            report__year=year - 1,
+            report__status=VERIFIED,
+            change=SavingsLine.Change.SAVED,
         )
         .values("report__enterprise_id", "resource__code")
         .annotate(total=Sum("quantity"))
@@ -172,6 +178,8 @@ def open_findings(year: int, district: District | None, *, today: dt.date | None
     ):
         previous.setdefault(row["report__enterprise_id"], {})[row["resource__code"]] = row["total"]
     today = today or timezone.localdate()
+    factors = FactorTable(ResourceFactor.objects.all())
+    bands = price_bands()
     found: list[OpenFinding] = []
     for report in reports:
         facts = quality.ReportFacts(
@@ -182,6 +190,9 @@ def open_findings(year: int, district: District | None, *, today: dt.date | None
             other_periods=[(y, p) for pk, y, p in periods.get(report.enterprise_id, []) if pk != report.pk],
             baseline=baselines.get(report.enterprise_id, {}),
             previous_year_verified=previous.get(report.enterprise_id, {}),
+            price_bands=bands,
+            toe_per_unit=toe_per_unit_of(lines.get(report.pk, []), report.year, factors),
+            designated_energy_user=report.enterprise.is_designated_energy_user,
         )
         found.extend(
             OpenFinding(

@@ -38,6 +38,7 @@ class ReviewItem:
     status_label: str
     changed_at: dt.datetime
     url: str
+    warnings: int = 0  # data-quality warnings found at submission (savings reports)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def review_queue(district: District | None, *, for_city_staff: bool, limit: int 
             status_label=str(obj.get_status_display()),
             changed_at=obj.updated_at,
             url=safe_url(url_name, obj.pk),
+            warnings=getattr(obj, "warning_count", 0),
         )
         for obj in rows.select_related("enterprise").order_by("updated_at", "pk")[:limit]
     )

@@ -59,7 +59,7 @@ def test_review_maps_findings_to_line_ids(enterprise_x):
     ok = SavingsLineFactory(report=report, resource=resource("water"), quantity=5, vnd_saved=0)
     big = SavingsLineFactory(report=report, quantity=2000, vnd_saved=4_000_000)
     review = review_report(report, today=TODAY)
-    assert review.errors == []
-    warnings = review.by_line("warning")
-    assert [f.code for f in warnings[big.pk]] == ["exceeds_baseline"]
-    assert ok.pk not in warnings
+    assert review.warnings == []
+    errors = review.by_line("error")
+    assert [f.code for f in errors[big.pk]] == ["exceeds_baseline"]
+    assert ok.pk not in errors

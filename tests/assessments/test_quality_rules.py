@@ -117,10 +117,10 @@ def baseline(quantity="10000", cost="20000000", year=2023) -> dict:
     return {"electricity": BaselineFacts(D(quantity), None if cost is None else D(cost), year)}
 
 
-def test_saving_larger_than_baseline_is_a_warning_boundary():
+def test_saving_larger_than_the_yearly_baseline_is_an_error_boundary():
     assert codes(facts(lines=[line("10000", "20000000")], baseline=baseline())) == []
     found = quality.check(facts(lines=[line("10000.01", "20000020")], baseline=baseline()))
-    assert [(f.code, f.severity, f.line) for f in found] == [("exceeds_baseline", "warning", 0)]
+    assert [(f.code, f.severity, f.line) for f in found] == [("exceeds_baseline", "error", 0)]
 
 
 def test_baseline_comparison_sums_lines_of_a_resource():
@@ -129,9 +129,12 @@ def test_baseline_comparison_sums_lines_of_a_resource():
     assert [(f.code, f.line) for f in found] == [("exceeds_baseline", 0)]
 
 
-def test_quarter_is_compared_with_a_quarter_of_the_baseline():
+def test_quarter_above_a_quarter_of_the_baseline_is_a_warning_above_the_year_an_error():
     assert codes(facts(period="Q1", lines=[line("2500", "5000000")], baseline=baseline())) == []
-    assert codes(facts(period="Q1", lines=[line("2501", "5002000")], baseline=baseline())) == ["exceeds_baseline"]
+    found = quality.check(facts(period="Q1", lines=[line("2501", "5002000")], baseline=baseline()))
+    assert [(f.code, f.severity) for f in found] == [("exceeds_baseline_share", "warning")]
+    found = quality.check(facts(period="Q1", lines=[line("10001", "20002000")], baseline=baseline()))
+    assert [(f.code, f.severity) for f in found] == [("exceeds_baseline", "error")]
 
 
 def test_resource_absent_from_baseline_gives_no_baseline_warning():
@@ -180,12 +183,17 @@ def test_vnd_without_quantity_is_a_warning():
 
 def test_errors_come_before_warnings_and_helpers_split_them():
     found = quality.check(
-        facts(lines=[line("10001", "100"), line("-1", None)], baseline=baseline(), other_periods=[(2024, "Y")])
+        facts(
+            lines=[line("9000", "95000000"), line("-1", None)],
+            baseline=baseline(),
+            other_periods=[(2024, "Y")],
+            previous_year_verified={"electricity": D("1000")},
+        )
     )
     severities = [f.severity for f in found]
     assert severities == sorted(severities)  # "error" < "warning"
     assert {f.code for f in quality.errors(found)} == {"negative_quantity", "duplicate_period"}
-    assert {f.code for f in quality.warnings(found)} == {"exceeds_baseline", "vnd_inconsistent"}
+    assert {f.code for f in quality.warnings(found)} == {"jump_vs_previous_year", "vnd_inconsistent"}
 
 
 def test_thresholds_are_named_constants():

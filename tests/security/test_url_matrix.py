@@ -108,6 +108,8 @@ MATRIX: dict[str, Expect] = {
     "otp_verify": E(REDIRECT, REDIRECT),  # nothing owed: on to the dashboard; anonymous: sign in first
     "otp_status": E(OK, NOT_ALLOWED),
     "otp_setup": E((REDIRECT, OK, OK), (REDIRECT, OK, OK)),  # DOIT: already on
+    # the enrolment link sent by e-mail (a bad token here: back to the setup page); GET only
+    "otp_enrol": E(REDIRECT, NOT_ALLOWED, anon=(LOGIN, NOT_ALLOWED)),
     "otp_disable": E(NOT_ALLOWED, REDIRECT),  # nothing to turn off, or not allowed to: back to the status
     "health": E(OK, NOT_ALLOWED, anon=(OK, NOT_ALLOWED)),
     "favicon": E(
@@ -148,6 +150,8 @@ MATRIX: dict[str, Expect] = {
     "savings:submit": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, REDIRECT), superuser=(NOT_ALLOWED, REDIRECT)),
     "savings:verify": E(NOT_ALLOWED, (FORBIDDEN, REDIRECT, FORBIDDEN), superuser=(NOT_ALLOWED, REDIRECT)),
     "savings:return": E(NOT_ALLOWED, (FORBIDDEN, BAD, FORBIDDEN), superuser=(NOT_ALLOWED, BAD)),
+    # Reopening a verified report: DOIT (and the officer who verified it, within 30 days).
+    "savings:reopen": E(NOT_ALLOWED, (BAD, FORBIDDEN, FORBIDDEN), superuser=(NOT_ALLOWED, BAD)),
     "savings:evidence_upload": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, BAD), superuser=(NOT_ALLOWED, BAD)),
     "savings:evidence_download": E(OK, OK),
     "savings:evidence_delete": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, REDIRECT), superuser=(NOT_ALLOWED, REDIRECT)),
@@ -219,6 +223,7 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "savings:submit": lambda s: {"pk": s.report.pk},
     "savings:verify": lambda s: {"pk": s.report.pk},
     "savings:return": lambda s: {"pk": s.report.pk},
+    "savings:reopen": lambda s: {"pk": s.report.pk},
     "savings:evidence_upload": lambda s: {"pk": s.report.pk},
     "savings:evidence_download": lambda s: {"pk": s.report.pk, "evidence_pk": s.evidence.pk},
     "savings:evidence_delete": lambda s: {"pk": s.report.pk, "evidence_pk": s.evidence.pk},
@@ -242,6 +247,7 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
 FIXED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "reporting:plan_edit": lambda w: {"pk": w.plan.pk},
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "bad-token"},
+    "otp_enrol": lambda w: {"uidb64": "MQ", "token": "bad-token"},
 }
 
 
