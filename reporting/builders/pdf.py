@@ -60,6 +60,11 @@ def render_html(ind: YearIndicators, issued_on: dt.date | None = None) -> str:
         return render_to_string("reporting/pdf/report.html", pdf_context(ind, issued_on))
 
 
+# Tagged PDF (PDF/UA-1): a structure tree of headings, paragraphs and tables that screen readers
+# follow, the document's language and title, and bookmarks from the headings.
+ACCESSIBLE_PDF = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+
+
 def pdf_date(when: dt.datetime) -> str:
     """``when`` as the W3C date WeasyPrint writes into the PDF's CreationDate and ModDate."""
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -71,7 +76,8 @@ def build_pdf(data: ReportData, stream: IO[bytes], **_kwargs) -> None:
     are that time; otherwise it is issued today and carries no dates."""
     from weasyprint import HTML  # imported late: loading it takes a moment
 
-    document = HTML(string=render_html(data.ind, data.issued_on), base_url=str(settings.BASE_DIR)).render()
+    html = HTML(string=render_html(data.ind, data.issued_on), base_url=str(settings.BASE_DIR))
+    document = html.render(**ACCESSIBLE_PDF)
     if data.fixed_time is not None:
         document.metadata.created = document.metadata.modified = pdf_date(data.fixed_time)
-    document.write_pdf(stream)
+    document.write_pdf(stream, **ACCESSIBLE_PDF)
