@@ -144,6 +144,8 @@ SOURCES: tuple[AuditSource, ...] = (
         ("district",),
     ),
     AuditSource("user", "accounts.User", Link("accounts.User", "accounts:user_edit")),
+    # Who was told of what, and when it was e-mailed (read marks are not kept).
+    AuditSource("notification", "notifications.Notification", None, ("recipient",)),
 )
 SOURCES_BY_KEY = {source.key: source for source in SOURCES}
 
@@ -156,6 +158,7 @@ NOT_AUDITED: dict[str, str] = {
     "assessments.ResourceType": "reference data shipped by a data migration",
     "assessments.ReviewEvent": "is itself the record of a review transition (who, when, comment)",
     "reporting.ReportJob": "is itself the record of a report request (requester, timestamps)",
+    "notifications.NotificationSettings": "a user's own choice of how often to be e-mailed",
     "reporting.ReportBatch": "is itself the record of a year-end batch request; its jobs hold the files",
     "periods.YearLock": "its lock and reopen events are recorded in YearLockEvent",
     "periods.YearLockEvent": "is itself the record of a lock or reopen (who, when, why)",

@@ -7,6 +7,7 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scope import Scope
 from cleanprod.bounds import MAX_YEAR, MIN_YEAR
 from enterprises.models import District
 from periods.models import YearLock
@@ -245,7 +246,7 @@ class ArchiveFilterForm(forms.Form):
         year = cast(forms.TypedChoiceField, self.fields["year"])
         year.choices = [("", _("All years")), *((y, str(y)) for y in reversed(report_years()))]
         scope = cast(forms.ChoiceField, self.fields["scope"])
-        if user.scope.is_city:
+        if Scope.of(user).is_city:
             districts = District.objects.order_by("-active", "name").values_list("pk", "name")
             scope.choices = [("", _("All scopes")), (CITY, _("Hanoi (city-wide)")), *districts]
         else:

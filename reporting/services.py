@@ -19,7 +19,6 @@ from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
@@ -29,6 +28,8 @@ from django.utils.translation import gettext as _
 
 from cleanprod.files import private_save
 from enterprises.models import District
+from notifications.models import Event
+from notifications.services import notify
 from periods.models import YearLock, YearLockEvent
 from periods.selectors import year_guard
 
@@ -853,61 +854,47 @@ def report_sweep_stale(*, older_than: timedelta | None = None) -> int:
 
 
 def _notify_done(job_id: int) -> None:
-    """A job ended (done or failed), after its transaction committed: its requester is told once.
-    A job of a year-end batch says nothing by itself; the batch's last job to end sends one
-    e-mail for the whole batch."""
+    """A job ended (done or failed), after its transaction committed: its requester is told once
+    (a notification, and its e-mail as they chose). A job of a year-end batch says nothing by
+    itself; the batch's last job to end tells of the whole batch."""
     job = ReportJob.objects.select_related("district", "requester").get(pk=job_id)
     if job.batch_id is not None:
         batch_notify_if_complete(batch_id=job.batch_id)
         return
     if job.status != ReportJob.Status.DONE:
         return
-    user = job.requester
-    if not user.email:
-        return
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Your report is ready: %(report)s") % {"report": str(job)}
-        body = _(
-            "Hello %(name)s,\n\nThe report you requested (%(report)s) is ready. Download it from the "
-            "reports page: %(url)s\n\nHanoi Cleaner Production Portal"
-        ) % {
-            "name": user.get_full_name(),
-            "report": str(job),
-            "url": portal_url(reverse("reporting:list")),
-        }
-    send_mail(subject, body, None, [user.email], fail_silently=True)
+        label = str(job)
+    notify(
+        event=Event.REPORT_READY,
+        recipients=[job.requester],
+        url=reverse("reporting:list") + f"?year={job.year}&format={job.format}",
+        params={"object": label},
+    )
 
 
 def batch_notify_if_complete(*, batch_id: int) -> bool:
-    """Send the batch's one e-mail once every job of it has ended (True when this call sent it).
-    Each job calls this after its own commit, so the last to end sees them all ended; two ending
-    together both may, and the conditional update lets only one of them send."""
+    """Tell the requester once every job of the batch has ended (True when this call did): one
+    notification and one e-mail for the batch, not one per file. Each job calls this after its own
+    commit, so the last to end sees them all ended; two ending together both may, and the
+    conditional update lets only one of them tell."""
     if ReportJob.objects.filter(batch_id=batch_id).unfinished().exists():
         return False
-    if not ReportBatch.objects.filter(pk=batch_id, notified_at__isnull=True).update(notified_at=timezone.now()):
-        return False
-    batch = ReportBatch.objects.select_related("requester").get(pk=batch_id)
-    counts = {row["status"]: row["n"] for row in batch.jobs.values("status").annotate(n=Count("pk"))}
-    done, failed = counts.get(ReportJob.Status.DONE, 0), counts.get(ReportJob.Status.FAILED, 0)
-    user = batch.requester
-    if not user.email:
-        return True
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Year-end batch %(year)s is ready: %(done)s reports") % {"year": batch.year, "done": done}
-        body = _(
-            "Hello %(name)s,\n\nThe year-end batch of %(year)s you requested has finished: %(done)s reports "
-            "are ready and %(failed)s failed. Open the batch to download its files one by one or all at once "
-            "(ZIP): %(url)s\n\nHanoi Cleaner Production Portal"
-        ) % {
-            "name": user.get_full_name(),
-            "year": batch.year,
-            "done": done,
-            "failed": failed,
-            "url": portal_url(reverse("reporting:list") + f"?batch={batch.pk}"),
-        }
-    send_mail(subject, body, None, [user.email], fail_silently=True)
+    with transaction.atomic():
+        if not ReportBatch.objects.filter(pk=batch_id, notified_at__isnull=True).update(notified_at=timezone.now()):
+            return False
+        batch = ReportBatch.objects.select_related("requester").get(pk=batch_id)
+        counts = {row["status"]: row["n"] for row in batch.jobs.values("status").annotate(n=Count("pk"))}
+        with translation.override(settings.LANGUAGE_CODE):
+            label = str(batch)
+        notify(
+            event=Event.BATCH_READY,
+            recipients=[batch.requester],
+            url=reverse("reporting:list") + f"?batch={batch.pk}",
+            params={
+                "object": label,
+                "done": counts.get(ReportJob.Status.DONE, 0),
+                "failed": counts.get(ReportJob.Status.FAILED, 0),
+            },
+        )
     return True
-
-
-def portal_url(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path

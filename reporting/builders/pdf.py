@@ -72,6 +72,11 @@ def render_html(data: ReportData) -> str:
         return render_to_string("reporting/pdf/report.html", pdf_context(data.ind, data.form))
 
 
+# Tagged PDF (PDF/UA-1): a structure tree of headings, paragraphs and tables that screen readers
+# follow, the document's language and title, and bookmarks from the headings.
+ACCESSIBLE_PDF = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+
+
 def pdf_date(when: dt.datetime) -> str:
     """``when`` as the W3C date WeasyPrint writes into the PDF's CreationDate and ModDate."""
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -83,7 +88,8 @@ def build_pdf(data: ReportData, stream: IO[bytes], **_kwargs) -> None:
     are that time; otherwise it is issued today and carries no dates."""
     from weasyprint import HTML  # imported late: loading it takes a moment
 
-    rendered = HTML(string=render_html(data), base_url=str(settings.BASE_DIR)).render()
+    html = HTML(string=render_html(data), base_url=str(settings.BASE_DIR))
+    rendered = html.render(**ACCESSIBLE_PDF)
     if data.fixed_time is not None:
         rendered.metadata.created = rendered.metadata.modified = pdf_date(data.fixed_time)
-    rendered.write_pdf(stream)
+    rendered.write_pdf(stream, **ACCESSIBLE_PDF)

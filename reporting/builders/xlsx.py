@@ -19,7 +19,16 @@ from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
-from cleanprod.spreadsheets import DECIMAL_FORMAT, INTEGER_FORMAT, cell, header_row, new_workbook, write_table
+from cleanprod.spreadsheets import (
+    DECIMAL_FORMAT,
+    INTEGER_FORMAT,
+    cell,
+    header_row,
+    new_workbook,
+    print_area,
+    print_setup,
+    write_table,
+)
 from reporting.builders.pdf import report_title
 from reporting.indicators import YearIndicators
 from training.models import CourseKind
@@ -49,13 +58,19 @@ def _write_sheet(
     return write_table(wb, title, headers, rows, widths=widths, number_formats=formats)
 
 
+CHART_COLUMN = "E"  # the summary's chart stands beside the three columns of its data
+CHART_ROWS = 18  # rows its 9 cm height covers
+
+
 def _summary(wb, ind: YearIndicators) -> None:
     """Figures against targets, a caption below, and a bar chart of the shares against targets."""
     ws = wb.create_sheet(title=_("Summary")[:31])
     headers = [_("Indicator"), _("Result"), _("Unit"), _("Target"), _("Plan"), _("Achieved"), _("Note")]
-    for i, width in enumerate([58, 18, 9, 14, 16, 14, 60], start=1):
+    widths = [58, 18, 9, 14, 16, 14, 60]
+    for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
+    print_setup(ws, widths)
     ws.append(header_row(ws, headers))
     for f in ind.figures:
         fmt = PERCENT_FORMAT if f.is_percent else (DECIMAL_FORMAT if f.places else INTEGER_FORMAT)
@@ -101,12 +116,14 @@ def _summary(wb, ind: YearIndicators) -> None:
     chart.type = "bar"
     chart.title = _("Shares against targets (%)")
     chart.y_axis.title = "%"
-    chart.height, chart.width = 9, 22
+    chart.height, chart.width = 9, 16  # centimetres: within columns E–G
     data = Reference(ws, min_col=2, max_col=3, min_row=chart_header, max_row=chart_header + len(shares))
     labels = Reference(ws, min_col=1, min_row=chart_header + 1, max_row=chart_header + len(shares))
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(labels)
-    ws.add_chart(chart, f"C{chart_header}")
+    # Beside its data (columns A–C), not over it; printed with it.
+    ws.add_chart(chart, f"{CHART_COLUMN}{chart_header}")
+    print_area(ws, len(headers), max(chart_header + len(shares), chart_header + CHART_ROWS))
 
 
 def target_result_label(status: str) -> str:
