@@ -24,7 +24,7 @@ DEMO_OFFICER_COMMUNE = "00454"  # Xã Đông Anh, which carries on the former Đ
 NOT_YET_MOVED = ("019", "271")  # accounts of the former Sóc Sơn and Quốc Oai offices, to be moved
 # DOIT staff must sign in with a second factor. The demo "doit" account has an authenticator with
 # this fixed key (base32, printed with the logins) so a newcomer can add it to an authenticator
-# app; "doit2" has none and is asked to set one up at its first sign-in.
+# app; "doit2" has none and is asked to set one up at its first sign-in, through a link sent by e-mail.
 DEMO_TOTP_SECRET = "SXSHDEMOHANOIDOITCLEANPRODUCTION"  # noqa: S105 - demo data only
 DEMO_TOTP_USERNAME = "doit"
 

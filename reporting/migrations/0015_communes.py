@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("enterprises", "0007_communes"),
-        ("reporting", "0009_report_batch"),
+        ("reporting", "0014_report_edition_docx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
