@@ -60,7 +60,11 @@ def filtered_value(
 ) -> Number | None:
     """The indicator's measure for the year and scope, narrowed by its filters."""
     m = indicator.measure
-    if indicator.district_id and district is not None and indicator.district_id != district.pk:
+    if (
+        indicator.district_id
+        and district is not None
+        and (getattr(district, "kind", "district") != "district" or indicator.district_id != district.pk)
+    ):
         return None  # an indicator of another district has no value in this one
     if m in (
         Measure.ENTERPRISES_ACTIVE,

@@ -30,7 +30,7 @@ from assessments.models import (
     SavingsLine,
     SavingsReport,
 )
-from enterprises.models import District, Enterprise, IndustrialZone
+from enterprises.models import Commune, District, Enterprise, IndustrialZone
 from training.models import Course, CourseKind, EnterpriseParticipation
 from training.selectors import aware_enterprise_ids
 
@@ -272,7 +272,7 @@ def energy_baseline(
 def zones_reached(year: int, district: District | None, end: dt.date) -> tuple[int, int]:
     """(industrial zones and clusters with an active enterprise aware of cleaner production by
     ``end``, all industrial zones and clusters) in the scope (2 queries)."""
-    zones = IndustrialZone.objects.all() if district is None else IndustrialZone.objects.filter(district=district)
+    zones = _zones_of(district)
     reached = (
         enterprise_flags(year, district, end)
         .filter(Q(active=True, is_aware=True, industrial_zone__isnull=False))
@@ -288,9 +288,33 @@ def units_with_awareness(year: int, district: District | None, end: dt.date) -> 
     attended by an enterprise of the district, active districts) in the scope (2 queries)."""
     first = dt.date(year, 1, 1)
     courses = Course.objects.filter(kind=CourseKind.ENTERPRISE_AWARENESS, end_date__gte=first, end_date__lte=end)
+    if unit_field(year, district) == "commune_id":  # the communes in force, or those of the area
+        units: QuerySet = Commune.objects.in_force(year_end_of(year))
+        if isinstance(district, Area):
+            units = Commune.objects.filter(pk__in=[c.pk for c in district.units()])
+        held = Exists(courses.filter(commune=OuterRef("pk")))
+        attended = Exists(
+            EnterpriseParticipation.objects.filter(course__in=courses, enterprise__commune=OuterRef("pk"))
+        )
+        return units.filter(held | attended).count(), units.count()
     units = District.objects.filter(active=True)
     if district is not None:
         units = units.filter(pk=district.pk)
     held = Exists(courses.filter(district=OuterRef("pk")))
     attended = Exists(EnterpriseParticipation.objects.filter(course__in=courses, enterprise__district=OuterRef("pk")))
     return units.filter(held | attended).count(), units.count()
+
+
+def year_end_of(year: int) -> dt.date:
+    return dt.date(year, 12, 31)
+
+
+def _zones_of(district: District | Area | None) -> QuerySet:
+    """The industrial zones of a scope: a district's own; a commune's (or a former district's
+    communes') those of the former districts they were formed from; the city all."""
+    if district is None:
+        return IndustrialZone.objects.all()
+    if isinstance(district, Area) and district.kind != "district":
+        communes = [c.pk for c in district.units()]
+        return IndustrialZone.objects.filter(district__successor_origins__commune__in=communes).distinct()
+    return IndustrialZone.objects.filter(district=getattr(district, "unit", district))
