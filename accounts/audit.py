@@ -122,7 +122,27 @@ SOURCES: tuple[AuditSource, ...] = (
         ("enterprise", "course"),
     ),
     AuditSource("action_plan", "reporting.ActionPlan", _PLAN),
-    AuditSource("target", "reporting.Target", Link(_PLAN.model, _PLAN.url_name, ("plan",), perm=_PLAN.perm)),
+    AuditSource(
+        "target",
+        "reporting.Target",
+        Link(_PLAN.model, _PLAN.url_name, ("plan",), perm=_PLAN.perm),
+        ("indicator",),
+    ),
+    AuditSource(
+        "indicator", "reporting.Indicator", Link("reporting.Indicator", "reporting:indicator_edit", perm=_PLAN.perm)
+    ),
+    AuditSource(
+        "indicator_value",
+        "reporting.IndicatorValue",
+        Link("reporting.Indicator", "reporting:indicator_edit", ("indicator",), perm=_PLAN.perm),
+        ("indicator",),
+    ),
+    AuditSource(
+        "report_edition",
+        "reporting.ReportEdition",
+        Link("reporting.ReportEdition", "reporting:edition", perm="reporting.lock_year"),
+        ("district",),
+    ),
     AuditSource("user", "accounts.User", Link("accounts.User", "accounts:user_edit")),
     # Who was told of what, and when it was e-mailed (read marks are not kept).
     AuditSource("notification", "notifications.Notification", None, ("recipient",)),

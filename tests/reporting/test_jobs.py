@@ -61,7 +61,7 @@ def test_officer_reports_are_for_their_own_district(world, officer_a, staff_x, d
 
 
 @pytest.mark.parametrize(
-    "year, formats", [(1999, ["pdf"]), (2024, []), (2024, ["docx"]), (dt.date.today().year + 1, ["pdf"])]
+    "year, formats", [(1999, ["pdf"]), (2024, []), (2024, ["odt"]), (dt.date.today().year + 1, ["pdf"])]
 )
 def test_bad_requests_write_nothing(db, doit_user, year, formats):
     with pytest.raises(ValidationError):

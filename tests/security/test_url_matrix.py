@@ -199,6 +199,12 @@ MATRIX: dict[str, Expect] = {
     "reporting:plans": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
     "reporting:plan_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:plan_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "reporting:indicators": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
+    "reporting:edition_start": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),
+    "reporting:edition": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "reporting:edition_issue": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),  # DOIT: no number yet
+    "reporting:indicator_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "reporting:indicator_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
 }
 
 # --------------------------------------------------------------------------- URL arguments
@@ -246,9 +252,42 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
 # URLs that name an object nobody is scoped on (or a token): the same arguments for everyone.
 FIXED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "reporting:plan_edit": lambda w: {"pk": w.plan.pk},
+    "reporting:indicator_edit": lambda w: {"pk": _indicator_pk("aware_share")},
+    "reporting:edition": lambda w: {"pk": _edition_pk(w)},
+    "reporting:edition_issue": lambda w: {"pk": _edition_pk(w)},
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "bad-token"},
     "otp_enrol": lambda w: {"uidb64": "MQ", "token": "bad-token"},
 }
+
+
+def _indicator_pk(code: str) -> int:
+    from reporting.models import Indicator
+
+    indicator, _ = Indicator.objects.get_or_create(
+        code=code, defaults={"name_vi": code, "name_en": code, "measure": code, "built_in": True}
+    )
+    return indicator.pk
+
+
+def _edition_pk(w: SimpleNamespace) -> int:
+    from reporting.models import ReportEdition
+
+    text = "Nội dung"
+    edition, _ = ReportEdition.objects.get_or_create(
+        year=2023,
+        district=None,
+        defaults={
+            "addressees": "Bộ Công Thương",
+            "recipients": "Như trên",
+            "signer_title": "GIÁM ĐỐC",
+            "results": text,
+            "difficulties": text,
+            "recommendations": text,
+            "next_tasks": text,
+            "created_by": w.users[DOIT],
+        },
+    )
+    return edition.pk
 
 
 def stash_attendance_upload(client: Client, course) -> str:
