@@ -95,8 +95,7 @@ def _summary(wb, ind: YearIndicators) -> None:
         [cell(ws, _("Scope")), cell(ws, ind.scope_label)],
         [cell(ws, _("Computed on")), cell(ws, timezone.localtime(ind.computed_at).replace(tzinfo=None))],
     ]
-    if ind.plan:
-        captions.append([cell(ws, _("Plan in force")), cell(ws, f"{ind.plan.decision_number} – {ind.plan.title}")])
+    captions += [[cell(ws, _("Plan in force")), cell(ws, f"{p.decision_number} – {p.title}")] for p in ind.plans]
     ws.append([])
     for row in captions:
         ws.append(row)
@@ -109,7 +108,8 @@ def _summary(wb, ind: YearIndicators) -> None:
             [
                 cell(ws, f.label),
                 cell(ws, f.value if f.value is not None else 0, number_format=PERCENT_FORMAT),
-                cell(ws, f.target.value if f.target else 0, number_format=PERCENT_FORMAT),
+                # No target: an empty cell, not a bar at 0.
+                cell(ws, f.target.value if f.target else None, number_format=PERCENT_FORMAT),
             ]
         )
     chart = BarChart()
@@ -124,6 +124,56 @@ def _summary(wb, ind: YearIndicators) -> None:
     # Beside its data (columns A–C), not over it; printed with it.
     ws.add_chart(chart, f"{CHART_COLUMN}{chart_header}")
     print_area(ws, len(headers), max(chart_header + len(shares), chart_header + CHART_ROWS))
+
+
+def target_result_label(status: str) -> str:
+    return {
+        "achieved": _("Achieved"),
+        "not_achieved": _("Not achieved"),
+        "no_data": _("No data yet"),
+    }[status]
+
+
+def _targets(wb, ind: YearIndicators) -> None:
+    """Every plan in force, each target against the year's result (the PDF's section 1)."""
+    rows = [
+        [
+            plan.decision_number,
+            plan.level_label,
+            t.label,
+            t.target_year,
+            t.value,
+            t.value_max,
+            t.unit or (_("yes = 1, no = 0") if t.is_yes_no else ""),
+            t.result,
+            target_result_label(t.status),
+            t.note,
+            t.source,
+        ]
+        for plan in ind.plans
+        for t in plan.targets
+    ]
+    headers = [
+        _("Plan"),
+        _("Level"),
+        _("Indicator"),
+        _("Target year"),
+        _("Target"),
+        _("Up to"),
+        _("Unit"),
+        _("Result"),
+        _("Result against the target"),
+        _("Wording of the plan"),
+        _("Source"),
+    ]
+    _write_sheet(
+        wb,
+        _("Targets")[:31],
+        headers,
+        rows,
+        [16, 12, 58, 10, 12, 12, 10, 14, 18, 70, 40],
+        {4: DECIMAL_FORMAT, 5: DECIMAL_FORMAT, 7: DECIMAL_FORMAT},
+    )
 
 
 class _FixedTimeZipFile(zipfile.ZipFile):
@@ -175,6 +225,7 @@ def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallbac
     with translation.override("vi"):
         wb = new_workbook()
         _summary(wb, ind)
+        _targets(wb, ind)
         _write_sheet(
             wb,
             _("By district"),
