@@ -75,10 +75,11 @@ def english_messages() -> frozenset[str]:
 
 
 def visible_text(page: str) -> str:
-    """The text a reader sees, less scripts and the passages marked as English (``lang="en"``:
-    quotations of English sources, the button to the English interface)."""
+    """The text a reader sees, less scripts, the passages marked as English (``lang="en"``:
+    quotations of English sources, the button to the English interface) and codes (``<code>``)."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
     page = re.sub(r"<(td|span|button)\b[^>]*\blang=\"en\"[^>]*>.*?</\1>", " ", page, flags=re.DOTALL)
+    page = re.sub(r"<code\b[^>]*>.*?</code>", " ", page, flags=re.DOTALL)  # identifiers shown as such
     page = re.sub(r"<[^>]+>", " ", page)
     return " ".join(html.unescape(page).split())
 
