@@ -29,7 +29,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .history import PASSWORD_CHANGED
+from .history import reason_label
 from .scope import Scope
 
 PAGE_SIZE = 25
@@ -122,8 +122,30 @@ SOURCES: tuple[AuditSource, ...] = (
         ("enterprise", "course"),
     ),
     AuditSource("action_plan", "reporting.ActionPlan", _PLAN),
-    AuditSource("target", "reporting.Target", Link(_PLAN.model, _PLAN.url_name, ("plan",), perm=_PLAN.perm)),
+    AuditSource(
+        "target",
+        "reporting.Target",
+        Link(_PLAN.model, _PLAN.url_name, ("plan",), perm=_PLAN.perm),
+        ("indicator",),
+    ),
+    AuditSource(
+        "indicator", "reporting.Indicator", Link("reporting.Indicator", "reporting:indicator_edit", perm=_PLAN.perm)
+    ),
+    AuditSource(
+        "indicator_value",
+        "reporting.IndicatorValue",
+        Link("reporting.Indicator", "reporting:indicator_edit", ("indicator",), perm=_PLAN.perm),
+        ("indicator",),
+    ),
+    AuditSource(
+        "report_edition",
+        "reporting.ReportEdition",
+        Link("reporting.ReportEdition", "reporting:edition", perm="reporting.lock_year"),
+        ("district",),
+    ),
     AuditSource("user", "accounts.User", Link("accounts.User", "accounts:user_edit")),
+    # Who was told of what, and when it was e-mailed (read marks are not kept).
+    AuditSource("notification", "notifications.Notification", None, ("recipient",)),
 )
 SOURCES_BY_KEY = {source.key: source for source in SOURCES}
 
@@ -136,6 +158,7 @@ NOT_AUDITED: dict[str, str] = {
     "assessments.ResourceType": "reference data shipped by a data migration",
     "assessments.ReviewEvent": "is itself the record of a review transition (who, when, comment)",
     "reporting.ReportJob": "is itself the record of a report request (requester, timestamps)",
+    "notifications.NotificationSettings": "a user's own choice of how often to be e-mailed",
     "reporting.ReportBatch": "is itself the record of a year-end batch request; its jobs hold the files",
     "periods.YearLock": "its lock and reopen events are recorded in YearLockEvent",
     "periods.YearLockEvent": "is itself the record of a lock or reopen (who, when, why)",
@@ -452,7 +475,7 @@ def audit_entries(viewer, keys: Sequence[tuple[dt.datetime, str, int]]) -> list[
                 object_label=_label(source, record, lookup),
                 user=record.history_user,
                 url=url,
-                reason=_("Password changed") if reason == PASSWORD_CHANGED else reason,
+                reason=reason_label(reason, source.model),
                 changes=[
                     FieldChange(
                         label=str(capfirst(model_field.verbose_name)),

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "training",
     "periods",
     "reporting",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +257,11 @@ CELERY_BEAT_SCHEDULE["sweep-abandoned-imports"] = {
 CELERY_BEAT_SCHEDULE["sweep-unreferenced-files"] = {
     "task": "reporting.tasks.sweep_unreferenced_files",
     "schedule": 3600.0,
+}
+# The daily digest of notifications, for the users who chose it, at the end of the working day.
+CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
+    "task": "notifications.tasks.send_notification_digests",
+    "schedule": crontab(hour=17, minute=0),
 }
 # Fail fast when Redis is unreachable: a report request then says the queue is unavailable and
 # keeps the job queued, instead of hanging the page.

@@ -30,10 +30,10 @@ from assessments.models import (
     SavingsLine,
     SavingsReport,
 )
-from enterprises.models import District, Enterprise
+from enterprises.models import District, Enterprise, IndustrialZone
+from training.models import Course, CourseKind, EnterpriseParticipation
 from training.selectors import aware_enterprise_ids
 
-from ..models import PERCENT_INDICATORS, ActionPlan, Target
 from .base import (
     AMOUNT,
     APPROVED,
@@ -49,7 +49,7 @@ from .base import (
     to_decimal,
     to_int,
 )
-from .results import TargetRef, TrendPoint
+from .results import TrendPoint
 
 
 def enterprise_flags(year: int, district: District | None, end: dt.date) -> QuerySet[Enterprise]:
@@ -183,23 +183,10 @@ def payback_medians(qs: QuerySet[CPOption]) -> dict[str, Decimal | None]:
     return {k: Decimal(str(round(statistics.median(v), 4))) for k, v in values.items()}
 
 
-def plan_in_force(year: int) -> ActionPlan | None:
-    return ActionPlan.objects.filter(first_year__lte=year, last_year__gte=year).order_by("-issued_on", "-pk").first()
-
-
-def targets_for(year: int, plan: ActionPlan | None, *, city: bool) -> dict[str, TargetRef]:
-    if plan is None:
-        return {}
-    refs = {}
-    for target in Target.objects.filter(plan=plan, year=year):
-        if not city and target.indicator not in PERCENT_INDICATORS:
-            continue
-        refs[target.indicator] = TargetRef(value=target.value, plan=plan.decision_number, note=target.note)
-    return refs
-
-
-def trend_years(year: int, plan: ActionPlan | None) -> range:
-    first = plan.first_year if plan is not None and plan.first_year < year else year - 4
+def trend_years(year: int, first_year: int | None) -> range:
+    """The years of the trend: from the first year of the plans in force (at least five, at most
+    ``TREND_MAX_YEARS``)."""
+    first = first_year if first_year is not None and first_year < year else year - 4
     first = max(first, year - TREND_MAX_YEARS + 1)
     return range(first, year + 1)
 
@@ -273,3 +260,30 @@ def energy_baseline(year: int, district: District | None, factors: Factors) -> t
     ):
         saved = add_sums(saved, factors.convert(resource_id, quantity, year)[0])
     return baseline_toe, to_decimal(saved), to_int(enterprises)
+
+
+def zones_reached(year: int, district: District | None, end: dt.date) -> tuple[int, int]:
+    """(industrial zones and clusters with an active enterprise aware of cleaner production by
+    ``end``, all industrial zones and clusters) in the scope (2 queries)."""
+    zones = IndustrialZone.objects.all() if district is None else IndustrialZone.objects.filter(district=district)
+    reached = (
+        enterprise_flags(year, district, end)
+        .filter(Q(active=True, is_aware=True, industrial_zone__isnull=False))
+        .values("industrial_zone")
+        .distinct()
+        .count()
+    )
+    return reached, zones.count()
+
+
+def units_with_awareness(year: int, district: District | None, end: dt.date) -> tuple[int, int]:
+    """(active districts where an enterprise-awareness course ended in the year was held or
+    attended by an enterprise of the district, active districts) in the scope (2 queries)."""
+    first = dt.date(year, 1, 1)
+    courses = Course.objects.filter(kind=CourseKind.ENTERPRISE_AWARENESS, end_date__gte=first, end_date__lte=end)
+    units = District.objects.filter(active=True)
+    if district is not None:
+        units = units.filter(pk=district.pk)
+    held = Exists(courses.filter(district=OuterRef("pk")))
+    attended = Exists(EnterpriseParticipation.objects.filter(course__in=courses, enterprise__district=OuterRef("pk")))
+    return units.filter(held | attended).count(), units.count()
