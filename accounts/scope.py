@@ -125,6 +125,16 @@ class Scope:
             return qs.filter(condition)
         return qs.none()
 
+    def district_rows(self, qs: _QS, path: str = "district") -> _QS:
+        """Rows that belong to a district (at ``path``), such as the report editions of districts
+        up to 2024: the city all, an officer those of the former districts their commune was
+        formed from, everyone else none."""
+        if self.kind == CITY:
+            return qs
+        if self.kind == UNIT:
+            return qs.filter(**{f"{path}_id__in": self.former_district_ids()})
+        return qs.none()
+
     def former_district_ids(self) -> QuerySet[Any]:
         """The former districts the officer's commune was formed from (a subquery)."""
         origins = apps.get_model("enterprises", "CommuneOrigin").objects

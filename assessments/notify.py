@@ -33,7 +33,7 @@ EVENTS: dict[tuple[type, str], str] = {
 def officers_covering(enterprise) -> list[User]:
     """The active officers whose scope covers ``enterprise`` (their unit's office)."""
     officers = User.objects.filter(role="officer", is_active=True, is_superuser=False)
-    return [user for user in officers if Scope.of(user).covers(enterprise)]
+    return [user for user in officers if Scope.of(user).is_unit and Scope.of(user).covers(enterprise)]
 
 
 def enterprise_staff(enterprise) -> Iterable[User]:

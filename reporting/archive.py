@@ -174,8 +174,8 @@ def pinned_reports(user: User) -> list[PinnedReport]:
         .select_related("district", "requester")
         .order_by("-finished_at", "-pk")
     )
-    editions = Scope.of(user).offices(
-        ReportEdition.objects.filter(status=ReportEdition.Status.ISSUED).select_related("district"), "district"
+    editions = Scope.of(user).district_rows(
+        ReportEdition.objects.filter(status=ReportEdition.Status.ISSUED).select_related("district")
     )
     pinned: dict[tuple[int, int | None], PinnedReport] = {}
     for edition in editions:
