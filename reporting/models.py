@@ -280,7 +280,7 @@ class ReportJobQuerySet(models.QuerySet["ReportJob"]):
     def visible_to(self, user: User) -> ReportJobQuerySet:
         """DOIT staff see every job; an officer the jobs for their district; nobody else any
         (the enterprise summary is not a report job)."""
-        return Scope.of(user).offices(self)
+        return Scope.of(user).offices(self, history=True)  # with the reports of the former districts
 
     def unfinished(self) -> ReportJobQuerySet:
         return self.filter(status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING])
