@@ -29,7 +29,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .history import PASSWORD_CHANGED
+from .history import reason_label
 from .scope import Scope
 
 PAGE_SIZE = 25
@@ -478,7 +478,7 @@ def audit_entries(viewer, keys: Sequence[tuple[dt.datetime, str, int]]) -> list[
                 object_label=_label(source, record, lookup),
                 user=record.history_user,
                 url=url,
-                reason=_("Password changed") if reason == PASSWORD_CHANGED else reason,
+                reason=reason_label(reason, source.model),
                 changes=[
                     FieldChange(
                         label=str(capfirst(model_field.verbose_name)),

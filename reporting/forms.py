@@ -202,6 +202,8 @@ class EditionStartForm(forms.Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
 
     def __init__(self, *args, **kwargs) -> None:
+        # Its own ids: the request form on the same page has a year field too.
+        kwargs.setdefault("auto_id", "id_edition_%s")
         super().__init__(*args, **kwargs)
         field = cast(forms.TypedChoiceField, self.fields["year"])
         field.choices = [(y, str(y)) for y in reversed(report_years())]

@@ -18,7 +18,7 @@ from training.selectors import CoverageCounts
 
 from . import dashboard as dashboard_cache
 from . import indicators, services
-from .archive import archive_page, batch_files, pinned_final_reports
+from .archive import archive_page, batch_files, pinned_reports
 from .builders import CONTENT_TYPES
 from .forms import (
     TARGET_FIELDS,
@@ -275,7 +275,7 @@ def _list_context(request, *, form=None, can_request: bool, lock_form=None, reop
     user = request.user
     context = {"form": form, "can_request": can_request, **_jobs_context(request)}
     if context["page"].number == 1 and not context["filters"].active:
-        context["pinned"] = pinned_final_reports(user)
+        context["pinned"] = pinned_reports(user)
     if can_request:
         context["failed_outstanding"] = len(services.report_failed_outstanding(by=user))
     if user.has_perm("reporting.lock_year"):
