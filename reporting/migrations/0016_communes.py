@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("enterprises", "0007_communes"),
-        ("reporting", "0014_report_edition_docx"),
+        ("reporting", "0015_report_inputs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
