@@ -165,6 +165,9 @@ NOT_AUDITED: dict[str, str] = {
     "reporting.YearSnapshot": "written by the system when a year is locked",
     "reporting.YearSnapshotLine": "written by the system when a year is locked",
     "reporting.DashboardSnapshot": "written by the system: the last computed dashboard figures",
+    "reporting.EstablishmentCount": "a statistic copied from its source (named on the row) for a report's denominators",
+    "reporting.Funding": "a line of the programme's budget for a report, entered with its activity",
+    "reporting.ModelEnterpriseRule": "two thresholds of a report's list of model enterprises",
 }
 
 ACTIONS = {"+": gettext_lazy("Created"), "~": gettext_lazy("Changed"), "-": gettext_lazy("Deleted")}

@@ -53,8 +53,13 @@ from .lines import live_verified_line_queryset, live_verified_line_rows, verifie
 from .overview import EnterpriseOverview, ReviewItem, ReviewQueue, enterprise_overview, review_queue
 from .results import (
     CategoryRow,
+    CrossTable,
     DistrictRow,
+    EstablishmentRef,
+    FactorRow,
     Figure,
+    FundingRow,
+    ModelEnterprise,
     OpenFinding,
     PlanResult,
     QualityWarning,
@@ -66,11 +71,18 @@ from .results import (
     TrainingFigures,
     TrendPoint,
     YearIndicators,
+    YearOnYear,
     share,
 )
 
 __all__ = [
     "CategoryRow",
+    "CrossTable",
+    "EstablishmentRef",
+    "FactorRow",
+    "FundingRow",
+    "ModelEnterprise",
+    "YearOnYear",
     "DistrictRow",
     "EnterpriseOverview",
     "Factors",
