@@ -483,6 +483,20 @@ class SavingsReport(models.Model):
         return self.status in self.EDITABLE_STATUSES
 
 
+def signed(field: str, prefix: str = "") -> models.Case:
+    """``field`` (``quantity`` or ``vnd_saved``) of a savings line with its sign: a consumption
+    increase (``change = added``) counts negative, so that sums are net."""
+    output = SavingsLine._meta.get_field(field).clone()
+    return models.Case(
+        models.When(
+            **{f"{prefix}change": "added"},
+            then=models.ExpressionWrapper(models.Value(-1) * models.F(f"{prefix}{field}"), output_field=output),
+        ),
+        default=models.F(f"{prefix}{field}"),
+        output_field=output,
+    )
+
+
 class SavingsLineQuerySet(models.QuerySet["SavingsLine"]):
     def visible_to(self, user: User) -> SavingsLineQuerySet:
         return _scope(self, user, "report__enterprise")

@@ -135,7 +135,8 @@ def savings_create(request):
                 year=form.cleaned_data["year"],
                 period=form.cleaned_data["period"],
                 notes=form.cleaned_data["notes"],
-                lines=formset.line_inputs(),
+                output_quantity=form.cleaned_data.get("output_quantity"),
+                lines=formset.line_inputs() + form.switch_lines(),
             )
         except YearLocked as exc:
             form.add_error("year", exc.message)
@@ -187,7 +188,8 @@ def savings_edit(request, pk: int):
                 year=form.cleaned_data["year"],
                 period=form.cleaned_data["period"],
                 notes=form.cleaned_data["notes"],
-                lines=formset.line_inputs(),
+                output_quantity=form.cleaned_data.get("output_quantity"),
+                lines=formset.line_inputs() + form.switch_lines(),
             )
         except StaleVersion:
             stale = True

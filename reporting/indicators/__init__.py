@@ -51,6 +51,7 @@ from .overview import EnterpriseOverview, ReviewItem, ReviewQueue, enterprise_ov
 from .results import (
     CategoryRow,
     DistrictRow,
+    EnergyMethod,
     Figure,
     OpenFinding,
     PlanRef,
@@ -67,6 +68,7 @@ from .results import (
 __all__ = [
     "CategoryRow",
     "DistrictRow",
+    "EnergyMethod",
     "EnterpriseOverview",
     "Factors",
     "Figure",

@@ -16,6 +16,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import (
     CPOption,
@@ -27,11 +28,11 @@ from training.selectors import CoverageStatus, coverage_by_district
 
 from ..models import Indicator, indicator_unit
 from .base import APPROVED, Factors, ProgressCallback, analytic_queries, enterprise_scope, to_decimal, to_int, year_end
+from .energy import energy_saving
 from .findings import open_findings, year_warnings
 from .queries import (
     approved_assessments,
     count_by,
-    energy_baseline,
     flag_counts,
     implemented_options,
     payback_medians,
@@ -42,8 +43,10 @@ from .queries import (
     trend_years,
 )
 from .results import (
+    UNATTRIBUTED,
     CategoryRow,
     DistrictRow,
+    EnergyMethod,
     Figure,
     Number,
     PlanRef,
@@ -134,7 +137,7 @@ def _compute_live(
     cube = savings_cube(year, district, factors)
     savings_by_district, savings_by_sector, savings_by_category = cube.by_district, cube.by_sector, cube.by_category
     resources = _resource_rows(year, cube.by_resource, factors)
-    baseline_toe, saved_toe_with_baseline, reporting_enterprises = energy_baseline(year, district, factors)
+    energy = energy_saving(year, district, factors)
     report(55)
 
     # Training (4 queries).
@@ -150,10 +153,10 @@ def _compute_live(
         )
         for d in (list(District.objects.order_by("code")) if district is None else [district])
     )
-    sector_rows = _sector_rows(flags_by_sector, assessments_by_sector, savings_by_sector)
+    sector_rows = _sector_rows(flags_by_sector, assessments_by_sector, savings_by_sector, energy.by_division)
     category_rows = tuple(
         CategoryRow(
-            code=code,
+            code=code if code is not None else UNATTRIBUTED,
             label=str(label),
             identified=identified_by_category.get(code, 0),
             implemented=to_int(implemented_by_category.get(code, {}).get("n")),
@@ -161,8 +164,9 @@ def _compute_live(
             expected_savings_vnd=to_int(implemented_by_category.get(code, {}).get("expected")),
             verified_savings_vnd=to_int(savings_by_category.get(code, {}).get("vnd_sum")),
             median_payback_years=medians.get(code),
+            verified_savings_toe=to_decimal(savings_by_category.get(code, {}).get("toe_sum")),
         )
-        for code, label in CPOption.Category.choices
+        for code, label in [*CPOption.Category.choices, (None, UNATTRIBUTED_LABEL)]
     )
     trend = tuple(savings_trend(trend_years(year, plan), district, factors=factors))
     report(80)
@@ -186,7 +190,7 @@ def _compute_live(
         Indicator.SAVINGS_TOE: toe,
         Indicator.SAVINGS_TCO2E: tco2e,
         Indicator.SAVINGS_VND: vnd,
-        Indicator.ENERGY_SAVING_PCT: share(saved_toe_with_baseline, baseline_toe),
+        Indicator.ENERGY_SAVING_PCT: share(energy.total.saved_toe, energy.total.adjusted_baseline_toe),
         Indicator.OFFICERS_TRAINED: training.officers_trained,
         Indicator.COURSES_HELD: training.courses_held,
         Indicator.DISTRICTS_COVERED: training.districts_covered,
@@ -216,9 +220,23 @@ def _compute_live(
         training=training,
         warnings=warnings,
         findings=findings,
-        baseline_energy_toe=baseline_toe,
-        reporting_enterprises=reporting_enterprises,
+        baseline_energy_toe=energy.total.adjusted_baseline_toe if energy.total.enterprises else None,
+        reporting_enterprises=energy.total.enterprises,
+        energy=EnergyMethod(
+            enterprises=energy.total.enterprises,
+            by_output=energy.total.by_output,
+            absolute=energy.total.absolute,
+            partial=energy.total.partial,
+            intensity_change_pct=energy.total.intensity_change_pct,
+            saved_toe=energy.total.saved_toe,
+            adjusted_baseline_toe=energy.total.adjusted_baseline_toe,
+        ),
     )
+
+
+# The savings not linked to an option, as a row of the by-category tables (so that the rows add up
+# to the total).
+UNATTRIBUTED_LABEL = _("Not linked to an option")
 
 
 def _district_row(
@@ -250,7 +268,7 @@ def _district_row(
     )
 
 
-def _sector_rows(flags: dict, assessments: dict, savings: dict) -> tuple[SectorRow, ...]:
+def _sector_rows(flags: dict, assessments: dict, savings: dict, energy: dict) -> tuple[SectorRow, ...]:
     """One row per VSIC division that has enterprises or figures in the scope."""
     codes = sorted(set(flags) | set(assessments) | set(savings))
     names = dict(Sector.objects.filter(code__in=codes).values_list("code", "name"))
@@ -265,6 +283,8 @@ def _sector_rows(flags: dict, assessments: dict, savings: dict) -> tuple[SectorR
             savings_toe=to_decimal(savings.get(code, {}).get("toe_sum")),
             savings_tco2e=to_decimal(savings.get(code, {}).get("tco2e_sum")),
             savings_vnd=to_int(savings.get(code, {}).get("vnd_sum")),
+            energy_saving_pct=energy[code].saving_pct if code in energy else None,
+            intensity_change_pct=energy[code].intensity_change_pct if code in energy else None,
         )
         for code in codes
     )
@@ -281,6 +301,8 @@ def _resource_rows(year: int, totals: dict[int, dict[str, Any]], factors: Factor
         energy = r.has_energy_factor
         factor = factors.row(r.pk, year) if energy else None
         toe, tco2e = factors.convert(r.pk, quantity, year) if energy else (None, None)
+        added = to_decimal(t.get("qty_added"))
+        toe_added, tco2e_added = factors.convert(r.pk, added, year) if energy else (None, None)
         result.append(
             ResourceRow(
                 code=r.code,
@@ -294,6 +316,9 @@ def _resource_rows(year: int, totals: dict[int, dict[str, Any]], factors: Factor
                 lines=to_int(t.get("n")),
                 has_energy_factor=energy,
                 factor_year=factor.valid_from_year if factor is not None else None,
+                quantity_added=added,
+                toe_added=toe_added,
+                tco2e_added=tco2e_added,
             )
         )
     return tuple(result)

@@ -29,6 +29,7 @@ from assessments.models import (
     CPOption,
     SavingsLine,
     SavingsReport,
+    signed,
 )
 from enterprises.models import District, Enterprise
 from training.selectors import aware_enterprise_ids
@@ -111,8 +112,9 @@ def verified_lines(year: int, district: District | None) -> QuerySet[SavingsLine
 
 @dataclass(frozen=True)
 class SavingsCube:
-    """Verified savings of a year in a scope, by district, by VSIC division, by option category
-    (rows as ``toe_sum`` / ``tco2e_sum`` / ``vnd_sum``) and by resource (``qty`` / ``vnd`` / ``n``)."""
+    """Verified savings of a year in a scope, net of consumption increases, by district, by VSIC
+    division, by option category (rows as ``toe_sum`` / ``tco2e_sum`` / ``vnd_sum``; lines with no
+    option under the key None) and by resource (``qty`` net, ``qty_added``, ``vnd`` net, ``n``)."""
 
     by_district: dict[Any, dict[str, Any]]
     by_sector: dict[Any, dict[str, Any]]
@@ -130,19 +132,24 @@ def savings_cube(year: int, district: District | None, factors: Factors) -> Savi
             division_key=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code"),
             category_key=F("option__category"),
         )
-        .values("district_key", "division_key", "category_key", "resource_id")
+        .values("district_key", "division_key", "category_key", "resource_id", "change")
         .annotate(qty=Sum("quantity"), vnd=Sum("vnd_saved"), n=Count("pk"))
         .order_by()
     )
     groups: tuple[dict[Any, Sums], dict[Any, Sums], dict[Any, Sums]] = ({}, {}, {})
     by_resource: dict[int, dict[str, Any]] = {}
     for row in rows:
-        toe, tco2e = factors.convert(row["resource_id"], row["qty"], year)
+        added = row["change"] == SavingsLine.Change.ADDED
+        qty = -row["qty"] if added and row["qty"] is not None else row["qty"]
+        vnd = -(row["vnd"] or 0) if added else (row["vnd"] or 0)
+        toe, tco2e = factors.convert(row["resource_id"], qty, year)
         for target, key in zip(groups, (row["district_key"], row["division_key"], row["category_key"]), strict=True):
-            target.setdefault(key, Sums()).add(toe, tco2e, row["vnd"])
-        totals = by_resource.setdefault(row["resource_id"], {"qty": None, "vnd": 0, "n": 0})
-        totals["qty"] = add_sums(totals["qty"], row["qty"])
-        totals["vnd"] += row["vnd"] or 0
+            target.setdefault(key, Sums()).add(toe, tco2e, vnd)
+        totals = by_resource.setdefault(row["resource_id"], {"qty": None, "qty_added": Decimal(0), "vnd": 0, "n": 0})
+        totals["qty"] = add_sums(totals["qty"], qty)
+        if added:
+            totals["qty_added"] += row["qty"] or 0
+        totals["vnd"] += vnd
         totals["n"] += row["n"]
     by_district, by_sector, by_category = ({k: v.as_row() for k, v in g.items()} for g in groups)
     return SavingsCube(by_district, by_sector, by_category, by_resource)
@@ -216,7 +223,9 @@ def savings_trend(
         lines = lines.filter(report__enterprise=enterprise)
     factors = factors or Factors()
     sums: dict[int, Sums] = {}
-    grouped = lines.values("report__year", "resource_id").annotate(qty=Sum("quantity"), vnd=Sum("vnd_saved"))
+    grouped = lines.values("report__year", "resource_id").annotate(
+        qty=Sum(signed("quantity")), vnd=Sum(signed("vnd_saved"))
+    )
     for row in grouped.order_by():
         toe, tco2e = factors.convert(row["resource_id"], row["qty"], row["report__year"])
         sums.setdefault(row["report__year"], Sums()).add(toe, tco2e, row["vnd"])
