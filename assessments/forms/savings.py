@@ -167,6 +167,7 @@ class SavingsLineForm(forms.ModelForm):
         self.fields["vnd_saved"].validators.append(MinValueValidator(0))
         self.fields["vnd_saved"].required = False
         self.fields["vnd_saved"].help_text = ""
+        self.fields["change"].required = False  # a saving unless said otherwise
         if not self.instance.pk:
             # A blank extra row stays blank (and unchanged) instead of showing the model's default 0.
             self.initial.pop("vnd_saved", None)
@@ -174,6 +175,13 @@ class SavingsLineForm(forms.ModelForm):
 
     def clean_vnd_saved(self):
         return self.cleaned_data.get("vnd_saved") or 0
+
+    def has_changed(self) -> bool:
+        # A blank extra row stays blank whatever its (defaulted) kind of change says.
+        return any(name != "change" for name in self.changed_data)
+
+    def clean_change(self):
+        return self.cleaned_data.get("change") or SavingsLine.Change.SAVED
 
 
 class BaseSavingsLineFormSet(BaseInlineFormSet):

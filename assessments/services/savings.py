@@ -517,3 +517,39 @@ def report_figures(report: SavingsReport, lines: Sequence[SavingsLine] | None = 
     figures.own_units = [(resources[rid], total) for rid, total in own_units.items()]
     figures.unconverted = list(unconverted.values())
     return figures
+
+
+# --------------------------------------------------------------------------- bulk review
+
+
+@dataclass
+class BulkResult:
+    done: list[SavingsReport] = field(default_factory=list)
+    skipped: list[tuple[SavingsReport, str]] = field(default_factory=list)
+
+
+def savings_reports_bulk_review(
+    *, reports: Iterable[SavingsReport], by: User, action: str, comment: str = "", justification: str = ""
+) -> BulkResult:
+    """Verify or return several reports, each with the same checks as one at a time (its own
+    transaction: a report refused for an error, a missing justification, a locked year or a
+    change meanwhile is skipped with the reason, the others go through). ``justification`` is
+    used for the reports that have warnings; without one, those are skipped."""
+    result = BulkResult()
+    for report in reports:
+        try:
+            if action == "verify":
+                savings_report_verify(report=report, by=by, version=report.version, justification=justification)
+            elif action == "return":
+                savings_report_return(report=report, by=by, comment=comment, version=report.version)
+            else:
+                raise InvalidTransition(_("Unknown action."))
+        except WorkflowError as exc:
+            result.skipped.append((report, exc.message))
+        except PermissionDenied:
+            result.skipped.append((report, _("You may not review this report.")))
+        except ValidationError as exc:
+            result.skipped.append((report, " ".join(exc.messages)))
+        else:
+            result.done.append(report)
+    return result

@@ -24,7 +24,7 @@ from assessments.models import (
 )
 from enterprises.models import District, Sector
 from training.models import Attendance, Course, CourseKind, EnterpriseParticipation
-from training.selectors import CoverageStatus, coverage_by_district
+from training.selectors import CoverageStatus, awareness_course_kinds, coverage_by_district
 
 from ..models import Indicator, indicator_unit
 from .base import APPROVED, Factors, ProgressCallback, analytic_queries, enterprise_scope, to_decimal, to_int, year_end
@@ -121,8 +121,8 @@ def _compute_live(
         .annotate(n=Count("pk"))
         .order_by()
     )
-    identified_by_category = {row["category"]: row["n"] for row in identified}
-    implemented_by_category: dict[str, dict[str, Any]] = {
+    identified_by_category: dict[Any, int] = {row["category"]: row["n"] for row in identified}
+    implemented_by_category: dict[Any, dict[str, Any]] = {
         row["category"]: dict(row)
         for row in implemented.values("category")
         .annotate(n=Count("pk"), investment=Sum("investment_vnd"), expected=Sum("expected_savings_vnd"))
@@ -163,7 +163,7 @@ def _compute_live(
             investment_vnd=to_int(implemented_by_category.get(code, {}).get("investment")),
             expected_savings_vnd=to_int(implemented_by_category.get(code, {}).get("expected")),
             verified_savings_vnd=to_int(savings_by_category.get(code, {}).get("vnd_sum")),
-            median_payback_years=medians.get(code),
+            median_payback_years=medians.get(code) if code is not None else None,
             verified_savings_toe=to_decimal(savings_by_category.get(code, {}).get("toe_sum")),
         )
         for code, label in [*CPOption.Category.choices, (None, UNATTRIBUTED_LABEL)]
@@ -222,6 +222,7 @@ def _compute_live(
         findings=findings,
         baseline_energy_toe=energy.total.adjusted_baseline_toe if energy.total.enterprises else None,
         reporting_enterprises=energy.total.enterprises,
+        awareness_kinds=tuple(str(CourseKind(kind).label) for kind in awareness_course_kinds()),
         energy=EnergyMethod(
             enterprises=energy.total.enterprises,
             by_output=energy.total.by_output,

@@ -134,20 +134,20 @@ def energy_saving(
     periods: dict[int, list[str]] = defaultdict(list)
     outputs: dict[int, list[Decimal | None]] = defaultdict(list)
     divisions: dict[int, Any] = {}
-    for eid, period, output, division in reports.annotate(
+    for eid, period, reported_output, division in reports.annotate(
         division=Coalesce("enterprise__sector__parent__code", "enterprise__sector__code")
     ).values_list("enterprise_id", "period", "output_quantity", "division"):
         periods[eid].append(period)
-        outputs[eid].append(output)
+        outputs[eid].append(reported_output)
         divisions[eid] = division
     if not periods:
         return EnergySaving()
     latest: dict[int, tuple[int, int, Decimal | None]] = {}
-    for eid, pk, y, output in Assessment.objects.filter(
+    for eid, pk, y, base_output in Assessment.objects.filter(
         enterprise_id__in=list(periods), status=APPROVED, year__lte=year
     ).values_list("enterprise_id", "pk", "year", "baseline_output"):
         if eid not in latest or (y, pk) > latest[eid][:2]:
-            latest[eid] = (y, pk, output)
+            latest[eid] = (y, pk, base_output)
     assessment_of = {eid: values[1] for eid, values in latest.items()}
     enterprise_of = {pk: eid for eid, pk in assessment_of.items()}
     baseline: dict[int, Decimal] = defaultdict(Decimal)
@@ -177,10 +177,12 @@ def energy_saving(
         baseline_output = latest[eid][2]
         quarters = _quarters(periods[eid])
         reported = outputs[eid]
-        if baseline_output and all(o is not None for o in reported):
-            output = sum(reported, Decimal(0))
+        given = [o for o in reported if o is not None]
+        output: Decimal | None
+        if baseline_output and len(given) == len(reported):
+            output = sum(given, Decimal(0))
             method, partial = BY_OUTPUT, False
-            adjusted = base_toe * output / baseline_output
+            adjusted = base_toe * sum(given, Decimal(0)) / baseline_output
         else:
             output = None
             method, partial = ABSOLUTE, quarters < QUARTERS_IN_YEAR

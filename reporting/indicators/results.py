@@ -270,6 +270,8 @@ class YearIndicators:
     baseline_energy_toe: Decimal | None
     reporting_enterprises: int
     energy: EnergyMethod | None = None
+    # the course kinds that counted as awareness (labels), as the report states its definition
+    awareness_kinds: tuple[str, ...] = ()
 
     @property
     def savings_toe_added(self) -> Decimal:

@@ -13,8 +13,8 @@ from django.utils import translation
 from assessments.models import SavingsLine, SavingsReport
 from assessments.services import savings as services
 from reporting import indicators
-from reporting.indicators.energy import ABSOLUTE, BY_OUTPUT, energy_saving
 from reporting.indicators.base import Factors
+from reporting.indicators.energy import ABSOLUTE, BY_OUTPUT, energy_saving
 from tests.factories import (
     AssessmentFactory,
     BaselineConsumptionFactory,
