@@ -122,8 +122,30 @@ SOURCES: tuple[AuditSource, ...] = (
         ("enterprise", "course"),
     ),
     AuditSource("action_plan", "reporting.ActionPlan", _PLAN),
-    AuditSource("target", "reporting.Target", Link(_PLAN.model, _PLAN.url_name, ("plan",), perm=_PLAN.perm)),
+    AuditSource(
+        "target",
+        "reporting.Target",
+        Link(_PLAN.model, _PLAN.url_name, ("plan",), perm=_PLAN.perm),
+        ("indicator",),
+    ),
+    AuditSource(
+        "indicator", "reporting.Indicator", Link("reporting.Indicator", "reporting:indicator_edit", perm=_PLAN.perm)
+    ),
+    AuditSource(
+        "indicator_value",
+        "reporting.IndicatorValue",
+        Link("reporting.Indicator", "reporting:indicator_edit", ("indicator",), perm=_PLAN.perm),
+        ("indicator",),
+    ),
+    AuditSource(
+        "report_edition",
+        "reporting.ReportEdition",
+        Link("reporting.ReportEdition", "reporting:edition", perm="reporting.lock_year"),
+        ("district",),
+    ),
     AuditSource("user", "accounts.User", Link("accounts.User", "accounts:user_edit")),
+    # Who was told of what, and when it was e-mailed (read marks are not kept).
+    AuditSource("notification", "notifications.Notification", None, ("recipient",)),
 )
 SOURCES_BY_KEY = {source.key: source for source in SOURCES}
 
@@ -136,6 +158,7 @@ NOT_AUDITED: dict[str, str] = {
     "assessments.ResourceType": "reference data shipped by a data migration",
     "assessments.ReviewEvent": "is itself the record of a review transition (who, when, comment)",
     "reporting.ReportJob": "is itself the record of a report request (requester, timestamps)",
+    "notifications.NotificationSettings": "a user's own choice of how often to be e-mailed",
     "reporting.ReportBatch": "is itself the record of a year-end batch request; its jobs hold the files",
     "periods.YearLock": "its lock and reopen events are recorded in YearLockEvent",
     "periods.YearLockEvent": "is itself the record of a lock or reopen (who, when, why)",

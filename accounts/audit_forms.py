@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cleanprod.bounds import validate_date_in_range
+
 from .audit import SOURCES, AuditFilter
 
 DATE_PLACEHOLDER = _("dd/mm/yyyy")
@@ -30,8 +32,8 @@ class AuditFilterForm(forms.Form):
         ),
     )
     kind = forms.ChoiceField(label=_("Object type"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DayInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DayInput())
+    date_from = forms.DateField(label=_("From"), required=False, widget=DayInput(), validators=[validate_date_in_range])
+    date_to = forms.DateField(label=_("To"), required=False, widget=DayInput(), validators=[validate_date_in_range])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 DEMO_OFFICER_DISTRICT = "017"  # Đông Anh: many factories, two industrial zones
 # DOIT staff must sign in with a second factor. The demo "doit" account has an authenticator with
 # this fixed key (base32, printed with the logins) so a newcomer can add it to an authenticator
-# app; "doit2" has none and is asked to set one up at its first sign-in.
+# app; "doit2" has none and is asked to set one up at its first sign-in, through a link sent by e-mail.
 DEMO_TOTP_SECRET = "SXSHDEMOHANOIDOITCLEANPRODUCTION"  # noqa: S105 - demo data only
 DEMO_TOTP_USERNAME = "doit"
 

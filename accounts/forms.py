@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -71,3 +73,14 @@ class UserForm(forms.ModelForm):
         if role == Role.ENTERPRISE and not data.get("enterprise"):
             self.add_error("enterprise", _("Enterprise staff must belong to an enterprise."))
         return data
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form with the user name's length checked before anything is looked up
+    (Django sets the field's max_length without its validator, so a 3,000-character name reached
+    the lockout's 255-character column)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(getattr(field, "max_length", None) or 150))

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from .otp import SESSION_STARTED_KEY, has_confirmed_device
 
-OPEN_BEFORE_SECOND_FACTOR = {"logout", "otp_verify", "otp_setup", "set_language"}
+OPEN_BEFORE_SECOND_FACTOR = {"logout", "otp_verify", "otp_setup", "otp_enrol", "set_language"}
 
 
 def redirect_with_next(request, url_name: str) -> HttpResponse:

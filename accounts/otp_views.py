@@ -24,12 +24,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from . import otp, throttle
+from . import enrolment, otp, throttle
+from .forms import PortalAuthenticationForm
 from .models import User
 from .otp_forms import CodeForm
 
@@ -51,6 +52,7 @@ class PortalLoginView(LoginView):
     """Django's login, stopping after the password for users with a confirmed authenticator."""
 
     redirect_authenticated_user = True
+    authentication_form = PortalAuthenticationForm
 
     def post(self, request, *args, **kwargs):
         if throttle.login_address_blocked(request):
@@ -132,6 +134,43 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/otp_verify.html", {"form": form, "next": safe_next(request), "pending_user": user})
 
 
+def _masked(email: str) -> str:
+    name, _at, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}" if domain else "***"
+
+
+def _enrolment_link_page(request: HttpRequest, user: User) -> HttpResponse:
+    """For a role that requires the second factor and has none: the password is not enough to
+    enrol; the setup page offers to send a link to the account's e-mail address instead."""
+    sent = False
+    if request.method == "POST" and request.POST.get("send_link"):
+        if throttle.enrolment_link_allowed(user):
+            enrolment.send_enrolment_email(user)
+        sent = True
+    return render(
+        request,
+        "accounts/otp_enrol_required.html",
+        {"sent": sent, "email": _masked(user.email), "next": safe_next(request)},
+    )
+
+
+@require_http_methods(["GET"])
+def otp_enrol(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link sent by e-mail: it grants this session the setup of an authenticator, once."""
+    if not request.user.is_authenticated:
+        return redirect(_with_next(reverse("login"), request.path))
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, UnicodeDecodeError):
+        pk = None
+    if pk != user.pk or not enrolment.enrolment_tokens.check_token(user, token):
+        messages.error(request, _("This link is not valid any more (or is for another account). Ask for a new one."))
+        return redirect("otp_setup")
+    enrolment.grant(request.session, user)
+    return redirect("otp_setup")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request: HttpRequest) -> HttpResponse:
@@ -140,10 +179,13 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if otp.has_confirmed_device(user):
         messages.info(request, _("Two-step sign-in is already on for your account."))
         return redirect("otp_status")
+    if enrolment.needs_grant(user) and not enrolment.granted(request.session, user):
+        return _enrolment_link_page(request, user)
     device = otp.unconfirmed_device(user)
     form = CodeForm(request.POST or None, device=device, confirming=True)
     if request.method == "POST" and form.is_valid():
         request.session.cycle_key()
+        enrolment.revoke(request.session)
         otp_login(request, device)
         messages.success(
             request, _("Two-step sign-in is on. From now on, sign in with your password and a code from the app.")

@@ -105,11 +105,12 @@ class Scope:
 
     def accounts(self, qs: _QS) -> _QS:
         """Accounts a user may manage: the city every officer and enterprise account; an officer
-        the enterprise staff of their unit; nobody else any."""
+        the enterprise staff of their unit; nobody else any. Accounts with admin-site staff status
+        are managed only by administrators (in the admin), never through the portal's pages."""
         if self.kind == CITY:
-            return qs.filter(is_superuser=False, role__in=["officer", "enterprise"])
+            return qs.filter(is_superuser=False, is_staff=False, role__in=["officer", "enterprise"])
         if self.kind == UNIT:
-            return self.enterprises(qs.filter(is_superuser=False, role="enterprise"), "enterprise")
+            return self.enterprises(qs.filter(is_superuser=False, is_staff=False, role="enterprise"), "enterprise")
         return qs.none()
 
     def districts(self, qs: _QS) -> _QS:

@@ -115,3 +115,9 @@ def reset_email_allowed(email: str) -> bool:
     limit, window = settings.PASSWORD_RESET_EMAIL_LIMIT
     digest = salted_hmac("throttle.reset", email.strip().lower()).hexdigest()
     return _hit(f"throttle:reset:email:{digest}", window) <= limit
+
+
+def enrolment_link_allowed(user) -> bool:
+    """At most ``ENROLMENT_LINK_LIMIT`` enrolment links per account (counts the request)."""
+    limit, window = settings.ENROLMENT_LINK_LIMIT
+    return _hit(f"throttle:enrol:{user.pk}", window) <= limit

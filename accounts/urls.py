@@ -10,6 +10,7 @@ auth_urlpatterns = [
     path("login/code/", otp_views.otp_verify, name="otp_verify"),
     path("two-step/", otp_views.otp_status, name="otp_status"),
     path("two-step/setup/", otp_views.otp_setup, name="otp_setup"),
+    path("two-step/enrol/<uidb64>/<token>/", otp_views.otp_enrol, name="otp_enrol"),
     path("two-step/off/", otp_views.otp_disable, name="otp_disable"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -18,7 +19,7 @@ auth_urlpatterns = [
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/set/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
+        views.PortalPasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
         name="password_reset_confirm",
     ),
     path("password/set/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import PasswordResetView
+from django.contrib.auth.views import PasswordResetConfirmView, PasswordResetView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import services, throttle
+from . import enrolment, services, throttle
 from .forms import UserForm
 from .models import User
 
@@ -101,3 +101,15 @@ class PortalPasswordResetView(PasswordResetView):
         if not throttle.reset_email_allowed(form.cleaned_data["email"]):
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
+
+
+class PortalPasswordResetConfirmView(PasswordResetConfirmView):
+    """Setting the password through the link sent by e-mail proves the mailbox too: for a role
+    that requires the second factor, this session may then set up the authenticator
+    (``accounts.enrolment``) after signing in."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if enrolment.needs_grant(form.user):
+            enrolment.grant(self.request.session, form.user)
+        return response

@@ -35,3 +35,35 @@ class ContentSecurityPolicyMiddleware:
         if self.header:
             response.headers.setdefault("Content-Security-Policy", self.header)
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character in a query parameter or a form field (never typed by a person; PostgreSQL
+    cannot store or compare it) answers 400 with a message, for every page at once."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request):
+            from django.shortcuts import render
+
+            return render(request, "bad_input.html", status=400)
+        return self.get_response(request)
+
+
+def _has_nul(request) -> bool:
+    def any_nul(data) -> bool:
+        return any("\x00" in key or any("\x00" in value for value in values) for key, values in data.lists())
+
+    if any_nul(request.GET):
+        return True
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        try:
+            return any_nul(request.POST)
+        except Exception:  # noqa: BLE001 - a malformed body is the view's (and Django's) to refuse
+            return False
+    return False

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +29,10 @@ if DEBUG:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
 else:
     SECRET_KEY = env("DJANGO_SECRET_KEY")  # no default: production must set it
+
+# Demo data (published passwords) only where debug is configured on; tests force DEBUG off, so the
+# configured value is kept apart. Elsewhere seed_demo needs --allow-production.
+SEED_DEMO_ALLOWED = DEBUG
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -57,6 +62,7 @@ INSTALLED_APPS = [
     "training",
     "periods",
     "reporting",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Bare error answers (a 405, a plain-text 400) get the portal's error page.
     "cleanprod.errors.ErrorPageMiddleware",
+    # A NUL character anywhere in the query or the form answers 400 with a message.
+    "cleanprod.middleware.RejectNulMiddleware",
     "accounts.middleware.SessionAgeMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     # A page's form submitted twice (a double click) has one effect and one message.
@@ -156,6 +164,7 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env.int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", defa
 # Password-reset requests: (requests, seconds) per client address and per e-mail address.
 PASSWORD_RESET_ADDRESS_LIMIT = (10, 3600)
 PASSWORD_RESET_EMAIL_LIMIT = (3, 3600)
+ENROLMENT_LINK_LIMIT = (3, 3600)  # second-factor enrolment links per account
 
 # A session ends when the browser closes, and at the latest SESSION_COOKIE_AGE seconds after
 # sign-in however busy it was (accounts.middleware.SessionAgeMiddleware).
@@ -247,6 +256,11 @@ CELERY_BEAT_SCHEDULE["sweep-abandoned-imports"] = {
 CELERY_BEAT_SCHEDULE["sweep-unreferenced-files"] = {
     "task": "reporting.tasks.sweep_unreferenced_files",
     "schedule": 3600.0,
+}
+# The daily digest of notifications, for the users who chose it, at the end of the working day.
+CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
+    "task": "notifications.tasks.send_notification_digests",
+    "schedule": crontab(hour=17, minute=0),
 }
 # Fail fast when Redis is unreachable: a report request then says the queue is unavailable and
 # keeps the job queued, instead of hanging the page.

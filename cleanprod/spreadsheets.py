@@ -91,6 +91,26 @@ def header_row(ws: Worksheet, headers: Sequence[str]) -> list[WriteOnlyCell]:
     return row
 
 
+A4 = "9"  # the paper size code in the file
+LANDSCAPE_FROM = 110  # total column width (in characters) from which a sheet is printed landscape
+
+
+def print_setup(ws: Worksheet, widths: Sequence[int], header_rows: int = 1) -> None:
+    """Printing, set before the rows are written: A4, one page wide and as many tall as needed,
+    landscape when the columns are wide, the header rows repeated at the top of every page."""
+    ws.page_setup.paperSize = A4
+    ws.page_setup.orientation = "landscape" if sum(widths) >= LANDSCAPE_FROM else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"1:{header_rows}"
+
+
+def print_area(ws: Worksheet, columns: int, rows: int) -> None:
+    """What is printed: the table's columns and rows (set once the rows are written)."""
+    ws.print_area = f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
+
+
 def write_table(
     wb: Workbook,
     title: str,
@@ -101,11 +121,14 @@ def write_table(
     number_formats: dict[int, str] | None = None,
 ) -> Worksheet:
     """Stream one table into a new sheet of a write-only workbook: header row frozen, autofilter
-    over the data, column widths set. ``rows`` may be a generator; it is consumed once."""
+    over the data, column widths set, ready to print (``print_setup``). ``rows`` may be a
+    generator; it is consumed once."""
     ws = wb.create_sheet(title=sheet_title(title))
-    for i, width in enumerate(widths or [18] * len(headers), start=1):
+    widths = widths or [18] * len(headers)
+    for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
+    print_setup(ws, widths)
     ws.append(header_row(ws, headers))
     formats = number_formats or {}
     styles: dict = {}
@@ -114,6 +137,7 @@ def write_table(
         ws.append([_fast_cell(ws, v, formats.get(i), styles) for i, v in enumerate(values)])
         count += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    print_area(ws, len(headers), count + 1)
     return ws
 
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("savings/", include("assessments.urls_savings")),
     path("training/", include("training.urls")),
     path("reports/", include("reporting.urls")),
+    path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -7,17 +7,20 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scope import Scope
+from cleanprod.bounds import MAX_YEAR, MIN_YEAR
 from enterprises.models import District
 from periods.models import YearLock
 
 from .archive import CITY, ArchiveFilters
-from .models import ActionPlan, ReportJob, Target
+from .models import ActionPlan, Indicator, IndicatorValue, ReportEdition, ReportJob, Target
 from .services import lockable_years, report_years
 
 BOTH = "both"
 FORMAT_CHOICES = [
     (ReportJob.Format.PDF, _("PDF")),
     (ReportJob.Format.XLSX, _("Excel")),
+    (ReportJob.Format.DOCX, _("Word (to finish and sign)")),
     (BOTH, _("PDF and Excel")),
 ]
 
@@ -74,6 +77,8 @@ class YearLockForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs) -> None:
+        # Its own ids: the request form on the same page has a year field too.
+        kwargs.setdefault("auto_id", "id_lock_%s")
         super().__init__(*args, **kwargs)
         locked = YearLock.objects.years()
         years = [y for y in reversed(lockable_years()) if y not in locked]
@@ -85,7 +90,7 @@ class YearLockForm(forms.Form):
 class YearReopenForm(forms.Form):
     """DOIT reopens a locked year, with the reason (recorded)."""
 
-    year = forms.IntegerField(widget=forms.HiddenInput)
+    year = forms.IntegerField(widget=forms.HiddenInput, min_value=MIN_YEAR, max_value=MAX_YEAR)
     comment = forms.CharField(
         label=_("Reason for reopening"),
         max_length=2000,
@@ -97,15 +102,80 @@ class YearReopenForm(forms.Form):
 class ActionPlanForm(forms.ModelForm):
     class Meta:
         model = ActionPlan
-        fields = ["decision_number", "title", "issued_on", "first_year", "last_year"]
+        fields = ["decision_number", "level", "title", "issued_on", "first_year", "last_year", "source"]
         widgets = {"title": forms.Textarea(attrs={"rows": 2})}
+
+
+TARGET_FIELDS = ("indicator", "year", "value", "value_max", "source", "note")
 
 
 class TargetForm(forms.ModelForm):
     class Meta:
         model = Target
-        fields = ["indicator", "year", "value", "note"]
+        fields = list(TARGET_FIELDS)
         widgets = {"note": forms.Textarea(attrs={"rows": 1})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["indicator"])
+        field.queryset = Indicator.objects.order_by("sort_order", "code")
+        field.label_from_instance = lambda obj: obj.name  # type: ignore[method-assign]
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = [
+            "code",
+            "name_vi",
+            "name_en",
+            "measure",
+            "unit",
+            "sectors",
+            "size",
+            "district",
+            "resource",
+            "active",
+            "sort_order",
+            "note",
+        ]
+        widgets = {"sectors": forms.SelectMultiple(attrs={"size": 8}), "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.built_in:
+            # A shipped indicator keeps its code and measure (targets and reports name them).
+            for name in ("code", "measure"):
+                self.fields[name].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        measure = data.get("measure")
+        if measure:
+            from .measures import Filter, info
+
+            chosen = {
+                Filter.SECTORS: bool(data.get("sectors")),
+                Filter.SIZE: bool(data.get("size")),
+                Filter.DISTRICT: bool(data.get("district")),
+                Filter.RESOURCE: bool(data.get("resource")),
+            }
+            refused = [f for f, on in chosen.items() if on and f not in info(measure).filters]
+            for f in refused:
+                field = str(f)
+                self.add_error(field, _("This measure cannot be narrowed by this filter."))
+        return data
+
+
+class IndicatorValueForm(forms.ModelForm):
+    class Meta:
+        model = IndicatorValue
+        fields = ["year", "value", "source"]
+
+
+IndicatorValueFormSet = inlineformset_factory(
+    Indicator, IndicatorValue, form=IndicatorValueForm, extra=2, can_delete=True
+)
 
 
 TargetFormSet = inlineformset_factory(
@@ -115,6 +185,44 @@ TargetFormSet = inlineformset_factory(
     extra=3,
     can_delete=True,
 )
+
+
+class EditionStartForm(forms.Form):
+    """DOIT starts (or opens) the document of a year's city report."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["year"])
+        field.choices = [(y, str(y)) for y in reversed(report_years())]
+        field.initial = timezone.localdate().year - 1
+
+
+class EditionForm(forms.ModelForm):
+    class Meta:
+        model = ReportEdition
+        fields = [
+            "number",
+            "issue_date",
+            "addressees",
+            "recipients",
+            "signer_title",
+            "signer_name",
+            "results",
+            "difficulties",
+            "recommendations",
+            "next_tasks",
+        ]
+        widgets = {
+            "issue_date": forms.DateInput(format="%d/%m/%Y"),
+            "addressees": forms.Textarea(attrs={"rows": 3}),
+            "recipients": forms.Textarea(attrs={"rows": 4}),
+            "results": forms.Textarea(attrs={"rows": 10}),
+            "difficulties": forms.Textarea(attrs={"rows": 6}),
+            "recommendations": forms.Textarea(attrs={"rows": 6}),
+            "next_tasks": forms.Textarea(attrs={"rows": 6}),
+        }
 
 
 class ArchiveFilterForm(forms.Form):
@@ -132,11 +240,13 @@ class ArchiveFilterForm(forms.Form):
     batch = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, user, **kwargs) -> None:
+        # Its own ids: the request form on the same page has year and format fields too.
+        kwargs.setdefault("auto_id", "id_filter_%s")
         super().__init__(*args, **kwargs)
         year = cast(forms.TypedChoiceField, self.fields["year"])
         year.choices = [("", _("All years")), *((y, str(y)) for y in reversed(report_years()))]
         scope = cast(forms.ChoiceField, self.fields["scope"])
-        if user.sees_city:
+        if Scope.of(user).is_city:
             districts = District.objects.order_by("-active", "name").values_list("pk", "name")
             scope.choices = [("", _("All scopes")), (CITY, _("Hanoi (city-wide)")), *districts]
         else:

@@ -11,14 +11,19 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.scope import Scope
+from enterprises.models import Enterprise
 
 # The period lock moved to ``periods``; named here for callers that still import it from reporting.
 from periods.models import YearLock as YearLock
 from periods.models import YearLockEvent as YearLockEvent
+
+from .measures import INFO, Filter, Measure, MeasureInfo
+from .measures import info as measure_info
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -26,52 +31,138 @@ if TYPE_CHECKING:
 YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
 
 
-class Indicator(models.TextChoices):
-    """Every scalar figure of DESIGN.md §6 that a target can be set for. ``reporting.indicators``
-    computes each of them; the codes are stored in ``Target.indicator``."""
+class Indicator(models.Model):
+    """A figure the reports compute and targets are set for (DESIGN.md §14): a built-in measure
+    (``reporting.measures``), its name and unit, and optional filters (VSIC sectors, size,
+    district, resource). The portal ships one row per built-in measure; DOIT adds its own."""
 
-    ENTERPRISES_ACTIVE = "enterprises_active", _("Active enterprises")
-    AWARE_COUNT = "aware_count", _("Enterprises aware of cleaner production")
-    AWARE_SHARE = "aware_share", _("Share of enterprises aware of cleaner production (%)")
-    APPLYING_COUNT = "applying_count", _("Enterprises applying cleaner production")
-    APPLYING_SHARE = "applying_share", _("Share of enterprises applying cleaner production (%)")
-    ASSESSMENTS_COMPLETED = "assessments_completed", _("Assessments completed in the year")
-    OPTIONS_IMPLEMENTED = "options_implemented", _("Options implemented in the year")
-    INVESTMENT_VND = "investment_vnd", _("Investment in implemented options (VND)")
-    SAVINGS_TOE = "savings_toe", _("Verified energy savings (TOE)")
-    SAVINGS_TCO2E = "savings_tco2e", _("Verified emission reductions (tCO2e)")
-    SAVINGS_VND = "savings_vnd", _("Verified savings (VND)")
-    ENERGY_SAVING_PCT = "energy_saving_pct", _("Energy saving against the baseline of reporting enterprises (%)")
-    OFFICERS_TRAINED = "officers_trained", _("Officers trained in the year")
-    COURSES_HELD = "courses_held", _("Courses held in the year")
-    DISTRICTS_COVERED = "districts_covered", _("Districts covered by a trained officer")
-    DISTRICTS_COVERED_SHARE = "districts_covered_share", _("Share of districts covered by a trained officer (%)")
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=20, blank=True, help_text=_("Empty: the unit of the measure."))
+    measure = models.CharField(_("measure"), max_length=30, choices=Measure.choices)
+    sectors = models.ManyToManyField(
+        "enterprises.Sector",
+        blank=True,
+        related_name="+",
+        verbose_name=_("VSIC sectors"),
+        help_text=_("Only enterprises of these VSIC divisions (or groups); none: every sector."),
+    )
+    size = models.CharField(_("size"), max_length=8, blank=True, choices=Enterprise.Size.choices)
+    district = models.ForeignKey(
+        "enterprises.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    resource = models.ForeignKey(
+        "assessments.ResourceType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resource"),
+    )
+    built_in = models.BooleanField(_("shipped with the portal"), default=False, editable=False)
+    active = models.BooleanField(_("shown in reports"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "vi").startswith("en") else self.name_vi
+
+    @property
+    def info(self) -> MeasureInfo:
+        return measure_info(self.measure)
+
+    @property
+    def unit_label(self) -> str:
+        return self.unit or self.info.unit
+
+    @property
+    def filters(self) -> set[str]:
+        """The filters this row sets (the sectors only once saved)."""
+        found: set[str] = set()
+        if self.size:
+            found.add(Filter.SIZE)
+        if self.district_id:
+            found.add(Filter.DISTRICT)
+        if self.resource_id:
+            found.add(Filter.RESOURCE)
+        if self.pk and self.sectors.exists():
+            found.add(Filter.SECTORS)
+        return found
+
+    def clean(self) -> None:
+        super().clean()
+        if self.measure in INFO:
+            refused = self.filters - set(self.info.filters)
+            if refused:
+                raise ValidationError(
+                    _("The measure “%(measure)s” cannot be narrowed by %(filters)s.")
+                    % {
+                        "measure": self.get_measure_display(),
+                        "filters": ", ".join(str(Filter(f).label) for f in sorted(refused)),
+                    }
+                )
 
 
-PERCENT_INDICATORS = frozenset(
-    {
-        Indicator.AWARE_SHARE,
-        Indicator.APPLYING_SHARE,
-        Indicator.ENERGY_SAVING_PCT,
-        Indicator.DISTRICTS_COVERED_SHARE,
-    }
-)
-INDICATOR_UNITS: dict[str, str] = {
-    Indicator.INVESTMENT_VND: "VND",
-    Indicator.SAVINGS_VND: "VND",
-    Indicator.SAVINGS_TOE: "TOE",
-    Indicator.SAVINGS_TCO2E: "tCO2e",
-    **dict.fromkeys(PERCENT_INDICATORS, "%"),
-}
+class IndicatorValue(models.Model):
+    """A figure the portal cannot compute, entered by DOIT with its source: e.g. whether the
+    Department has staff qualified in cleaner production (a yes/no for the city)."""
 
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("indicator")
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=2, help_text=_("Yes = 1, no = 0."))
+    source = models.CharField(_("source"), max_length=500)
+    history = HistoricalRecords()
 
-def indicator_unit(code: str) -> str:
-    return INDICATOR_UNITS.get(code, "")
+    class Meta:
+        ordering = ["indicator", "year"]
+        verbose_name = _("entered figure")
+        verbose_name_plural = _("entered figures")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="indicatorvalue_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.year}: {self.value}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.indicator_id and not self.indicator.info.entered:
+            raise ValidationError({"indicator": _("This indicator is computed by the portal, not entered.")})
+        if self.indicator_id and self.indicator.info.kind == "yes_no" and self.value not in (0, 1):
+            raise ValidationError({"value": _("Enter 1 for yes or 0 for no.")})
 
 
 class ActionPlan(models.Model):
-    """A strategy or action plan (national or the city's) whose targets reports compare against."""
+    """A strategy or action plan (national or the city's) whose targets reports compare against.
+    Several are in force at once (DESIGN.md §14): the report sets them side by side."""
 
+    class Level(models.TextChoices):
+        NATIONAL = "national", _("National")
+        CITY = "city", _("City")
+
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices, default=Level.CITY)
+    source = models.CharField(
+        _("source"), max_length=500, blank=True, help_text=_("Where the text of the plan was read.")
+    )
     decision_number = models.CharField(_("decision number"), max_length=60, unique=True)
     title = models.CharField(_("title"), max_length=500)
     first_year = models.PositiveSmallIntegerField(_("first year"), validators=YEAR_VALIDATORS)
@@ -83,7 +174,7 @@ class ActionPlan(models.Model):
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
-        ordering = ["-issued_on", "decision_number"]
+        ordering = ["level", "-issued_on", "decision_number"]
         verbose_name = _("action plan")
         verbose_name_plural = _("action plans")
         constraints = [
@@ -106,13 +197,32 @@ class ActionPlan(models.Model):
 
 
 class Target(models.Model):
+    """What a plan sets for an indicator in a year: a value or a range (``value``–``value_max``);
+    the result reaches it when it is at least ``value``. ``source`` says where it was read."""
+
     plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="targets", verbose_name=_("plan"))
-    indicator = models.CharField(_("indicator"), max_length=40, choices=Indicator.choices)
-    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
-    value = models.DecimalField(_("value"), max_digits=20, decimal_places=2, validators=[MinValueValidator(0)])
-    note = models.TextField(
-        _("note"), blank=True, help_text=_("Wording of the plan, e.g. a range of which the value is the lower bound.")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="targets", verbose_name=_("indicator")
     )
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=20,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        help_text=_("The target, or the lower end of a range. Yes = 1."),
+    )
+    value_max = models.DecimalField(
+        _("up to"),
+        max_digits=20,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("The upper end of a range (e.g. 8 for “5–8 %”); empty for a single value."),
+    )
+    source = models.CharField(_("source"), max_length=500, blank=True, help_text=_("Where the target was read."))
+    note = models.TextField(_("note"), blank=True, help_text=_("Wording of the plan."))
 
     history = HistoricalRecords()
 
@@ -123,10 +233,19 @@ class Target(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "indicator", "year"], name="target_unique_plan_indicator_year"),
             models.CheckConstraint(condition=Q(value__gte=0), name="target_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(value_max__isnull=True) | Q(value_max__gte=F("value")), name="target_range_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_indicator_display()} {self.year}: {self.value}"
+        return f"{self.indicator.code} {self.year}: {self.value_label}"
+
+    @property
+    def value_label(self) -> str:
+        if self.value_max is not None:
+            return f"{self.value.normalize():f}–{self.value_max.normalize():f}"
+        return f"{self.value.normalize():f}"
 
     def clean(self) -> None:
         super().clean()
@@ -137,12 +256,19 @@ class Target(models.Model):
                     % {"first": self.plan.first_year, "last": self.plan.last_year}
                 }
             )
-        if self.indicator in PERCENT_INDICATORS and self.value is not None and self.value > 100:
+        if self.value is not None and self.value_max is not None and self.value_max < self.value:
+            raise ValidationError({"value_max": _("The upper end cannot be below the lower end.")})
+        if self.indicator_id is None or self.value is None:
+            return
+        kind = self.indicator.info.kind
+        if kind == "percent" and max(self.value, self.value_max or 0) > 100:
             raise ValidationError({"value": _("A share cannot exceed 100%.")})
+        if kind == "yes_no" and (self.value not in (0, 1) or self.value_max is not None):
+            raise ValidationError({"value": _("Enter 1 for yes or 0 for no.")})
 
     @property
     def unit(self) -> str:
-        return indicator_unit(self.indicator)
+        return self.indicator.unit_label
 
 
 def report_upload_to(instance: ReportJob, filename: str) -> str:
@@ -200,6 +326,7 @@ class ReportJob(models.Model):
     class Format(models.TextChoices):
         PDF = "pdf", _("PDF")
         XLSX = "xlsx", _("Excel")
+        DOCX = "docx", _("Word")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -379,3 +506,93 @@ class DashboardSnapshot(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --------------------------------------------------------------------------- the document DOIT issues
+
+
+class ReportEdition(models.Model):
+    """The yearly report as the Department issues it (DESIGN.md §14): number, date, addressees,
+    recipients, signer and the narrative sections, each started from a draft written from the
+    figures (``reporting.narrative``) and edited in the portal. ``draft → issued``: issuing locks
+    the year and freezes the edition, so that its files rebuild byte for byte."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
+
+    SECTIONS = ("results", "difficulties", "recommendations", "next_tasks")
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    district = models.ForeignKey(
+        "enterprises.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="report_editions",
+        verbose_name=_("district"),
+        help_text=_("Empty for the city-wide report."),
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    number = models.CharField(
+        _("number and symbol"), max_length=40, blank=True, help_text=_("For example 125/BC-SCT; needed to issue.")
+    )
+    issue_date = models.DateField(_("issue date"), null=True, blank=True, help_text=_("Needed to issue."))
+    addressees = models.TextField(_("to (Kính gửi)"), help_text=_("One addressee per line."))
+    recipients = models.TextField(_("recipients (Nơi nhận)"), help_text=_("One recipient per line."))
+    signer_name = models.CharField(_("signer's name"), max_length=120, blank=True)
+    signer_title = models.CharField(
+        _("signer's title"),
+        max_length=120,
+        help_text=_("As printed above the signature, e.g. “KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC” (one line per “/”)."),
+    )
+    results = models.TextField(_("assessment of the results"))
+    difficulties = models.TextField(_("difficulties and their causes"))
+    recommendations = models.TextField(_("recommendations"))
+    next_tasks = models.TextField(_("tasks for next year"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-year", "district__code"]
+        verbose_name = _("report edition")
+        verbose_name_plural = _("report editions")
+        constraints = [
+            models.UniqueConstraint(
+                F("year"),
+                Coalesce("district", Value(0)),
+                name="reportedition_one_per_year_scope",
+                violation_error_message=_("This report already has an edition."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | (~Q(number="") & Q(issue_date__isnull=False)),
+                name="reportedition_issued_has_number_and_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.district.name if self.district is not None else str(_("Hanoi (city-wide)"))
+        return f"{self.number or _('Draft')} – {scope} {self.year}"
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == self.Status.ISSUED
+
+    def clean(self) -> None:
+        super().clean()
+        if self.issue_date and self.year and self.issue_date.year < self.year:
+            raise ValidationError({"issue_date": _("The report cannot be issued before its year.")})

@@ -1,6 +1,8 @@
-"""The national strategy's targets (data/national_targets_1419.csv, see data/SOURCES.md).
+"""The reference data the portal ships (``data/``, sources in ``data/SOURCES.md``): the built-in
+indicators, the national and city plans with the targets that could be verified in a public
+source, each target with its source.
 
-Used by the data migration (with historical models) and by tests on a flushed database."""
+Used by the data migrations (with historical models) and by tests on a flushed database."""
 
 from __future__ import annotations
 
@@ -8,68 +10,93 @@ import csv
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
 
 DECISION_1419 = "1419/QĐ-TTg"
-PLAN_1419 = {
-    "title": "Chiến lược sản xuất sạch hơn trong công nghiệp đến năm 2020",
-    "first_year": 2009,
-    "last_year": 2020,
-    "issued_on": dt.date(2009, 9, 7),
-}
-# CSV wording -> (indicator code, extra note). Rows not listed are not loaded (see SOURCES.md).
-INDICATOR_MAP = {
-    "share of industrial establishments aware of CP benefits (%)": ("aware_share", ""),
-    "share of establishments applying CP (%)": ("applying_share", ""),
-    "saving of energy/materials/fuel per unit product at applying establishments (%)": (
-        "energy_saving_pct",
-        "Compared with the energy saved against the baseline energy of the enterprises that report.",
-    ),
-    "share of provincial Departments of Industry and Trade with qualified CP staff (%)": (
-        "districts_covered_share",
-        "The city's analogue: share of districts with an officer in post who passed officer training.",
-    ),
-}
-YEAR_COLUMNS = {"by_2015": 2015, "by_2020": 2020}
 
 
-def parse_target(text: str) -> Decimal | None:
-    """ "50" -> 50; a range "5-8" -> its lower bound 5; empty -> None."""
-    text = text.strip()
-    if not text:
-        return None
-    return Decimal(text.split("-")[0].strip())
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(DATA / name, encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
-def national_targets() -> list[dict]:
-    """[{indicator, year, value, note}] from the CSV."""
-    rows = []
-    with open(DATA / "national_targets_1419.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            mapped = INDICATOR_MAP.get(row["indicator"].strip())
-            if mapped is None:
-                continue
-            code, extra = mapped
-            for column, year in YEAR_COLUMNS.items():
-                value = parse_target(row[column])
-                if value is None:
-                    continue
-                note = f"{row['indicator'].strip()}: {row[column].strip()} ({row['source'].strip()})"
-                if "-" in row[column]:
-                    note += " The value is the lower bound of the range."
-                if extra:
-                    note += f" {extra}"
-                rows.append({"indicator": code, "year": year, "value": value, "note": note})
-    return rows
+def indicator_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "code": row["code"],
+            "measure": row["measure"],
+            "sort_order": int(row["sort_order"]),
+            "sectors": row["sectors"].split(),
+            "unit": row["unit"],
+            "name_vi": row["name_vi"],
+            "name_en": row["name_en"],
+            "note": row["note"],
+        }
+        for row in _rows("indicators.csv")
+    ]
 
 
-def load_national_targets(plan_model, target_model) -> None:
-    plan, _ = plan_model.objects.update_or_create(decision_number=DECISION_1419, defaults=PLAN_1419)
-    for row in national_targets():
-        target_model.objects.update_or_create(
-            plan=plan,
-            indicator=row["indicator"],
-            year=row["year"],
-            defaults={"value": row["value"], "note": row["note"]},
+def plan_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "decision_number": row["decision_number"],
+            "level": row["level"],
+            "first_year": int(row["first_year"]),
+            "last_year": int(row["last_year"]),
+            "issued_on": dt.date.fromisoformat(row["issued_on"]),
+            "title": row["title"],
+            "source": row["source"],
+        }
+        for row in _rows("plans.csv")
+    ]
+
+
+def target_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "decision_number": row["decision_number"],
+            "indicator": row["indicator"],
+            "year": int(row["year"]),
+            "value": Decimal(row["value"]),
+            "value_max": Decimal(row["value_max"]) if row["value_max"] else None,
+            "note": row["wording"],
+            "source": row["source"],
+        }
+        for row in _rows("targets.csv")
+    ]
+
+
+def load_indicators(indicator_model, sector_model) -> None:
+    """Create or update the built-in indicators (DOIT's own rows are left alone)."""
+    sectors = {s.code: s for s in sector_model.objects.all()}
+    for row in indicator_rows():
+        codes = row.pop("sectors")
+        indicator, _ = indicator_model.objects.update_or_create(code=row["code"], defaults={**row, "built_in": True})
+        indicator.sectors.set([sectors[c] for c in codes if c in sectors])
+
+
+def load_plans(plan_model, target_model, indicator_model) -> None:
+    """Create or update the shipped plans and their targets."""
+    plans = {}
+    for row in plan_rows():
+        plans[row["decision_number"]], _ = plan_model.objects.update_or_create(
+            decision_number=row["decision_number"], defaults=row
         )
+    indicators = {i.code: i for i in indicator_model.objects.all()}
+    for row in target_rows():
+        target_model.objects.update_or_create(
+            plan=plans[row.pop("decision_number")],
+            indicator=indicators[row.pop("indicator")],
+            year=row.pop("year"),
+            defaults=row,
+        )
+
+
+def load_reference(get_model) -> None:
+    """Every shipped row; ``get_model(app, name)`` is ``apps.get_model`` in a migration."""
+    load_indicators(get_model("reporting", "Indicator"), get_model("enterprises", "Sector"))
+    load_plans(
+        get_model("reporting", "ActionPlan"), get_model("reporting", "Target"), get_model("reporting", "Indicator")
+    )

@@ -17,7 +17,10 @@ from assessments.models import CPOption, SavingsReport
 from enterprises.models import District
 from periods.models import YearLock
 
+from .document import EditionData, edition_data
 from .indicators import YearIndicators, compute, verified_line_rows
+from .models import ReportEdition
+from .narrative import drafts
 
 ProgressCallback = Callable[[int], None]
 
@@ -31,21 +34,31 @@ class ReportData:
     categories: dict[str, str] = field(default_factory=dict)  # CP option category code → label
     periods: dict[str, str] = field(default_factory=dict)  # savings period code → label
     lines: Callable[[], Iterator[tuple]] = lambda: iter(())  # the verified savings lines, streamed
+    edition: EditionData | None = None  # the administrative form (number, addressees, narrative…)
 
     @property
     def issued_on(self) -> dt.date | None:
-        """The date the file is dated: the lock's day for a locked year, else None (today)."""
+        """The date the file is dated: the edition's issue date, else the lock's day for a locked
+        year, else None (today)."""
+        if self.edition is not None and self.edition.issue_date is not None:
+            return self.edition.issue_date
         return timezone.localdate(self.fixed_time) if self.fixed_time is not None else None
+
+    @property
+    def form(self) -> EditionData:
+        return self.edition if self.edition is not None else edition_data(None, drafts(self.ind))
 
     @classmethod
     def for_indicators(cls, ind: YearIndicators, *, fixed_time: dt.datetime | None = None) -> ReportData:
         district = District.objects.get(code=ind.district_code) if ind.district_code else None
+        edition = ReportEdition.objects.filter(year=ind.year, district=district).first()
         return cls(
             ind=ind,
             fixed_time=fixed_time,
             categories={code: str(label) for code, label in CPOption.Category.choices},
             periods={code: str(label) for code, label in SavingsReport.Period.choices},
             lines=lambda: verified_line_rows(ind.year, district),
+            edition=edition_data(edition, drafts(ind)),
         )
 
 

@@ -19,7 +19,6 @@ from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
@@ -29,10 +28,21 @@ from django.utils.translation import gettext as _
 
 from cleanprod.files import private_save
 from enterprises.models import District
+from notifications.models import Event
+from notifications.services import notify
 from periods.models import YearLock, YearLockEvent
 from periods.selectors import year_guard
 
-from .models import ActionPlan, ReportBatch, ReportJob, Target, YearSnapshot
+from .models import (
+    ActionPlan,
+    Indicator,
+    IndicatorValue,
+    ReportBatch,
+    ReportEdition,
+    ReportJob,
+    Target,
+    YearSnapshot,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -96,12 +106,50 @@ def targets_save(*, by: User, plan: ActionPlan, rows: Sequence[dict], delete: Se
         target = row.get("instance") or Target(plan=plan)
         if target.plan_id != plan.pk:
             raise PermissionDenied
-        for name in ("indicator", "year", "value", "note"):
-            setattr(target, name, row[name])
+        for name in ("indicator", "year", "value", "value_max", "source", "note"):
+            setattr(target, name, row.get(name, getattr(target, name)))
         target.full_clean()
         target.save()
         saved.append(target)
     return saved
+
+
+@transaction.atomic
+def indicator_save(
+    *,
+    by: User,
+    indicator: Indicator,
+    data: dict,
+    values: Sequence[dict] = (),
+    delete: Sequence[IndicatorValue] = (),
+) -> Indicator:
+    """Create or change an indicator (a built-in one keeps its code and measure) and, in the same
+    transaction, the figures entered for it (``values``: dicts with ``year``, ``value``,
+    ``source`` and optionally ``instance``)."""
+    _check_plan_manager(by)
+    sectors = data.pop("sectors", None)
+    for name, value in data.items():
+        if indicator.built_in and name in ("code", "measure"):
+            continue
+        setattr(indicator, name, value)
+    indicator.full_clean()
+    indicator.save()
+    if sectors is not None:
+        indicator.sectors.set(sectors)
+        indicator.full_clean()  # the sector filter is known once set
+    for old in delete:
+        if old.indicator_id != indicator.pk:
+            raise PermissionDenied
+        old.delete()
+    for row in values:
+        entered = row.get("instance") or IndicatorValue(indicator=indicator)
+        if entered.indicator_id != indicator.pk:
+            raise PermissionDenied
+        for name in ("year", "value", "source"):
+            setattr(entered, name, row[name])
+        entered.full_clean()
+        entered.save()
+    return indicator
 
 
 # --------------------------------------------------------------------------- report jobs
@@ -222,6 +270,102 @@ def report_request_all(*, by: User, year: int, formats: Sequence[str]) -> list[R
     return jobs
 
 
+# --------------------------------------------------------------------------- the edition DOIT issues
+
+EDITION_FIELDS = (
+    "number",
+    "issue_date",
+    "addressees",
+    "recipients",
+    "signer_name",
+    "signer_title",
+    *ReportEdition.SECTIONS,
+)
+
+
+def _check_edition_manager(by: User) -> None:
+    if not by.has_perm("reporting.lock_year"):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def edition_create(*, by: User, year: int, district: District | None = None) -> ReportEdition:
+    """The draft edition of the report of ``year`` and scope, its narrative sections started from
+    drafts written from the figures (``reporting.narrative``); the existing one if there is one."""
+    from .document import DEFAULT_ADDRESSEES, DEFAULT_RECIPIENTS, DEFAULT_SIGNER_TITLE
+    from .indicators import compute
+    from .narrative import drafts
+
+    _check_edition_manager(by)
+    if year not in report_years():
+        raise ValidationError({"year": _("Choose a year between %(first)s and %(last)s.") % _year_bounds()})
+    existing = ReportEdition.objects.select_for_update().filter(year=year, district=district).order_by("pk").first()
+    if existing is not None:
+        return existing
+    with translation.override("vi"):
+        sections = drafts(compute(year, district))
+    edition = ReportEdition(
+        year=year,
+        district=district,
+        addressees="\n".join(DEFAULT_ADDRESSEES),
+        recipients="\n".join(DEFAULT_RECIPIENTS),
+        signer_title=DEFAULT_SIGNER_TITLE,
+        created_by=by,
+        **sections,
+    )
+    edition.full_clean()
+    edition.save()
+    return edition
+
+
+@transaction.atomic
+def edition_update(*, by: User, edition: ReportEdition, data: dict) -> ReportEdition:
+    """Change a draft edition (an issued one is frozen: its files rebuild byte for byte)."""
+    _check_edition_manager(by)
+    edition = ReportEdition.objects.select_for_update().order_by().get(pk=edition.pk)
+    if edition.is_issued:
+        raise ValidationError(_("This report is issued and can no longer be changed; reopen the year to change it."))
+    for name in EDITION_FIELDS:
+        if name in data:
+            setattr(edition, name, data[name])
+    edition.full_clean()
+    edition.save()
+    return edition
+
+
+@transaction.atomic
+def edition_issue(*, by: User, edition: ReportEdition) -> ReportEdition:
+    """draft → issued: the edition needs its number and date; the year is locked (the period
+    lock, unless it is locked already) and the final files of the edition's scope are requested in
+    PDF, Word and Excel."""
+    _check_edition_manager(by)
+    edition = ReportEdition.objects.select_for_update().order_by().get(pk=edition.pk)
+    if edition.is_issued:
+        raise ValidationError(_("This report is already issued."))
+    missing = {}
+    if not edition.number.strip():
+        missing["number"] = _("Give the report its number before issuing it.")
+    if edition.issue_date is None:
+        missing["issue_date"] = _("Give the report its issue date before issuing it.")
+    if missing:
+        raise ValidationError(missing)
+    if not YearLock.objects.is_locked(edition.year):
+        year_lock(year=edition.year, by=by, note=_("Report %(number)s issued.") % {"number": edition.number})
+    edition.status = ReportEdition.Status.ISSUED
+    edition.issued_by = by
+    edition.issued_at = timezone.now()
+    edition.full_clean()
+    edition.save()
+    report_request(
+        by=by,
+        year=edition.year,
+        district=edition.district,
+        formats=[ReportJob.Format.PDF, ReportJob.Format.DOCX, ReportJob.Format.XLSX],
+        final=True,
+    )
+    return edition
+
+
 def _batch_attach(*, by: User, year: int, jobs: Sequence[ReportJob]) -> ReportBatch | None:
     """Group the batch's jobs under one ``ReportBatch`` (one archive row, one e-mail). Jobs that
     belong to an unfinished batch already (the same batch asked for twice) stay in it; when all
@@ -319,6 +463,9 @@ def year_reopen(*, year: int, by: User, comment: str) -> YearLockEvent:
     if lock is None:
         raise ValidationError({"year": _("Year %(year)s is not locked.") % {"year": year}})
     lock.delete()  # its snapshot and stored lines go with it
+    ReportEdition.objects.filter(year=year, status=ReportEdition.Status.ISSUED).update(
+        status=ReportEdition.Status.DRAFT, issued_at=None, issued_by=None
+    )
     event = YearLockEvent(year=year, action=YearLockEvent.Action.REOPEN, by=by, comment=comment)
     event.full_clean()
     event.save()
@@ -707,61 +854,47 @@ def report_sweep_stale(*, older_than: timedelta | None = None) -> int:
 
 
 def _notify_done(job_id: int) -> None:
-    """A job ended (done or failed), after its transaction committed: its requester is told once.
-    A job of a year-end batch says nothing by itself; the batch's last job to end sends one
-    e-mail for the whole batch."""
+    """A job ended (done or failed), after its transaction committed: its requester is told once
+    (a notification, and its e-mail as they chose). A job of a year-end batch says nothing by
+    itself; the batch's last job to end tells of the whole batch."""
     job = ReportJob.objects.select_related("district", "requester").get(pk=job_id)
     if job.batch_id is not None:
         batch_notify_if_complete(batch_id=job.batch_id)
         return
     if job.status != ReportJob.Status.DONE:
         return
-    user = job.requester
-    if not user.email:
-        return
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Your report is ready: %(report)s") % {"report": str(job)}
-        body = _(
-            "Hello %(name)s,\n\nThe report you requested (%(report)s) is ready. Download it from the "
-            "reports page: %(url)s\n\nHanoi Cleaner Production Portal"
-        ) % {
-            "name": user.get_full_name(),
-            "report": str(job),
-            "url": portal_url(reverse("reporting:list")),
-        }
-    send_mail(subject, body, None, [user.email], fail_silently=True)
+        label = str(job)
+    notify(
+        event=Event.REPORT_READY,
+        recipients=[job.requester],
+        url=reverse("reporting:list") + f"?year={job.year}&format={job.format}",
+        params={"object": label},
+    )
 
 
 def batch_notify_if_complete(*, batch_id: int) -> bool:
-    """Send the batch's one e-mail once every job of it has ended (True when this call sent it).
-    Each job calls this after its own commit, so the last to end sees them all ended; two ending
-    together both may, and the conditional update lets only one of them send."""
+    """Tell the requester once every job of the batch has ended (True when this call did): one
+    notification and one e-mail for the batch, not one per file. Each job calls this after its own
+    commit, so the last to end sees them all ended; two ending together both may, and the
+    conditional update lets only one of them tell."""
     if ReportJob.objects.filter(batch_id=batch_id).unfinished().exists():
         return False
-    if not ReportBatch.objects.filter(pk=batch_id, notified_at__isnull=True).update(notified_at=timezone.now()):
-        return False
-    batch = ReportBatch.objects.select_related("requester").get(pk=batch_id)
-    counts = {row["status"]: row["n"] for row in batch.jobs.values("status").annotate(n=Count("pk"))}
-    done, failed = counts.get(ReportJob.Status.DONE, 0), counts.get(ReportJob.Status.FAILED, 0)
-    user = batch.requester
-    if not user.email:
-        return True
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Year-end batch %(year)s is ready: %(done)s reports") % {"year": batch.year, "done": done}
-        body = _(
-            "Hello %(name)s,\n\nThe year-end batch of %(year)s you requested has finished: %(done)s reports "
-            "are ready and %(failed)s failed. Open the batch to download its files one by one or all at once "
-            "(ZIP): %(url)s\n\nHanoi Cleaner Production Portal"
-        ) % {
-            "name": user.get_full_name(),
-            "year": batch.year,
-            "done": done,
-            "failed": failed,
-            "url": portal_url(reverse("reporting:list") + f"?batch={batch.pk}"),
-        }
-    send_mail(subject, body, None, [user.email], fail_silently=True)
+    with transaction.atomic():
+        if not ReportBatch.objects.filter(pk=batch_id, notified_at__isnull=True).update(notified_at=timezone.now()):
+            return False
+        batch = ReportBatch.objects.select_related("requester").get(pk=batch_id)
+        counts = {row["status"]: row["n"] for row in batch.jobs.values("status").annotate(n=Count("pk"))}
+        with translation.override(settings.LANGUAGE_CODE):
+            label = str(batch)
+        notify(
+            event=Event.BATCH_READY,
+            recipients=[batch.requester],
+            url=reverse("reporting:list") + f"?batch={batch.pk}",
+            params={
+                "object": label,
+                "done": counts.get(ReportJob.Status.DONE, 0),
+                "failed": counts.get(ReportJob.Status.FAILED, 0),
+            },
+        )
     return True
-
-
-def portal_url(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path

@@ -35,7 +35,7 @@ from .models import YearSnapshot, YearSnapshotLine
 if TYPE_CHECKING:
     from enterprises.models import District
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: indicators as rows, every plan in force
 LINE_BATCH = 2000
 
 # The only classes a snapshot may contain.
@@ -43,7 +43,8 @@ DATACLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         indicators.YearIndicators,
-        indicators.PlanRef,
+        indicators.PlanResult,
+        indicators.TargetResult,
         indicators.EnergyMethod,
         indicators.Figure,
         indicators.TargetRef,
@@ -153,13 +154,23 @@ def relabel(ind: indicators.YearIndicators) -> indicators.YearIndicators:
 
     from .models import Indicator
 
-    figure_labels = dict(Indicator.choices)
+    figure_labels = {i.code: i.name for i in Indicator.objects.all()}
     category_labels = dict(CPOption.Category.choices)
     return dataclasses.replace(
         ind,
         figures=tuple(
             dataclasses.replace(f, label=str(figure_labels[f.code])) if f.code in figure_labels else f
             for f in ind.figures
+        ),
+        plans=tuple(
+            dataclasses.replace(
+                p,
+                targets=tuple(
+                    dataclasses.replace(t, label=figure_labels[t.code]) if t.code in figure_labels else t
+                    for t in p.targets
+                ),
+            )
+            for p in ind.plans
         ),
         categories=tuple(
             dataclasses.replace(c, label=str(category_labels[c.code])) if c.code in category_labels else c

@@ -16,4 +16,10 @@ urlpatterns = [
     path("plans/", views.plan_list, name="plans"),
     path("plans/new/", views.plan_create, name="plan_create"),
     path("plans/<int:pk>/edit/", views.plan_edit, name="plan_edit"),
+    path("editions/new/", views.edition_start, name="edition_start"),
+    path("editions/<int:pk>/", views.edition_edit, name="edition"),
+    path("editions/<int:pk>/issue/", views.edition_issue, name="edition_issue"),
+    path("indicators/", views.indicator_list, name="indicators"),
+    path("indicators/new/", views.indicator_edit, name="indicator_create"),
+    path("indicators/<int:pk>/edit/", views.indicator_edit, name="indicator_edit"),
 ]

@@ -20,8 +20,20 @@ from . import dashboard as dashboard_cache
 from . import indicators, services
 from .archive import archive_page, batch_files, pinned_final_reports
 from .builders import CONTENT_TYPES
-from .forms import ActionPlanForm, ArchiveFilterForm, ReportRequestForm, TargetFormSet, YearLockForm, YearReopenForm
-from .models import ActionPlan, ReportBatch, ReportJob
+from .forms import (
+    TARGET_FIELDS,
+    ActionPlanForm,
+    ArchiveFilterForm,
+    EditionForm,
+    EditionStartForm,
+    IndicatorForm,
+    IndicatorValueFormSet,
+    ReportRequestForm,
+    TargetFormSet,
+    YearLockForm,
+    YearReopenForm,
+)
+from .models import ActionPlan, Indicator, ReportBatch, ReportEdition, ReportJob
 from .zipstream import stream_zip
 
 LOCK_EVENT_LIST_SIZE = 20
@@ -43,8 +55,15 @@ def _dashboard_year(request) -> int:
     return dashboard_cache.latest_verified_year() or this_year
 
 
-def _chart(labels, values, label: str) -> str:
-    return json.dumps({"labels": list(labels), "values": [float(v) for v in values], "label": label})
+def _chart(labels, values, label: str) -> dict:
+    """A chart's data for Chart.js (``json``) and the same figures as rows for its text
+    alternative, a table beside the chart (``rows``)."""
+    labels, values = list(labels), list(values)
+    return {
+        "json": json.dumps({"labels": labels, "values": [float(v) for v in values], "label": label}),
+        "rows": list(zip(labels, values, strict=True)),
+        "label": label,
+    }
 
 
 @login_required
@@ -81,7 +100,7 @@ def dashboard(request):
         role="city" if scope.is_city else "officer",
         ind=ind,
         queue=queue,
-        kpis=[ind.fig[code] for code in DASHBOARD_KPIS],
+        kpis=[ind.fig[code] for code in DASHBOARD_KPIS if code in ind.fig],
         chart_breakdown=breakdown,
         chart_trend=_chart([str(p.year) for p in ind.trend], [p.savings_vnd for p in ind.trend], _("VND saved")),
         coverage_counts=CoverageCounts(
@@ -263,6 +282,8 @@ def _list_context(request, *, form=None, can_request: bool, lock_form=None, reop
                 for lock in locks
             ],
             lock_events=YearLockEvent.objects.select_related("by")[:LOCK_EVENT_LIST_SIZE],
+            edition_form=EditionStartForm(),
+            editions=ReportEdition.objects.select_related("district")[:10],
         )
     return context
 
@@ -388,7 +409,7 @@ def batch_download(request, pk: int):
 def plan_list(request):
     if not request.user.has_perm("reporting.view_plans"):
         raise PermissionDenied
-    plans = ActionPlan.objects.annotate(n_targets=Count("targets")).prefetch_related("targets")
+    plans = ActionPlan.objects.annotate(n_targets=Count("targets")).prefetch_related("targets__indicator")
     return render(
         request,
         "reporting/plan_list.html",
@@ -421,7 +442,7 @@ def plan_edit(request, pk: int):
         try:
             rows = [
                 {
-                    **{name: f.cleaned_data[name] for name in ("indicator", "year", "value", "note")},
+                    **{name: f.cleaned_data[name] for name in TARGET_FIELDS},
                     "instance": f.instance,
                 }
                 for f in formset.forms
@@ -435,3 +456,113 @@ def plan_edit(request, pk: int):
             messages.success(request, _("Plan %(number)s saved.") % {"number": plan.decision_number})
             return redirect("reporting:plans")
     return render(request, "reporting/plan_form.html", {"form": form, "formset": formset, "plan": plan})
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+@login_required
+@require_GET
+def indicator_list(request):
+    if not request.user.has_perm("reporting.view_plans"):
+        raise PermissionDenied
+    indicators = Indicator.objects.select_related("district", "resource").prefetch_related("sectors")
+    return render(
+        request,
+        "reporting/indicator_list.html",
+        {"indicators": indicators, "can_manage": request.user.has_perm("reporting.manage_plans")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request, pk: int | None = None):
+    if not request.user.has_perm("reporting.manage_plans"):
+        raise PermissionDenied
+    indicator = get_object_or_404(Indicator, pk=pk) if pk is not None else Indicator()
+    form = IndicatorForm(request.POST or None, instance=indicator)
+    formset = IndicatorValueFormSet(request.POST or None, instance=indicator, prefix="values")
+    entered = indicator.pk is not None and indicator.info.entered
+    if request.method == "POST" and form.is_valid() and (not entered or formset.is_valid()):
+        values, delete = [], []
+        if entered:
+            values = [
+                {**{n: f.cleaned_data[n] for n in ("year", "value", "source")}, "instance": f.instance}
+                for f in formset.forms
+                if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
+            delete = [f.instance for f in formset.deleted_forms if f.instance.pk]
+        try:
+            services.indicator_save(
+                by=request.user, indicator=indicator, data=dict(form.cleaned_data), values=values, delete=delete
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Indicator %(code)s saved.") % {"code": indicator.code})
+            return redirect("reporting:indicators")
+    return render(
+        request,
+        "reporting/indicator_form.html",
+        {"form": form, "formset": formset if entered else None, "indicator": indicator},
+    )
+
+
+# --------------------------------------------------------------------------- the edition DOIT issues
+
+
+def _edition_for(request, pk: int) -> ReportEdition:
+    if not request.user.has_perm("reporting.lock_year"):
+        raise PermissionDenied
+    return get_object_or_404(ReportEdition.objects.select_related("district", "issued_by"), pk=pk)
+
+
+@login_required
+@require_POST
+def edition_start(request):
+    if not request.user.has_perm("reporting.lock_year"):
+        raise PermissionDenied
+    form = EditionStartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a year."))
+        return redirect("reporting:list")
+    edition = services.edition_create(by=request.user, year=form.cleaned_data["year"])
+    return redirect("reporting:edition", pk=edition.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edition_edit(request, pk: int):
+    edition = _edition_for(request, pk)
+    form = EditionForm(request.POST or None, instance=edition)
+    if edition.is_issued:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edition_update(by=request.user, edition=edition, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The report's text is saved."))
+            return redirect("reporting:edition", pk=edition.pk)
+    return render(request, "reporting/edition_form.html", {"form": form, "edition": edition})
+
+
+@login_required
+@require_POST
+def edition_issue(request, pk: int):
+    edition = _edition_for(request, pk)
+    try:
+        services.edition_issue(by=request.user, edition=edition)
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            _("Report %(number)s issued: year %(year)s is locked and its files are being built.")
+            % {"number": edition.number, "year": edition.year},
+        )
+    return redirect("reporting:edition", pk=edition.pk)

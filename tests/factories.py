@@ -193,12 +193,26 @@ class ActionPlanFactory(DjangoModelFactory):
     issued_on = _date(2021, 1, 15)
 
 
+def _indicator(code: str):
+    from reporting.models import Indicator
+
+    return Indicator.objects.get(code=code)
+
+
 class TargetFactory(DjangoModelFactory):
+    """``indicator`` may be given as a code: ``TargetFactory(indicator="applying_share")``."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if isinstance(kwargs.get("indicator"), str):
+            kwargs["indicator"] = _indicator(kwargs["indicator"])
+        return super()._create(model_class, *args, **kwargs)
+
     class Meta:
         model = "reporting.Target"
 
     plan = factory.SubFactory(ActionPlanFactory)
-    indicator = "aware_share"
+    indicator = factory.LazyFunction(lambda: _indicator("aware_share"))
     year = 2024
     value = 50
 

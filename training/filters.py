@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cleanprod.bounds import MAX_YEAR, MIN_YEAR
 from enterprises.models import District
 from enterprises.text import fold
 
@@ -71,7 +72,9 @@ class OfficerFilter(django_filters.FilterSet):
 class CourseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("Title"))
     kind = django_filters.ChoiceFilter(choices=CourseKind.choices, label=_("Kind"), empty_label=_("All"))
-    year = django_filters.NumberFilter(field_name="start_date", lookup_expr="year", label=_("Year"))
+    year = django_filters.NumberFilter(
+        field_name="start_date", lookup_expr="year", label=_("Year"), min_value=MIN_YEAR, max_value=MAX_YEAR
+    )
     district = django_filters.ModelChoiceFilter(
         queryset=District.objects.filter(active=True), label=_("District"), empty_label=_("All")
     )

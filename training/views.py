@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cleanprod import spreadsheets
+from cleanprod.bounds import date_in_range
 from cleanprod.db import StillConflicting, retry_on_conflict
 from cleanprod.files import StorageFull
 from cleanprod.spreadsheets import XLSX_CONTENT_TYPE
@@ -429,6 +430,8 @@ def _as_of(request) -> dt.date:
                 parsed = dt.datetime.strptime(value, "%d/%m/%Y").date()  # noqa: DTZ007 - a calendar date
             except ValueError:
                 parsed = None
+    if parsed is not None and not date_in_range(parsed):
+        parsed = None  # outside the calendar the portal works in: today, as for an unreadable date
     return parsed or timezone.localdate()
 
 

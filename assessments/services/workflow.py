@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, ReviewEvent, SavingsReport
+from assessments.notify import notify_transition
 from periods.selectors import locked_years, year_guard
 
 if TYPE_CHECKING:
@@ -185,6 +186,7 @@ def transition(
     locked.save(update_fields=["status", "version", "updated_at", *(changes or {})])
     subject = {"assessment": locked} if model is Assessment else {"savings_report": locked}
     ReviewEvent.objects.create(from_status=from_status, to_status=to, by=by, comment=comment, **subject)
+    notify_transition(obj=locked, to=to, by=by, comment=comment)
 
     obj.status, obj.version = locked.status, locked.version
     for name, value in (changes or {}).items():

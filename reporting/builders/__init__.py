@@ -7,15 +7,17 @@ from typing import IO, TYPE_CHECKING
 
 from cleanprod.spreadsheets import XLSX_CONTENT_TYPE
 
+from .docx import build_docx
 from .pdf import build_pdf
 from .xlsx import build_xlsx
 
 if TYPE_CHECKING:
     from reporting.report_data import ReportData
 
-BUILDERS: dict[str, Callable[..., None]] = {"pdf": build_pdf, "xlsx": build_xlsx}
+BUILDERS: dict[str, Callable[..., None]] = {"pdf": build_pdf, "xlsx": build_xlsx, "docx": build_docx}
 CONTENT_TYPES = {
     "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": XLSX_CONTENT_TYPE,
 }
 

@@ -1,4 +1,5 @@
-"""The yearly action-plan report as PDF (WeasyPrint): A4, Vietnamese, DejaVu Sans embedded.
+"""The yearly action-plan report as PDF (WeasyPrint): A4, Vietnamese, in the administrative form of
+Decree 30/2020/NĐ-CP (``reporting.document``), the tables in an annex; Liberation Serif embedded.
 
 The HTML templates live in ``templates/reporting/pdf/`` with their own base; charts are inline
 SVG drawn by ``reporting.charts``. Numbers are formatted with the Vietnamese locale (1.234,5).
@@ -12,10 +13,11 @@ from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from reporting import charts
+from reporting import charts, document
+from reporting.document import EditionData
 from reporting.indicators import YearIndicators
 from training.models import CourseKind
 
@@ -33,7 +35,12 @@ def report_title(year: int) -> str:
     }
 
 
-def pdf_context(ind: YearIndicators, issued_on: dt.date | None = None) -> dict:
+def document_subtitle(year: int) -> str:
+    """The title under "BÁO CÁO" in the administrative form."""
+    return _("Results of the action plan for cleaner production in industry in %(year)s") % {"year": year}
+
+
+def pdf_context(ind: YearIndicators, form: EditionData) -> dict:
     if ind.is_city:
         labels = [d.name for d in ind.districts]
         values = [Decimal(d.savings_vnd) / MILLION for d in ind.districts]
@@ -45,8 +52,13 @@ def pdf_context(ind: YearIndicators, issued_on: dt.date | None = None) -> dict:
     return {
         "ind": ind,
         "title": title,
-        "running_head": f"{title} – {ind.scope_label}",
-        "issued_on": issued_on or timezone.localdate(),
+        "form": form,
+        "subtitle": document_subtitle(ind.year),
+        "form_parent": document.ISSUING_PARENT,
+        "form_body": document.ISSUING_BODY,
+        "national_title": document.NATIONAL_TITLE,
+        "motto": document.MOTTO,
+        "draft_mark": document.DRAFT_MARK,
         "courses_by_kind": [(label, ind.training.courses_by_kind.get(code, 0)) for code, label in CourseKind.choices],
         "chart_breakdown": charts.horizontal_bars(labels, values, places=1),
         "chart_trend_vnd": charts.columns(years, [Decimal(p.savings_vnd) / MILLION for p in ind.trend], places=1),
@@ -55,9 +67,14 @@ def pdf_context(ind: YearIndicators, issued_on: dt.date | None = None) -> dict:
     }
 
 
-def render_html(ind: YearIndicators, issued_on: dt.date | None = None) -> str:
+def render_html(data: ReportData) -> str:
     with translation.override("vi"):
-        return render_to_string("reporting/pdf/report.html", pdf_context(ind, issued_on))
+        return render_to_string("reporting/pdf/report.html", pdf_context(data.ind, data.form))
+
+
+# Tagged PDF (PDF/UA-1): a structure tree of headings, paragraphs and tables that screen readers
+# follow, the document's language and title, and bookmarks from the headings.
+ACCESSIBLE_PDF = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 
 
 def pdf_date(when: dt.datetime) -> str:
@@ -71,7 +88,8 @@ def build_pdf(data: ReportData, stream: IO[bytes], **_kwargs) -> None:
     are that time; otherwise it is issued today and carries no dates."""
     from weasyprint import HTML  # imported late: loading it takes a moment
 
-    document = HTML(string=render_html(data.ind, data.issued_on), base_url=str(settings.BASE_DIR)).render()
+    html = HTML(string=render_html(data), base_url=str(settings.BASE_DIR))
+    rendered = html.render(**ACCESSIBLE_PDF)
     if data.fixed_time is not None:
-        document.metadata.created = document.metadata.modified = pdf_date(data.fixed_time)
-    document.write_pdf(stream)
+        rendered.metadata.created = rendered.metadata.modified = pdf_date(data.fixed_time)
+    rendered.write_pdf(stream, **ACCESSIBLE_PDF)

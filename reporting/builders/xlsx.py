@@ -19,7 +19,16 @@ from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
-from cleanprod.spreadsheets import DECIMAL_FORMAT, INTEGER_FORMAT, cell, header_row, new_workbook, write_table
+from cleanprod.spreadsheets import (
+    DECIMAL_FORMAT,
+    INTEGER_FORMAT,
+    cell,
+    header_row,
+    new_workbook,
+    print_area,
+    print_setup,
+    write_table,
+)
 from reporting.builders.pdf import report_title
 from reporting.indicators import YearIndicators
 from training.models import CourseKind
@@ -49,13 +58,19 @@ def _write_sheet(
     return write_table(wb, title, headers, rows, widths=widths, number_formats=formats)
 
 
+CHART_COLUMN = "E"  # the summary's chart stands beside the three columns of its data
+CHART_ROWS = 18  # rows its 9 cm height covers
+
+
 def _summary(wb, ind: YearIndicators) -> None:
     """Figures against targets, a caption below, and a bar chart of the shares against targets."""
     ws = wb.create_sheet(title=_("Summary")[:31])
     headers = [_("Indicator"), _("Result"), _("Unit"), _("Target"), _("Plan"), _("Achieved"), _("Note")]
-    for i, width in enumerate([58, 18, 9, 14, 16, 14, 60], start=1):
+    widths = [58, 18, 9, 14, 16, 14, 60]
+    for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
+    print_setup(ws, widths)
     ws.append(header_row(ws, headers))
     for f in ind.figures:
         fmt = PERCENT_FORMAT if f.is_percent else (DECIMAL_FORMAT if f.places else INTEGER_FORMAT)
@@ -80,8 +95,7 @@ def _summary(wb, ind: YearIndicators) -> None:
         [cell(ws, _("Scope")), cell(ws, ind.scope_label)],
         [cell(ws, _("Computed on")), cell(ws, timezone.localtime(ind.computed_at).replace(tzinfo=None))],
     ]
-    if ind.plan:
-        captions.append([cell(ws, _("Plan in force")), cell(ws, f"{ind.plan.decision_number} – {ind.plan.title}")])
+    captions += [[cell(ws, _("Plan in force")), cell(ws, f"{p.decision_number} – {p.title}")] for p in ind.plans]
     ws.append([])
     for row in captions:
         ws.append(row)
@@ -94,19 +108,72 @@ def _summary(wb, ind: YearIndicators) -> None:
             [
                 cell(ws, f.label),
                 cell(ws, f.value if f.value is not None else 0, number_format=PERCENT_FORMAT),
-                cell(ws, f.target.value if f.target else 0, number_format=PERCENT_FORMAT),
+                # No target: an empty cell, not a bar at 0.
+                cell(ws, f.target.value if f.target else None, number_format=PERCENT_FORMAT),
             ]
         )
     chart = BarChart()
     chart.type = "bar"
     chart.title = _("Shares against targets (%)")
     chart.y_axis.title = "%"
-    chart.height, chart.width = 9, 22
+    chart.height, chart.width = 9, 16  # centimetres: within columns E–G
     data = Reference(ws, min_col=2, max_col=3, min_row=chart_header, max_row=chart_header + len(shares))
     labels = Reference(ws, min_col=1, min_row=chart_header + 1, max_row=chart_header + len(shares))
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(labels)
-    ws.add_chart(chart, f"C{chart_header}")
+    # Beside its data (columns A–C), not over it; printed with it.
+    ws.add_chart(chart, f"{CHART_COLUMN}{chart_header}")
+    print_area(ws, len(headers), max(chart_header + len(shares), chart_header + CHART_ROWS))
+
+
+def target_result_label(status: str) -> str:
+    return {
+        "achieved": _("Achieved"),
+        "not_achieved": _("Not achieved"),
+        "no_data": _("No data yet"),
+    }[status]
+
+
+def _targets(wb, ind: YearIndicators) -> None:
+    """Every plan in force, each target against the year's result (the PDF's section 1)."""
+    rows = [
+        [
+            plan.decision_number,
+            plan.level_label,
+            t.label,
+            t.target_year,
+            t.value,
+            t.value_max,
+            t.unit or (_("yes = 1, no = 0") if t.is_yes_no else ""),
+            t.result,
+            target_result_label(t.status),
+            t.note,
+            t.source,
+        ]
+        for plan in ind.plans
+        for t in plan.targets
+    ]
+    headers = [
+        _("Plan"),
+        _("Level"),
+        _("Indicator"),
+        _("Target year"),
+        _("Target"),
+        _("Up to"),
+        _("Unit"),
+        _("Result"),
+        _("Result against the target"),
+        _("Wording of the plan"),
+        _("Source"),
+    ]
+    _write_sheet(
+        wb,
+        _("Targets")[:31],
+        headers,
+        rows,
+        [16, 12, 58, 10, 12, 12, 10, 14, 18, 70, 40],
+        {4: DECIMAL_FORMAT, 5: DECIMAL_FORMAT, 7: DECIMAL_FORMAT},
+    )
 
 
 class _FixedTimeZipFile(zipfile.ZipFile):
@@ -158,6 +225,7 @@ def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallbac
     with translation.override("vi"):
         wb = new_workbook()
         _summary(wb, ind)
+        _targets(wb, ind)
         _write_sheet(
             wb,
             _("By district"),

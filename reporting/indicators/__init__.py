@@ -31,14 +31,17 @@ Definitions (year Y, scope S):
   DESIGN.md §5 defines it (a trained officer in post), from ``training.selectors``;
 - *open data-quality findings*: the findings of ``assessments.quality`` on the savings reports of Y
   that await verification, plus the portal's own points (missing factors, unverified reports);
-- *targets*: the target of the same indicator and year in the plan in force in Y (the latest
-  issued plan whose years include Y). Count and amount targets are city targets and are only
+- *indicators*: ``reporting.Indicator`` rows, each a built-in measure (``reporting.measures``)
+  with optional filters, computed in ``defined``; figures the portal cannot compute are entered by
+  DOIT (``IndicatorValue``);
+- *targets*: every plan in force in Y (national and city) with its targets of Y, or its next
+  milestone (``defined.plan_results``). Count and amount targets are city targets and are only
   compared in the city scope; shares are compared in both.
 
 The package: ``results`` (typed results), ``base`` (scope filters, factors, exact sums),
-``queries`` (the grouped queries), ``compute`` (a year's figures), ``findings`` (data-quality
-points), ``lines`` (the verified lines, streamed) and ``overview`` (review queue and the
-enterprise's own page). Callers import from the package.
+``queries`` (the grouped queries), ``defined`` (indicator rows, plans and targets), ``compute``
+(a year's figures), ``findings`` (data-quality points), ``lines`` (the verified lines,
+streamed) and ``overview`` (review queue and the enterprise's own page). Callers import from the package.
 """
 
 from __future__ import annotations
@@ -54,11 +57,13 @@ from .results import (
     EnergyMethod,
     Figure,
     OpenFinding,
-    PlanRef,
+    PlanResult,
     QualityWarning,
     ResourceRow,
     SectorRow,
+    Status,
     TargetRef,
+    TargetResult,
     TrainingFigures,
     TrendPoint,
     YearIndicators,
@@ -73,13 +78,15 @@ __all__ = [
     "Factors",
     "Figure",
     "OpenFinding",
-    "PlanRef",
+    "PlanResult",
     "QualityWarning",
     "ResourceRow",
     "ReviewItem",
     "ReviewQueue",
     "SectorRow",
+    "Status",
     "TargetRef",
+    "TargetResult",
     "TrainingFigures",
     "TrendPoint",
     "YearIndicators",

@@ -26,8 +26,9 @@ from enterprises.models import District, Sector
 from training.models import Attendance, Course, CourseKind, EnterpriseParticipation
 from training.selectors import CoverageStatus, awareness_course_kinds, coverage_by_district
 
-from ..models import Indicator, indicator_unit
+from ..measures import Measure
 from .base import APPROVED, Factors, ProgressCallback, analytic_queries, enterprise_scope, to_decimal, to_int, year_end
+from .defined import figures_of, indicator_figures, indicators_for, model_count, plan_results, plans_in_force
 from .energy import energy_saving
 from .findings import open_findings, year_warnings
 from .queries import (
@@ -36,20 +37,18 @@ from .queries import (
     flag_counts,
     implemented_options,
     payback_medians,
-    plan_in_force,
     savings_cube,
     savings_trend,
-    targets_for,
     trend_years,
+    units_with_awareness,
+    zones_reached,
 )
 from .results import (
     UNATTRIBUTED,
     CategoryRow,
     DistrictRow,
     EnergyMethod,
-    Figure,
     Number,
-    PlanRef,
     ResourceRow,
     SectorRow,
     TrainingFigures,
@@ -100,8 +99,7 @@ def _compute_live(
     report = progress or (lambda pct: None)
     end = min(year_end(year), timezone.localdate())  # the current year: as of today
     city = district is None
-    plan = plan_in_force(year)
-    targets = targets_for(year, plan, city=city)
+    plans = plans_in_force(year)
 
     # Enterprises, by district and by sector (1 query).
     flags_by_district, flags_by_sector = flag_counts(year, district, end)
@@ -168,7 +166,8 @@ def _compute_live(
         )
         for code, label in [*CPOption.Category.choices, (None, UNATTRIBUTED_LABEL)]
     )
-    trend = tuple(savings_trend(trend_years(year, plan), district, factors=factors))
+    first_year = min((p.first_year for p in plans), default=None)
+    trend = tuple(savings_trend(trend_years(year, first_year), district, factors=factors))
     report(80)
 
     registered = sum(r.enterprises_registered for r in district_rows)
@@ -178,28 +177,39 @@ def _compute_live(
     toe = sum((r.toe for r in resources if r.toe is not None), Decimal(0))
     tco2e = sum((r.tco2e for r in resources if r.tco2e is not None), Decimal(0))
     vnd = sum(r.vnd for r in resources)
-    values: dict[str, Number | None] = {
-        Indicator.ENTERPRISES_ACTIVE: active,
-        Indicator.AWARE_COUNT: aware,
-        Indicator.AWARE_SHARE: share(aware, active),
-        Indicator.APPLYING_COUNT: applying,
-        Indicator.APPLYING_SHARE: share(applying, active),
-        Indicator.ASSESSMENTS_COMPLETED: sum(r.assessments_completed for r in district_rows),
-        Indicator.OPTIONS_IMPLEMENTED: sum(r.implemented for r in category_rows),
-        Indicator.INVESTMENT_VND: sum(r.investment_vnd for r in category_rows),
-        Indicator.SAVINGS_TOE: toe,
-        Indicator.SAVINGS_TCO2E: tco2e,
-        Indicator.SAVINGS_VND: vnd,
-        Indicator.ENERGY_SAVING_PCT: share(energy.total.saved_toe, energy.total.adjusted_baseline_toe),
-        Indicator.OFFICERS_TRAINED: training.officers_trained,
-        Indicator.COURSES_HELD: training.courses_held,
-        Indicator.DISTRICTS_COVERED: training.districts_covered,
-        Indicator.DISTRICTS_COVERED_SHARE: training.covered_share,
+    zones, zones_total = zones_reached(year, district, end)
+    units, units_total = units_with_awareness(year, district, end)
+    base: dict[str, Number | None] = {
+        Measure.ENTERPRISES_ACTIVE: active,
+        Measure.AWARE_COUNT: aware,
+        Measure.AWARE_SHARE: share(aware, active),
+        Measure.APPLYING_COUNT: applying,
+        Measure.APPLYING_SHARE: share(applying, active),
+        Measure.ASSESSMENTS_COMPLETED: sum(r.assessments_completed for r in district_rows),
+        Measure.OPTIONS_IMPLEMENTED: sum(r.implemented for r in category_rows),
+        Measure.INVESTMENT_VND: sum(r.investment_vnd for r in category_rows),
+        Measure.SAVINGS_TOE: toe,
+        Measure.SAVINGS_TCO2E: tco2e,
+        Measure.SAVINGS_VND: vnd,
+        Measure.ENERGY_SAVING_PCT: share(energy.total.saved_toe, energy.total.adjusted_baseline_toe),
+        # The cut of consumption per unit of product, over the enterprises that report their
+        # production output (indicators.energy); no figure when none does.
+        Measure.INTENSITY_CUT_PCT: share(energy.total.output_saved_toe, energy.total.output_adjusted_toe),
+        Measure.OFFICERS_TRAINED: training.officers_trained,
+        Measure.COURSES_HELD: training.courses_held,
+        Measure.DISTRICTS_COVERED: training.districts_covered,
+        Measure.DISTRICTS_COVERED_SHARE: training.covered_share,
+        Measure.ZONES_REACHED: zones,
+        Measure.ZONES_REACHED_SHARE: share(zones, zones_total),
+        Measure.MODELS: model_count(year, district, end),
+        Measure.UNITS_AWARENESS: units,
+        Measure.UNITS_AWARENESS_SHARE: share(units, units_total),
     }
-    figures = tuple(
-        Figure(code=code, label=str(label), value=values[code], unit=indicator_unit(code), target=targets.get(code))
-        for code, label in Indicator.choices
-    )
+    base = {str(code): value for code, value in base.items()}
+    indicators = indicators_for(plans)
+    values = indicator_figures(indicators, base, year=year, district=district, end=end, factors=factors)
+    plan_rows = plan_results(year, plans, {i.pk: i for i in indicators}, values, city=city)
+    figures = figures_of([i for i in indicators if i.active], values, plan_rows)
     warnings = year_warnings(year, district, resources)
     findings = open_findings(year, district) if with_findings else ()
     report(90)
@@ -209,8 +219,9 @@ def _compute_live(
         district_name=district.name if district is not None else None,
         computed_at=timezone.now(),
         as_of=end,
-        plan=PlanRef(plan.decision_number, plan.title, plan.first_year, plan.last_year) if plan else None,
+        plans=plan_rows,
         figures=figures,
+        measures=base,
         enterprises_registered=registered,
         districts=district_rows,
         sectors=sector_rows,

@@ -18,23 +18,19 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Cast, Coalesce
 
 from assessments.models import (
     Assessment,
-    BaselineConsumption,
     CPOption,
     SavingsLine,
-    SavingsReport,
     signed,
 )
 from enterprises.models import District, Enterprise
 from training.selectors import aware_enterprise_ids
 
-from ..models import PERCENT_INDICATORS, ActionPlan, Target
 from .base import (
     AMOUNT,
     APPROVED,
@@ -50,7 +46,7 @@ from .base import (
     to_decimal,
     to_int,
 )
-from .results import TargetRef, TrendPoint
+from .results import TrendPoint
 
 
 def enterprise_flags(year: int, district: District | None, end: dt.date) -> QuerySet[Enterprise]:
@@ -190,23 +186,10 @@ def payback_medians(qs: QuerySet[CPOption]) -> dict[str, Decimal | None]:
     return {k: Decimal(str(round(statistics.median(v), 4))) for k, v in values.items()}
 
 
-def plan_in_force(year: int) -> ActionPlan | None:
-    return ActionPlan.objects.filter(first_year__lte=year, last_year__gte=year).order_by("-issued_on", "-pk").first()
-
-
-def targets_for(year: int, plan: ActionPlan | None, *, city: bool) -> dict[str, TargetRef]:
-    if plan is None:
-        return {}
-    refs = {}
-    for target in Target.objects.filter(plan=plan, year=year):
-        if not city and target.indicator not in PERCENT_INDICATORS:
-            continue
-        refs[target.indicator] = TargetRef(value=target.value, plan=plan.decision_number, note=target.note)
-    return refs
-
-
-def trend_years(year: int, plan: ActionPlan | None) -> range:
-    first = plan.first_year if plan is not None and plan.first_year < year else year - 4
+def trend_years(year: int, first_year: int | None) -> range:
+    """The years of the trend: from the first year of the plans in force (at least five, at most
+    ``TREND_MAX_YEARS``)."""
+    first = first_year if first_year is not None and first_year < year else year - 4
     first = max(first, year - TREND_MAX_YEARS + 1)
     return range(first, year + 1)
 
@@ -245,40 +228,3 @@ def savings_trend(
         )
         for y in years
     ]
-
-
-def energy_baseline(year: int, district: District | None, factors: Factors) -> tuple[Decimal | None, Decimal, int]:
-    """(baseline TOE, TOE saved, enterprises) over the enterprises with verified savings in
-    ``year`` and an approved assessment of year ≤ ``year``; baseline from the latest such one."""
-    reporting = SavingsReport.objects.filter(status=VERIFIED, year=year, enterprise=OuterRef("assessment__enterprise"))
-    latest = (
-        Assessment.objects.filter(enterprise=OuterRef("assessment__enterprise"), status=APPROVED, year__lte=year)
-        .order_by("-year", "-pk")
-        .values("pk")[:1]
-    )
-    baselines = (
-        BaselineConsumption.objects.filter(resource__has_energy_factor=True)
-        .filter(enterprise_scope(district, "assessment__enterprise__"))
-        .filter(Exists(reporting), assessment=Subquery(latest))
-    )
-    baseline_toe: Decimal | None = None
-    for resource_id, quantity in (
-        baselines.values("resource_id").annotate(qty=Sum("quantity")).values_list("resource_id", "qty").order_by()
-    ):
-        baseline_toe = add_sums(baseline_toe, factors.convert(resource_id, quantity, year)[0])
-    enterprises = baselines.aggregate(n=Count("assessment__enterprise", distinct=True))["n"]
-    with_baseline = Assessment.objects.filter(
-        enterprise=OuterRef("report__enterprise"), status=APPROVED, year__lte=year
-    )
-    saved: Decimal | None = None
-    for resource_id, quantity in (
-        verified_lines(year, district)
-        .filter(resource__has_energy_factor=True)
-        .filter(Exists(with_baseline))
-        .values("resource_id")
-        .annotate(qty=Sum("quantity"))
-        .values_list("resource_id", "qty")
-        .order_by()
-    ):
-        saved = add_sums(saved, factors.convert(resource_id, quantity, year)[0])
-    return baseline_toe, to_decimal(saved), to_int(enterprises)

@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 
 from training.selectors import CoverageStatus
 
-from ..models import PERCENT_INDICATORS, Indicator
+from ..measures import Measure
 
 Number = Decimal | int
 
-DECIMAL_INDICATORS = PERCENT_INDICATORS | {Indicator.SAVINGS_TOE, Indicator.SAVINGS_TCO2E}
 HUNDRED = Decimal(100)
 SHARE_PLACES = Decimal("0.01")
 
@@ -32,26 +31,45 @@ class TargetRef:
     value: Decimal
     plan: str  # decision number
     note: str
+    value_max: Decimal | None = None
+    year: int | None = None
+
+
+class Status:
+    """Where a result stands against its target."""
+
+    ACHIEVED = "achieved"
+    NOT_ACHIEVED = "not_achieved"
+    NO_DATA = "no_data"
+
+
+def status_of(value: Number | None, target: Decimal) -> str:
+    """Every indicator is "the more the better": reached when the result is at least the target
+    (the lower end of a range)."""
+    if value is None:
+        return Status.NO_DATA
+    return Status.ACHIEVED if Decimal(value) >= target else Status.NOT_ACHIEVED
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One indicator's value, with its target when the plan in force sets one."""
+    """One indicator's value, with its target when a plan in force sets one."""
 
     code: str
     label: str
     value: Number | None
     unit: str
+    places: int = 0  # decimal places to show
+    kind: str = "number"  # number | percent | yes_no
     target: TargetRef | None = None
 
     @property
     def is_percent(self) -> bool:
-        return self.code in PERCENT_INDICATORS
+        return self.kind == "percent"
 
     @property
-    def places(self) -> int:
-        """Decimal places to show: shares and TOE/tCO2e have two, counts and VND none."""
-        return 2 if self.code in DECIMAL_INDICATORS else 0
+    def is_yes_no(self) -> bool:
+        return self.kind == "yes_no"
 
     @property
     def format_arg(self) -> str:
@@ -60,11 +78,54 @@ class Figure:
 
     @property
     def achieved(self) -> bool | None:
-        """True/False against the target (every indicator is "the more the better"); None when
-        there is no target or no value."""
+        """True/False against the target; None when there is no target or no value."""
         if self.target is None or self.value is None:
             return None
-        return Decimal(self.value) >= self.target.value
+        return status_of(self.value, self.target.value) == Status.ACHIEVED
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """One target of a plan in force with the result of the year (DESIGN.md §14)."""
+
+    code: str  # indicator code
+    label: str
+    unit: str
+    places: int
+    kind: str
+    target_year: int  # the year the plan sets it for (the year itself, or a later milestone)
+    value: Decimal
+    value_max: Decimal | None
+    result: Number | None
+    status: str  # Status
+    source: str
+    note: str
+
+    @property
+    def is_yes_no(self) -> bool:
+        return self.kind == "yes_no"
+
+    @property
+    def format_arg(self) -> str:
+        return f"{self.places}g"
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A plan in force in the year, with each of its targets against the year's result."""
+
+    decision_number: str
+    title: str
+    level: str  # national | city
+    level_label: str
+    first_year: int
+    last_year: int
+    issued_on: dt.date
+    targets: tuple[TargetResult, ...]
+
+    @property
+    def achieved(self) -> int:
+        return sum(1 for t in self.targets if t.status == Status.ACHIEVED)
 
 
 @dataclass(frozen=True)
@@ -242,22 +303,15 @@ class EnergyMethod:
 
 
 @dataclass(frozen=True)
-class PlanRef:
-    decision_number: str
-    title: str
-    first_year: int
-    last_year: int
-
-
-@dataclass(frozen=True)
 class YearIndicators:
     year: int
     district_code: str | None
     district_name: str | None
     computed_at: dt.datetime
     as_of: dt.date
-    plan: PlanRef | None
+    plans: tuple[PlanResult, ...]
     figures: tuple[Figure, ...]
+    measures: dict[str, Number | None]  # every built-in measure, unfiltered, by code
     enterprises_registered: int
     districts: tuple[DistrictRow, ...]
     sectors: tuple[SectorRow, ...]
@@ -307,20 +361,25 @@ class YearIndicators:
 
     @property
     def savings_toe(self) -> Decimal:
-        return Decimal(self.fig[Indicator.SAVINGS_TOE].value or 0)
+        return Decimal(self.measures.get(Measure.SAVINGS_TOE) or 0)
 
     @property
     def savings_tco2e(self) -> Decimal:
-        return Decimal(self.fig[Indicator.SAVINGS_TCO2E].value or 0)
+        return Decimal(self.measures.get(Measure.SAVINGS_TCO2E) or 0)
 
     @property
     def savings_vnd(self) -> int:
-        return int(self.fig[Indicator.SAVINGS_VND].value or 0)
+        return int(self.measures.get(Measure.SAVINGS_VND) or 0)
+
+    @property
+    def plan(self) -> PlanResult | None:
+        """The latest issued plan in force (the dashboard names one)."""
+        return max(self.plans, key=lambda p: p.issued_on) if self.plans else None
 
     @property
     def targets_set(self) -> int:
-        return sum(1 for f in self.figures if f.target is not None)
+        return sum(len(p.targets) for p in self.plans)
 
     @property
     def targets_achieved(self) -> int:
-        return sum(1 for f in self.figures if f.achieved)
+        return sum(p.achieved for p in self.plans)

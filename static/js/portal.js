@@ -1,14 +1,32 @@
 // Portal-wide behaviour. No inline scripts anywhere: everything is wired from here by data attributes.
 (function () {
   "use strict";
-  // Forms marked data-autosubmit submit when one of their selects changes (language switch).
-  document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
-  });
   // Buttons marked data-confirm ask before submitting.
   document.querySelectorAll("[data-confirm]").forEach(function (el) {
     el.addEventListener("click", function (event) {
       if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
+
+  // A table too wide for the window scrolls inside its frame: the frame then takes keyboard focus
+  // (so it can be scrolled with the arrow keys) and is named after the table's caption.
+  function frameScrollingTables(root) {
+    (root || document).querySelectorAll(".table-responsive").forEach(function (frame) {
+      var scrolls = frame.scrollWidth > frame.clientWidth;
+      if (scrolls) {
+        frame.setAttribute("tabindex", "0");
+        frame.setAttribute("role", "region");
+        var caption = frame.querySelector("caption");
+        if (caption && !frame.hasAttribute("aria-label")) {
+          frame.setAttribute("aria-label", caption.textContent.trim());
+        }
+      } else if (frame.getAttribute("role") === "region") {
+        frame.removeAttribute("tabindex");
+        frame.removeAttribute("role");
+      }
+    });
+  }
+  frameScrollingTables();
+  window.addEventListener("resize", function () { frameScrollingTables(); });
+  document.body.addEventListener("htmx:afterSwap", function (event) { frameScrollingTables(event.target); });
 })();

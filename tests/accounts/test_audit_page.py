@@ -22,6 +22,8 @@ from simple_history.models import HistoricalRecords
 from accounts.audit import SOURCES
 from assessments.models import Evidence, OptionExpectedSaving, ResourceFactor
 from enterprises.models import Enterprise
+from notifications.models import Notification
+from reporting.models import Indicator, IndicatorValue, ReportEdition
 from tests.factories import (
     ActionPlanFactory,
     AttendanceFactory,
@@ -61,7 +63,7 @@ def rows(response) -> list[str]:
 
 
 def change_everything(user, *, year: int = 2022) -> dict:
-    """One object of every audited kind created, then changed, by ``user``: the newest 16
+    """One object of every audited kind created, then changed, by ``user``: the newest 20
     records are one change of each kind."""
     n = next(SERIAL)
     with acting(user):
@@ -87,7 +89,23 @@ def change_everything(user, *, year: int = 2022) -> dict:
         participation = EnterpriseParticipationFactory(enterprise=enterprise)
         target = TargetFactory(plan=ActionPlanFactory())
         plan = target.plan
+        indicator = Indicator.objects.create(
+            code=f"audited_{n}", name_vi="Chỉ số thử", name_en="Test indicator", measure="entered_number"
+        )
+        entered = IndicatorValue.objects.create(indicator=indicator, year=year, value=1, source="Thử")
+        edition = ReportEdition.objects.create(
+            year=1990 + n,
+            addressees="Bộ Công Thương",
+            recipients="Như trên",
+            signer_title="GIÁM ĐỐC",
+            results="a",
+            difficulties="b",
+            recommendations="c",
+            next_tasks="d",
+            created_by=user,
+        )
         account = OfficerFactory(username=f"audited.{n}")
+        notification = Notification.objects.create(recipient=account, event="report_ready", url="/reports/")
         changes = [
             (enterprise, "is_designated_energy_user", True),
             (assessment, "notes", "đã sửa"),
@@ -104,7 +122,11 @@ def change_everything(user, *, year: int = 2022) -> dict:
             (participation, "attendees", 5),
             (plan, "title", "Tên mới"),
             (target, "value", Decimal("60")),
+            (indicator, "name_vi", "Chỉ số đã sửa"),
+            (entered, "source", "Nguồn mới"),
+            (edition, "results", "Đã sửa"),
             (account, "full_name", "Tên Đã Đổi"),
+            (notification, "email_status", "skipped"),
         ]
         for obj, name, value in changes:
             setattr(obj, name, value)
@@ -211,7 +233,11 @@ def test_every_kind_links_to_the_page_that_shows_it(login, doit_user):
         "participation": reverse("training:course_detail", args=[objs["EnterpriseParticipation"].course_id]),
         "action_plan": plan_url,
         "target": plan_url,
+        "indicator": reverse("reporting:indicator_edit", args=[objs["Indicator"].pk]),
+        "indicator_value": reverse("reporting:indicator_edit", args=[objs["Indicator"].pk]),
+        "report_edition": reverse("reporting:edition", args=[objs["ReportEdition"].pk]),
         "user": reverse("accounts:user_edit", args=[objs["User"].pk]),
+        "notification": "",  # a user's own notification: recorded, not opened by others
     }
     assert all(len(entry.changes) == 1 for entry in by_kind.values())
     assert [(c.old, c.new) for c in by_kind["baseline"].changes] == [("100.000", "123,5")]  # Vietnamese format

@@ -228,6 +228,7 @@ def test_doit_creating_an_action_plan_is_recorded(login, doit_user):
             "first_year": 2026,
             "last_year": 2030,
             "issued_on": "2026-01-15",
+            "level": "city",
             "targets-TOTAL_FORMS": "0",
             "targets-INITIAL_FORMS": "0",
             "targets-MIN_NUM_FORMS": "0",

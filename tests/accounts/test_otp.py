@@ -250,6 +250,16 @@ def test_successful_code_resets_failed_attempts(officer_a, no_throttle):
 # --- Who must use it ------------------------------------------------------------------------
 
 
+def grant_enrolment(client: Client, user) -> None:
+    """Open the enrolment link the setup page sends by e-mail (tests/security/test_enrolment.py)."""
+    from django.core import mail
+
+    client.post(SETUP, {"send_link": "1"})
+    link = re.search(r"https?://[^/\s]+(/accounts/two-step/enrol/\S+/)", mail.outbox[-1].body).group(1)
+    assert mail.outbox[-1].to == [user.email]
+    assert client.get(link)["Location"] == SETUP
+
+
 def test_doit_without_authenticator_is_sent_to_setup_for_everything(client):
     doit = UserFactory(username="doit.new", role=Role.DOIT)
     assert doit.requires_second_factor
@@ -274,6 +284,9 @@ def test_doit_completes_forced_setup_and_reaches_the_portal(client):
     sign_in_password(client, doit)
     response = client.get(reverse("enterprises:list"))
     assert response["Location"] == f"{SETUP}?next=%2Fenterprises%2F"
+    page = client.get(response["Location"])
+    assert 'data-testid="otp-enrol-required"' in page.content.decode()  # the password is not enough
+    grant_enrolment(client, doit)
     page = client.get(response["Location"])
     assert 'data-testid="otp-required"' in page.content.decode()
     device = TOTPDevice.objects.get(user=doit)
@@ -320,6 +333,7 @@ def test_administrator_needs_the_second_factor_for_the_admin_site(client):
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith(SETUP)
     assert not TOTPDevice.objects.filter(user=admin).exists()  # the setup page is not opened yet
+    grant_enrolment(client, admin)
     client.get(SETUP)
     device = TOTPDevice.objects.get(user=admin)
     client.post(SETUP, {"otp_token": totp_code(device)})

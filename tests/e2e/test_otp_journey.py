@@ -1,12 +1,15 @@
 """Journeys of the second factor in the browser: an officer turns it on from the account menu
 by typing the shown key into an "authenticator" (django_otp.oath.TOTP here) and then signs in
-in two steps; a new DOIT account is taken to the setup page before anything else."""
+in two steps; a new DOIT account is taken to the setup page before anything else, and sets up
+its authenticator through a link sent to its mailbox (never with the password alone)."""
 
 from __future__ import annotations
 
+import re
 from base64 import b32decode
 
 import pytest
+from django.core import mail
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -66,9 +69,19 @@ def test_new_doit_account_must_set_up_the_second_factor_first(page):
     page.fill("input[name=password]", PASSWORD)
     page.click("main form button[type=submit]")
     page.wait_for_url("**/accounts/two-step/setup/**")
-    assert page.locator("[data-testid=otp-required]").is_visible()
+    # the password alone does not enrol an authenticator: a link goes to the account's mailbox
+    assert page.locator("[data-testid=otp-enrol-required]").is_visible()
+    assert page.locator("[data-testid=otp-qr]").count() == 0
     page.goto("/reports/")  # nothing else opens before the setup
     assert "/accounts/two-step/setup/" in page.url
+    page.click("main form button[type=submit]")  # send me the link
+    assert page.locator("[data-testid=otp-enrol-sent]").is_visible()
+    link = re.search(r"https?://[^/\s]+(/accounts/two-step/enrol/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(link)
+    page.wait_for_url("**/accounts/two-step/setup/**")
+    page.goto("/reports/")
+    page.wait_for_url("**/accounts/two-step/setup/**")
+    assert page.locator("[data-testid=otp-required]").is_visible()
     page.fill("input[name=otp_token]", authenticator_code(page))
     page.click("main form button[type=submit]")
     page.wait_for_url("**/reports/")

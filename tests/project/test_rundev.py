@@ -121,9 +121,12 @@ def test_rundev_builds_a_report_in_its_worker_while_the_page_stays_responsive(tm
         pdf = session.get(f"{base}/reports/{job.group(1)}/download/", timeout=30)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
-        # The worker printed the e-mail (console backend) with a link to the address served here.
-        mail = wait_for(lambda: re.search(r"https?://\S+/reports/", log.read_text()), 20, "the e-mail")
-        assert mail.group(0) == f"{base}/reports/"
+        # The worker printed the e-mail (console backend) with a link to the address served here,
+        # which leads to the reports page.
+        mail = wait_for(lambda: re.search(r"https?://\S+/notifications/\d+/", log.read_text()), 30, "the e-mail")
+        assert mail.group(0).startswith(f"{base}/notifications/")
+        followed = session.get(mail.group(0), timeout=10)
+        assert followed.status_code == 200 and followed.url.startswith(f"{base}/reports/")
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)

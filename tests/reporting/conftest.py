@@ -29,18 +29,20 @@ D = dt.date
 
 @pytest.fixture(autouse=True)
 def national_targets(request):
-    """The 1419/QĐ-TTg plan comes from a data migration; a flushed database gets it back here."""
+    """The indicators and plans come from data migrations; a flushed database gets them back here."""
     if (
         "db" in request.fixturenames
         or "transactional_db" in request.fixturenames
         or request.node.get_closest_marker("django_db")
     ):
-        from reporting.models import ActionPlan, Target
-        from reporting.reference import DECISION_1419, load_national_targets
+        from django.apps import apps
+
+        from reporting.models import ActionPlan
+        from reporting.reference import DECISION_1419, load_reference
 
         request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
         if not ActionPlan.objects.filter(decision_number=DECISION_1419).exists():
-            load_national_targets(ActionPlan, Target)
+            load_reference(apps.get_model)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enterprises.models import District
+from notifications.models import Notification
 from periods.models import YearLock
 from reporting import services
 from reporting.archive import PAGE_SIZE
@@ -199,8 +200,10 @@ def test_a_year_end_batch_sends_one_email_when_its_last_job_ends(
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == [doit_user.email]
-    assert f"{len(jobs) - 1} báo cáo" in mail.subject
-    assert f"/reports/?batch={batch.pk}" in mail.body and "1 báo cáo lỗi" in mail.body
+    assert f"{len(jobs) - 1} báo cáo sẵn sàng, 1 báo cáo lỗi" in mail.subject
+    (notification,) = Notification.objects.filter(recipient=doit_user, event="batch_ready")
+    assert notification.url == f"/reports/?batch={batch.pk}"
+    assert f"/notifications/{notification.pk}/" in mail.body
 
     # Asking again while nothing is unfinished makes a new batch; a second e-mail comes only for it.
     assert services.batch_notify_if_complete(batch_id=batch.pk) is False

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from reporting.indicators import compute, enterprise_overview, review_queue
-from reporting.models import Indicator
+from reporting.models import ActionPlan, Indicator, IndicatorValue
 from tests.factories import (
     ActionPlanFactory,
     CPOptionFactory,
@@ -21,7 +21,25 @@ from .expected import expected, trend
 
 pytestmark = pytest.mark.django_db
 
-SCALARS = [code for code, _label in Indicator.choices]
+# The figures of the fixed list the portal started with (now built-in indicator rows).
+SCALARS = [
+    "enterprises_active",
+    "aware_count",
+    "aware_share",
+    "applying_count",
+    "applying_share",
+    "assessments_completed",
+    "options_implemented",
+    "investment_vnd",
+    "savings_toe",
+    "savings_tco2e",
+    "savings_vnd",
+    "energy_saving_pct",
+    "officers_trained",
+    "courses_held",
+    "districts_covered",
+    "districts_covered_share",
+]
 
 
 def approx(value, places: int = 6):
@@ -156,37 +174,73 @@ def test_trend_over_the_plans_years(world):
     assert ind.trend[1].savings_toe == Decimal(10) * Decimal("0.6")  # 10 t coal 3-4 in 2022
 
 
-def test_targets_of_the_plan_in_force_with_achievement(world):
+def test_every_plan_in_force_is_compared_side_by_side(world):
     old = ActionPlanFactory(
         decision_number="5768/QĐ-UBND", first_year=2016, last_year=2024, issued_on=dt.date(2015, 10, 29)
     )
     plan = ActionPlanFactory(
         decision_number="99/KH-UBND", first_year=2024, last_year=2024, issued_on=dt.date(2024, 2, 1)
     )
-    TargetFactory(plan=old, indicator="aware_share", year=2024, value=10)  # replaced by the newer plan
+    TargetFactory(plan=old, indicator="aware_share", year=2024, value=10)
     TargetFactory(plan=plan, indicator="aware_share", year=2024, value=50)
     TargetFactory(plan=plan, indicator="applying_share", year=2024, value=60)
     TargetFactory(plan=plan, indicator="assessments_completed", year=2024, value=2)
     ind = compute(world.year)
+    plans = {p.decision_number: p for p in ind.plans}
+    # National plans first, then the city's; the shipped 889/QĐ-TTg and 263/KH-UBND are in force too.
+    assert [p.level for p in ind.plans] == sorted((p.level for p in ind.plans), key=lambda lv: lv != "national")
+    assert {"889/QĐ-TTg", "4052/QĐ-UBND", "263/KH-UBND", "5768/QĐ-UBND", "99/KH-UBND"} <= set(plans)
+    exp = expected(world.year)
+    assert [t.status for t in plans["5768/QĐ-UBND"].targets] == ["achieved"]
+    rows = {t.code: t for t in plans["99/KH-UBND"].targets}
+    assert rows["aware_share"].result == exp["aware_share"] and rows["aware_share"].status == "achieved"
+    assert rows["applying_share"].result == exp["applying_share"] < 60
+    assert rows["applying_share"].status == "not_achieved"
+    assert rows["assessments_completed"].status == "achieved"
+    assert plans["99/KH-UBND"].achieved == 2
+    # The dashboard's figure carries the target of the latest city plan.
     fig = ind.fig
-    assert ind.plan.decision_number == "99/KH-UBND"
-    assert fig["aware_share"].target.value == 50 and fig["aware_share"].achieved is True  # 4 of 5 active
-    assert fig["applying_share"].achieved is False  # 2 of 5
-    assert fig["assessments_completed"].achieved is True
+    assert fig["aware_share"].target.value == 50 and fig["aware_share"].target.plan == "99/KH-UBND"
     assert fig["savings_vnd"].target is None and fig["savings_vnd"].achieved is None
-    assert (ind.targets_set, ind.targets_achieved) == (3, 2)
     # A district is compared with the city's shares only, not with its counts.
-    district = compute(world.year, world.a).fig
-    assert district["aware_share"].target is not None and district["assessments_completed"].target is None
+    district = {p.decision_number: p for p in compute(world.year, world.a).plans}
+    assert {t.code for t in district["99/KH-UBND"].targets} == {"aware_share", "applying_share"}
 
 
-def test_national_strategy_targets_apply_to_2015_and_2020(db):
-    fig = compute(2020).fig
-    assert fig["aware_share"].target.value == 90 and fig["aware_share"].target.plan == "1419/QĐ-TTg"
-    assert fig["energy_saving_pct"].target.value == 8  # lower bound of "8-13"
-    assert "8-13" in fig["energy_saving_pct"].target.note
-    assert compute(2019).fig["aware_share"].target is None
-    assert compute(2024).plan is None
+def test_a_plan_without_a_target_for_the_year_shows_its_next_milestone(world):
+    ind = compute(world.year)
+    plan = next(p for p in ind.plans if p.decision_number == "889/QĐ-TTg")
+    zones = next(t for t in plan.targets if t.code == "zones_reached_share")
+    assert (zones.target_year, zones.value) == (2025, 70)
+    assert "70%" in zones.note and zones.source
+
+
+def test_national_strategy_targets_apply_up_to_2020(db):
+    plans = compute(2020).plans
+    assert [p.decision_number for p in plans] == ["1419/QĐ-TTg"]
+    rows = {t.code: t for t in plans[0].targets}
+    assert rows["aware_share"].value == 90 and rows["aware_share"].target_year == 2020
+    # A saving per unit of product is a cut in consumption per unit of product, with its range.
+    assert (rows["intensity_cut_pct"].value, rows["intensity_cut_pct"].value_max) == (8, 13)
+    assert "energy_saving_pct" not in rows and "districts_covered_share" not in rows
+    # 2016–2019 work towards the 2020 milestone; 2021 is under the plans after 2020.
+    assert {t.target_year for t in compute(2019).plans[0].targets} == {2020}
+    assert "1419/QĐ-TTg" not in {p.decision_number for p in compute(2021).plans}
+
+
+def test_the_departments_qualified_staff_is_one_yes_no_for_the_city(world):
+    plan = ActionPlan.objects.get(decision_number="1419/QĐ-TTg")
+    staff = next(t for t in compute(2020).plans[0].targets if t.code == "doit_qualified_staff")
+    assert staff.is_yes_no and staff.value == 1 and staff.status == "no_data"
+    IndicatorValue.objects.create(
+        indicator=Indicator.objects.get(code="doit_qualified_staff"), year=2020, value=1, source="Công văn 1/SCT"
+    )
+    staff = next(t for t in compute(2020).plans[0].targets if t.code == "doit_qualified_staff")
+    assert staff.result == 1 and staff.status == "achieved"
+    # Not a share of the districts covered, and not compared in a district's report.
+    assert plan.targets.filter(indicator__code="districts_covered_share").count() == 0
+    district_plan = compute(2020, world.a).plans[0]
+    assert "doit_qualified_staff" not in {t.code for t in district_plan.targets}
 
 
 def test_current_year_counts_as_of_today(db, enterprise_x):
@@ -206,8 +260,9 @@ def test_current_year_counts_as_of_today(db, enterprise_x):
 
 def test_query_count_does_not_grow_with_data(world, django_assert_max_num_queries):
     SavingsLineFactory(report=SavingsReportFactory(enterprise=world.x, year=2024, period="Q3", status="submitted"))
-    # 31 queries, and 3 for the transaction that switches PostgreSQL's JIT off (savepoint here).
-    with django_assert_max_num_queries(36) as small:
+    # About 45 queries (one more per filtered indicator), and 3 for the transaction that switches
+    # PostgreSQL's JIT off (savepoint here).
+    with django_assert_max_num_queries(52) as small:
         compute(world.year)
     for i in range(15):
         e = EnterpriseFactory(district=world.b if i % 2 else world.a)

@@ -41,7 +41,7 @@ def test_request_builds_each_format_into_private_storage_and_emails_the_requeste
         assert (private_storage / job.file.name).stat().st_size > 1000
         assert job.started_at <= job.finished_at and job.error == "" and job.district is None
     assert [m.to for m in mail.outbox] == [[doit_user.email], [doit_user.email]]
-    assert "/reports/" in mail.outbox[0].body
+    assert "/notifications/" in mail.outbox[0].body  # the notification's link, which leads to the reports page
 
 
 def test_the_same_unfinished_job_is_reused(world, doit_user):
@@ -61,7 +61,7 @@ def test_officer_reports_are_for_their_own_district(world, officer_a, staff_x, d
 
 
 @pytest.mark.parametrize(
-    "year, formats", [(1999, ["pdf"]), (2024, []), (2024, ["docx"]), (dt.date.today().year + 1, ["pdf"])]
+    "year, formats", [(1999, ["pdf"]), (2024, []), (2024, ["odt"]), (dt.date.today().year + 1, ["pdf"])]
 )
 def test_bad_requests_write_nothing(db, doit_user, year, formats):
     with pytest.raises(ValidationError):

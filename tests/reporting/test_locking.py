@@ -759,7 +759,7 @@ def test_reopening_discards_the_snapshot_and_locking_again_takes_a_new_one(world
 def test_snapshot_labels_follow_the_readers_language(world, doit_user):
     lock_and_store(LOCKED, doit_user)
     with translation.override("en"):
-        assert indicators.compute(LOCKED).fig["savings_vnd"].label == "Verified savings (VND)"
+        assert indicators.compute(LOCKED).fig["savings_vnd"].label == "Verified savings"
         assert indicators.compute(LOCKED).categories[0].label == "Good housekeeping"
 
 

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 
 from accounts.models import User
 from assessments.models import Evidence
+from notifications.models import Notification
 from reporting.models import ActionPlan, ReportBatch, ReportJob
 from tests.factories import (
     AssessmentFactory,
@@ -107,8 +108,15 @@ def _side(district, enterprise, requester) -> SimpleNamespace:
 
 
 @pytest.fixture
-def sides(district_a, district_b, enterprise_x, enterprise_y, doit_user) -> dict[str, SimpleNamespace]:
-    return {"A": _side(district_a, enterprise_x, doit_user), "B": _side(district_b, enterprise_y, doit_user)}
+def sides(
+    district_a, district_b, enterprise_x, enterprise_y, doit_user, officer_a, officer_b
+) -> dict[str, SimpleNamespace]:
+    sides = {"A": _side(district_a, enterprise_x, doit_user), "B": _side(district_b, enterprise_y, doit_user)}
+    for side, officer in ((sides["A"], officer_a), (sides["B"], officer_b)):
+        side.notification = Notification.objects.create(
+            recipient=officer, event="savings_submitted", url=side.report.get_absolute_url(), email_status="skipped"
+        )
+    return sides
 
 
 @pytest.fixture

@@ -154,7 +154,7 @@ def test_enterprise_form_answers_any_tax_code_and_text_without_a_server_error(lo
     with rolled_back():
         before = Enterprise.objects.count()
         response = client.post(reverse("enterprises:create"), data)
-        assert response.status_code in (200, 302)
+        assert response.status_code in (200, 302, 400)  # 400: a NUL character anywhere
         if response.status_code == 302:
             created = Enterprise.objects.get(tax_code=tax_code.strip())
             assert created.name == name.strip()

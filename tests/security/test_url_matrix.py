@@ -108,6 +108,8 @@ MATRIX: dict[str, Expect] = {
     "otp_verify": E(REDIRECT, REDIRECT),  # nothing owed: on to the dashboard; anonymous: sign in first
     "otp_status": E(OK, NOT_ALLOWED),
     "otp_setup": E((REDIRECT, OK, OK), (REDIRECT, OK, OK)),  # DOIT: already on
+    # the enrolment link sent by e-mail (a bad token here: back to the setup page); GET only
+    "otp_enrol": E(REDIRECT, NOT_ALLOWED, anon=(LOGIN, NOT_ALLOWED)),
     "otp_disable": E(NOT_ALLOWED, REDIRECT),  # nothing to turn off, or not allowed to: back to the status
     "health": E(OK, NOT_ALLOWED, anon=(OK, NOT_ALLOWED)),
     "favicon": E(
@@ -189,10 +191,22 @@ MATRIX: dict[str, Expect] = {
     "reporting:retry": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, NOT_FOUND)),  # officer: not their request
     "reporting:retry_failed": E(NOT_ALLOWED, (REDIRECT, REDIRECT, FORBIDDEN)),  # only what each may retry
     "reporting:download": E((OK, OK, NOT_FOUND), NOT_ALLOWED),
+    # Notifications: each user their own; one is opened (to the page it names) by its recipient only.
+    "notifications:list": E(OK, NOT_ALLOWED),
+    "notifications:count": E(OK, NOT_ALLOWED),
+    "notifications:read_all": E(NOT_ALLOWED, REDIRECT),
+    "notifications:settings": E(OK, OK),  # an empty POST: the form again, with its error
+    "notifications:open": E((NOT_FOUND, REDIRECT, NOT_FOUND), NOT_ALLOWED),  # side A's is the officer's
     "reporting:batch_download": E((OK, OK, NOT_FOUND), NOT_ALLOWED),  # the ZIP holds what each may see
     "reporting:plans": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
     "reporting:plan_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:plan_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "reporting:indicators": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
+    "reporting:edition_start": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),
+    "reporting:edition": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "reporting:edition_issue": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),  # DOIT: no number yet
+    "reporting:indicator_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "reporting:indicator_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
 }
 
 # --------------------------------------------------------------------------- URL arguments
@@ -232,6 +246,7 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "training:attendance_import_preview": lambda s: {"pk": s.course.pk, "token": s.token},
     "training:attendance_import_cancel": lambda s: {"pk": s.course.pk, "token": s.token},
     "reporting:download": lambda s: {"pk": s.job.pk},
+    "notifications:open": lambda s: {"pk": s.notification.pk},
     "reporting:batch_download": lambda s: {"pk": s.batch.pk},
     "reporting:retry": lambda s: {"pk": s.job.pk},
 }
@@ -239,8 +254,42 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
 # URLs that name an object nobody is scoped on (or a token): the same arguments for everyone.
 FIXED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "reporting:plan_edit": lambda w: {"pk": w.plan.pk},
+    "reporting:indicator_edit": lambda w: {"pk": _indicator_pk("aware_share")},
+    "reporting:edition": lambda w: {"pk": _edition_pk(w)},
+    "reporting:edition_issue": lambda w: {"pk": _edition_pk(w)},
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "bad-token"},
+    "otp_enrol": lambda w: {"uidb64": "MQ", "token": "bad-token"},
 }
+
+
+def _indicator_pk(code: str) -> int:
+    from reporting.models import Indicator
+
+    indicator, _ = Indicator.objects.get_or_create(
+        code=code, defaults={"name_vi": code, "name_en": code, "measure": code, "built_in": True}
+    )
+    return indicator.pk
+
+
+def _edition_pk(w: SimpleNamespace) -> int:
+    from reporting.models import ReportEdition
+
+    text = "Nội dung"
+    edition, _ = ReportEdition.objects.get_or_create(
+        year=2023,
+        district=None,
+        defaults={
+            "addressees": "Bộ Công Thương",
+            "recipients": "Như trên",
+            "signer_title": "GIÁM ĐỐC",
+            "results": text,
+            "difficulties": text,
+            "recommendations": text,
+            "next_tasks": text,
+            "created_by": w.users[DOIT],
+        },
+    )
+    return edition.pk
 
 
 def stash_attendance_upload(client: Client, course) -> str:
@@ -268,7 +317,7 @@ ADMIN_SUPERUSER_GET: list[tuple[str, Outcome]] = [
     (r"^admin:view_on_site$", REDIRECT),  # to the object's own page
     (r"^admin/[a-z_]+/[a-z_]+/<path:object_id>/$", REDIRECT),  # old-style object URL → its change page
     (r"^admin/\(\?P<url>\.\*\)\$$", NOT_FOUND),  # the catch-all, for a page that does not exist
-    (r"^admin:(periods_yearlock|periods_yearlockevent|reporting_reportjob)_add$", FORBIDDEN),
+    (r"^admin:(periods_yearlock|periods_yearlockevent|reporting_reportjob|notifications_notification)_add$", FORBIDDEN),
     (r"^admin:(periods_yearlock|periods_yearlockevent)_delete$", FORBIDDEN),
     (r"^admin:(axes_accessattempt|axes_accesslog|axes_accessfailurelog)_add$", FORBIDDEN),
     (r"^admin:otp_totp_totpdevice_(config|qrcode)$", FORBIDDEN),  # authenticator secrets are never shown

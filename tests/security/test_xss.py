@@ -252,7 +252,7 @@ def test_our_scripts_put_data_into_the_page_as_text_only():
 
 def test_pdf_report_escapes_the_markup_and_prints_the_text(hostile, district_a):
     ind = compute(2023)
-    html = render_html(ind)
+    html = render_html(ReportData.for_indicators(ind))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the plan title, the enterprise of a finding
     assert_inert(html.replace('<svg xmlns="http://www.w3.org/2000/svg"', "<svg"))
     stream = io.BytesIO()
@@ -264,7 +264,7 @@ def test_pdf_report_escapes_the_markup_and_prints_the_text(hostile, district_a):
 
 
 def test_district_pdf_escapes_enterprise_text_too(hostile, district_a):
-    html = render_html(compute(2023, district_a))
+    html = render_html(ReportData.for_indicators(compute(2023, district_a)))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and SCRIPT not in html
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -43,8 +44,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing (but print the logins) when enterprises exist already."
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run although debug is off (only on a throw-away demonstration server).",
+        )
 
     def handle(self, *args, **options) -> None:
+        if not (settings.SEED_DEMO_ALLOWED or options["allow_production"]):
+            raise CommandError(
+                "seed_demo creates accounts whose passwords (and the DOIT account's authenticator key) are "
+                "published in the README, so anyone could sign in as DOIT. Debug is off, so this looks like a "
+                "production database: nothing was created. On a throw-away demonstration server, run it again "
+                "with --allow-production."
+            )
         first, last = parse_years(options["years"])
         if options["enterprises"] < 1:
             raise CommandError("--enterprises must be at least 1")

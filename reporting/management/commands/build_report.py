@@ -1,4 +1,4 @@
-"""manage.py build_report --year Y [--district CODE] --format pdf|xlsx --output PATH
+"""manage.py build_report --year Y [--district CODE] --format pdf|xlsx|docx --output PATH
 manage.py build_report --year Y --all-districts --by USERNAME [--format pdf|xlsx|both] [--wait]
 
 The first form builds the yearly action-plan report synchronously with the same builder as the
@@ -21,11 +21,11 @@ from enterprises.models import District
 from reporting.models import ReportJob
 from reporting.services import build_file, report_request_all, report_years
 
-FORMATS = {"pdf": ["pdf"], "xlsx": ["xlsx"], "both": ["pdf", "xlsx"]}
+FORMATS = {"pdf": ["pdf"], "xlsx": ["xlsx"], "docx": ["docx"], "both": ["pdf", "xlsx"]}
 
 
 class Command(BaseCommand):
-    help = "Build the yearly action-plan report (PDF or Excel) for the city or one district, or all of them."
+    help = "Build the yearly action-plan report (PDF, Excel or Word) for the city or one district, or all of them."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--year", type=int, required=True)

@@ -1,0 +1,241 @@
+"""The indicators as DOIT defines them (``reporting.Indicator`` rows) and the plans in force.
+
+``compute`` computes every built-in measure once, unfiltered, for the scope (``base``). An
+indicator without filters reads its measure there; one with filters (VSIC sectors, size,
+district, resource) is computed here with the same definitions narrowed by its filters (a few
+grouped queries per filtered indicator, never a query per row). Figures entered by the
+Department (``IndicatorValue``) are read for the city.
+
+``plan_results`` sets every plan in force in the year side by side, each target with its result and
+"achieved / not achieved / no data". For a year a plan sets no target for, the plan's next
+milestone (e.g. the 2025 target of a 2021–2025 plan) is shown, with its year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+
+from assessments.models import SavingsReport, signed
+from enterprises.models import District
+
+from ..measures import Measure
+from ..models import ActionPlan, Indicator, IndicatorValue, Target
+from .base import VERIFIED, Factors, add_sums
+from .queries import approved_assessments, enterprise_flags, implemented_options, verified_lines
+from .results import Figure, Number, PlanResult, TargetRef, TargetResult, share, status_of
+
+
+def indicators_for(plans: list[ActionPlan]) -> list[Indicator]:
+    """The active indicators and those a plan in force sets a target for (2 queries)."""
+    return list(
+        Indicator.objects.filter(Q(active=True) | Q(targets__plan__in=plans))
+        .distinct()
+        .select_related("district", "resource")
+        .prefetch_related("sectors")
+        .order_by("sort_order", "code")
+    )
+
+
+def enterprise_filter(indicator: Indicator, prefix: str = "") -> Q:
+    """The indicator's filters on enterprises (sector: the enterprise's sector or its parent)."""
+    q = Q()
+    codes = [s.code for s in indicator.sectors.all()]
+    if codes:
+        q &= Q(**{f"{prefix}sector__code__in": codes}) | Q(**{f"{prefix}sector__parent__code__in": codes})
+    if indicator.size:
+        q &= Q(**{f"{prefix}size": indicator.size})
+    if indicator.district_id:
+        q &= Q(**{f"{prefix}district_id": indicator.district_id})
+    return q
+
+
+def has_filters(indicator: Indicator) -> bool:
+    return bool(indicator.size or indicator.district_id or indicator.resource_id or indicator.sectors.all())
+
+
+def filtered_value(
+    indicator: Indicator, year: int, district: District | None, end: dt.date, factors: Factors
+) -> Number | None:
+    """The indicator's measure for the year and scope, narrowed by its filters."""
+    m = indicator.measure
+    if indicator.district_id and district is not None and indicator.district_id != district.pk:
+        return None  # an indicator of another district has no value in this one
+    if m in (
+        Measure.ENTERPRISES_ACTIVE,
+        Measure.AWARE_COUNT,
+        Measure.AWARE_SHARE,
+        Measure.APPLYING_COUNT,
+        Measure.APPLYING_SHARE,
+    ):
+        counts = (
+            enterprise_flags(year, district, end)
+            .filter(enterprise_filter(indicator), Q(active=True))
+            .aggregate(
+                n=Count("pk"),
+                aware=Count("pk", filter=Q(is_aware=True)),
+                applying=Count("pk", filter=Q(is_applying=True)),
+            )
+        )
+        table: dict[str, Number | None] = {
+            Measure.ENTERPRISES_ACTIVE: counts["n"],
+            Measure.AWARE_COUNT: counts["aware"],
+            Measure.AWARE_SHARE: share(counts["aware"], counts["n"]),
+            Measure.APPLYING_COUNT: counts["applying"],
+            Measure.APPLYING_SHARE: share(counts["applying"], counts["n"]),
+        }
+        return table[m]
+    if m == Measure.ASSESSMENTS_COMPLETED:
+        return approved_assessments(year, district).filter(enterprise_filter(indicator, "enterprise__")).count()
+    if m in (Measure.OPTIONS_IMPLEMENTED, Measure.INVESTMENT_VND):
+        row = (
+            implemented_options(year, district)
+            .filter(enterprise_filter(indicator, "assessment__enterprise__"))
+            .aggregate(n=Count("pk"), investment=Sum("investment_vnd"))
+        )
+        return row["n"] if m == Measure.OPTIONS_IMPLEMENTED else int(row["investment"] or 0)
+    if m in (Measure.SAVINGS_TOE, Measure.SAVINGS_TCO2E, Measure.SAVINGS_VND):
+        lines = verified_lines(year, district).filter(enterprise_filter(indicator, "report__enterprise__"))
+        if indicator.resource_id:
+            lines = lines.filter(resource_id=indicator.resource_id)
+        toe: Decimal | None = None
+        tco2e: Decimal | None = None
+        vnd = 0
+        for group in (
+            lines.values("resource_id").annotate(qty=Sum(signed("quantity")), v=Sum(signed("vnd_saved"))).order_by()
+        ):
+            t, c = factors.convert(group["resource_id"], group["qty"], year)
+            toe, tco2e, vnd = add_sums(toe, t), add_sums(tco2e, c), vnd + (group["v"] or 0)
+        if m == Measure.SAVINGS_TOE:
+            return toe or Decimal(0)
+        if m == Measure.SAVINGS_TCO2E:
+            return tco2e or Decimal(0)
+        return vnd
+    if m == Measure.MODELS:
+        return model_count(year, district, end, enterprise_filter(indicator))
+    return None  # measures without filters are read from the base values (``Indicator.clean``)
+
+
+def model_count(year: int, district: District | None, end: dt.date, extra: Q | None = None) -> int:
+    """Enterprises applying cleaner production with savings verified in the year."""
+    verified = SavingsReport.objects.filter(enterprise=OuterRef("pk"), status=VERIFIED, year=year)
+    qs = enterprise_flags(year, district, end).filter(Q(active=True, is_applying=True), Exists(verified))
+    if extra is not None:
+        qs = qs.filter(extra)
+    return qs.count()
+
+
+def entered_values(year: int) -> dict[int, Decimal]:
+    """Figures entered by the Department for the year, by indicator id."""
+    return dict(IndicatorValue.objects.filter(year=year).values_list("indicator_id", "value"))
+
+
+def indicator_figures(
+    indicators: list[Indicator],
+    base: dict[str, Number | None],
+    *,
+    year: int,
+    district: District | None,
+    end: dt.date,
+    factors: Factors,
+) -> dict[str, Number | None]:
+    """The value of every indicator, by code."""
+    entered = entered_values(year) if district is None else {}
+    values: dict[str, Number | None] = {}
+    for indicator in indicators:
+        if indicator.info.entered:
+            values[indicator.code] = entered.get(indicator.pk)
+        elif has_filters(indicator):
+            values[indicator.code] = filtered_value(indicator, year, district, end, factors)
+        else:
+            values[indicator.code] = base.get(indicator.measure)
+    return values
+
+
+def plans_in_force(year: int) -> list[ActionPlan]:
+    """The plans whose years include ``year``: national ones first, then the city's, each by
+    issue date."""
+    plans = ActionPlan.objects.filter(first_year__lte=year, last_year__gte=year).order_by("issued_on", "pk")
+    return sorted(plans, key=lambda p: p.level != ActionPlan.Level.NATIONAL)
+
+
+def plan_results(
+    year: int,
+    plans: list[ActionPlan],
+    indicators: dict[int, Indicator],
+    values: dict[str, Number | None],
+    *,
+    city: bool,
+) -> tuple[PlanResult, ...]:
+    """Every plan in force with its targets for ``year`` (or the plan's next milestone), each
+    against the year's result. In a district's report only shares are compared (counts and
+    amounts are the city's)."""
+    targets: dict[int, dict[int, Target]] = {}
+    for target in Target.objects.filter(plan__in=plans, year__gte=year).order_by("plan_id", "year", "pk"):
+        # The earliest year ≥ ``year`` per indicator: the year itself, or the next milestone.
+        targets.setdefault(target.plan_id, {}).setdefault(target.indicator_id, target)
+    results = []
+    for plan in plans:
+        rows = []
+        for indicator_id, target in targets.get(plan.pk, {}).items():
+            indicator = indicators[indicator_id]
+            if not city and indicator.info.city_only:
+                continue
+            result = values.get(indicator.code)
+            rows.append(
+                TargetResult(
+                    code=indicator.code,
+                    label=indicator.name,
+                    unit=indicator.unit_label,
+                    places=indicator.info.places,
+                    kind=indicator.info.kind,
+                    target_year=target.year,
+                    value=target.value,
+                    value_max=target.value_max,
+                    result=result,
+                    status=status_of(result, target.value),
+                    source=target.source,
+                    note=target.note,
+                )
+            )
+        order = {i.code: i.sort_order for i in indicators.values()}
+        rows.sort(key=lambda r: (order[r.code], r.code))
+        results.append(
+            PlanResult(
+                decision_number=plan.decision_number,
+                title=plan.title,
+                level=plan.level,
+                level_label=str(plan.get_level_display()),
+                first_year=plan.first_year,
+                last_year=plan.last_year,
+                issued_on=plan.issued_on,
+                targets=tuple(rows),
+            )
+        )
+    return tuple(results)
+
+
+def figures_of(
+    indicators: list[Indicator], values: dict[str, Number | None], plans: tuple[PlanResult, ...]
+) -> tuple[Figure, ...]:
+    """One figure per active indicator, with the target of the latest city plan that sets one
+    (else the national one)."""
+    refs: dict[str, TargetRef] = {}
+    for plan in sorted(plans, key=lambda p: (p.level == "city", p.issued_on)):
+        for t in plan.targets:
+            refs[t.code] = TargetRef(
+                value=t.value, plan=plan.decision_number, note=t.note, value_max=t.value_max, year=t.target_year
+            )
+    return tuple(
+        Figure(
+            code=i.code,
+            label=i.name,
+            value=values.get(i.code),
+            unit=i.unit_label,
+            places=i.info.places,
+            kind=i.info.kind,
+            target=refs.get(i.code),
+        )
+        for i in indicators
+    )
