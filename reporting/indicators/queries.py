@@ -28,7 +28,8 @@ from assessments.models import (
     SavingsLine,
     signed,
 )
-from enterprises.models import District, Enterprise
+from enterprises.models import District, Enterprise, IndustrialZone
+from training.models import Course, CourseKind, EnterpriseParticipation
 from training.selectors import aware_enterprise_ids
 
 from .base import (
@@ -228,3 +229,30 @@ def savings_trend(
         )
         for y in years
     ]
+
+
+def zones_reached(year: int, district: District | None, end: dt.date) -> tuple[int, int]:
+    """(industrial zones and clusters with an active enterprise aware of cleaner production by
+    ``end``, all industrial zones and clusters) in the scope (2 queries)."""
+    zones = IndustrialZone.objects.all() if district is None else IndustrialZone.objects.filter(district=district)
+    reached = (
+        enterprise_flags(year, district, end)
+        .filter(Q(active=True, is_aware=True, industrial_zone__isnull=False))
+        .values("industrial_zone")
+        .distinct()
+        .count()
+    )
+    return reached, zones.count()
+
+
+def units_with_awareness(year: int, district: District | None, end: dt.date) -> tuple[int, int]:
+    """(active districts where an enterprise-awareness course ended in the year was held or
+    attended by an enterprise of the district, active districts) in the scope (2 queries)."""
+    first = dt.date(year, 1, 1)
+    courses = Course.objects.filter(kind=CourseKind.ENTERPRISE_AWARENESS, end_date__gte=first, end_date__lte=end)
+    units = District.objects.filter(active=True)
+    if district is not None:
+        units = units.filter(pk=district.pk)
+    held = Exists(courses.filter(district=OuterRef("pk")))
+    attended = Exists(EnterpriseParticipation.objects.filter(course__in=courses, enterprise__district=OuterRef("pk")))
+    return units.filter(held | attended).count(), units.count()
