@@ -140,11 +140,10 @@ def energy_saving(
         periods[eid].append(period)
         outputs[eid].append(reported_output)
         divisions[eid] = division
-    if not periods:
-        return EnergySaving()
+    reporting = reports.values("enterprise_id")  # subqueries: the same queries whatever the data
     latest: dict[int, tuple[int, int, Decimal | None]] = {}
     for eid, pk, y, base_output in Assessment.objects.filter(
-        enterprise_id__in=list(periods), status=APPROVED, year__lte=year
+        enterprise_id__in=reporting, status=APPROVED, year__lte=year
     ).values_list("enterprise_id", "pk", "year", "baseline_output"):
         if eid not in latest or (y, pk) > latest[eid][:2]:
             latest[eid] = (y, pk, base_output)
@@ -152,23 +151,26 @@ def energy_saving(
     enterprise_of = {pk: eid for eid, pk in assessment_of.items()}
     baseline: dict[int, Decimal] = defaultdict(Decimal)
     for assessment_id, resource_id, quantity in BaselineConsumption.objects.filter(
-        assessment_id__in=list(enterprise_of), resource__has_energy_factor=True
+        assessment__enterprise_id__in=reporting,
+        assessment__status=APPROVED,
+        assessment__year__lte=year,
+        resource__has_energy_factor=True,
     ).values_list("assessment_id", "resource_id", "quantity"):
+        if assessment_id not in enterprise_of:
+            continue  # an earlier assessment of the enterprise
         toe = factors.convert(resource_id, quantity, year)[0]
         if toe is not None:
             baseline[enterprise_of[assessment_id]] = EXACT.add(baseline[enterprise_of[assessment_id]], toe)
     saved: dict[int, Decimal] = defaultdict(Decimal)
     for eid, resource_id, change, quantity in (
-        SavingsLine.objects.filter(
-            report__in=reports, report__enterprise_id__in=list(baseline), resource__has_energy_factor=True
-        )
+        SavingsLine.objects.filter(report__in=reports, resource__has_energy_factor=True)
         .values("report__enterprise_id", "resource_id", "change")
         .annotate(qty=Sum("quantity"))
         .values_list("report__enterprise_id", "resource_id", "change", "qty")
         .order_by()
     ):
         toe = factors.convert(resource_id, quantity, year)[0]
-        if toe is not None:
+        if toe is not None and eid in baseline:
             saved[eid] += -toe if change == SavingsLine.Change.ADDED else toe
     result = EnergySaving()
     for eid, base_toe in sorted(baseline.items()):
