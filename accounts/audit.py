@@ -29,7 +29,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .history import PASSWORD_CHANGED
+from .history import reason_label
 from .scope import Scope
 
 PAGE_SIZE = 25
@@ -165,6 +165,9 @@ NOT_AUDITED: dict[str, str] = {
     "reporting.YearSnapshot": "written by the system when a year is locked",
     "reporting.YearSnapshotLine": "written by the system when a year is locked",
     "reporting.DashboardSnapshot": "written by the system: the last computed dashboard figures",
+    "reporting.EstablishmentCount": "a statistic copied from its source (named on the row) for a report's denominators",
+    "reporting.Funding": "a line of the programme's budget for a report, entered with its activity",
+    "reporting.ModelEnterpriseRule": "two thresholds of a report's list of model enterprises",
 }
 
 ACTIONS = {"+": gettext_lazy("Created"), "~": gettext_lazy("Changed"), "-": gettext_lazy("Deleted")}
@@ -475,7 +478,7 @@ def audit_entries(viewer, keys: Sequence[tuple[dt.datetime, str, int]]) -> list[
                 object_label=_label(source, record, lookup),
                 user=record.history_user,
                 url=url,
-                reason=_("Password changed") if reason == PASSWORD_CHANGED else reason,
+                reason=reason_label(reason, source.model),
                 changes=[
                     FieldChange(
                         label=str(capfirst(model_field.verbose_name)),

@@ -9,12 +9,36 @@ and when it happened.
 
 from __future__ import annotations
 
+import re
+
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
 # Stored in ``history_change_reason``; the audit page shows it translated.
 PASSWORD_CHANGED = "password-changed"  # noqa: S105 - a marker, not a password
 
 UNTRACKED_USER_FIELDS = ["password", "last_login"]
+
+# A workflow step is stored as "draft → submitted" (the status codes); it is shown with the
+# status labels of the reader's language.
+TRANSITION = re.compile(r"^(\w+) → (\w+)$")
+
+
+def reason_label(reason: str | None, model) -> str:
+    """The change reason of a history record as a reader should see it: the password marker and
+    the status codes of a transition in words ("Nháp → Đã nộp")."""
+    reason = reason or ""
+    if reason == PASSWORD_CHANGED:
+        return _("Password changed")
+    match = TRANSITION.match(reason)
+    if match is None or model is None:
+        return reason
+    try:
+        labels = {str(value): str(label) for value, label in model._meta.get_field("status").flatchoices}
+    except FieldDoesNotExist:
+        return reason
+    return " → ".join(labels.get(code, code) for code in match.groups())
 
 
 class UserHistoricalRecords(HistoricalRecords):

@@ -20,6 +20,7 @@ from functools import lru_cache
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
@@ -86,6 +87,17 @@ def login_address_failures(address: str | None) -> int:
 
 def login_address_blocked(request: HttpRequest) -> bool:
     return login_address_failures(client_address(request)) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+
+
+class AddressThrottleBackend:
+    """An authentication backend that authenticates nobody: it stops every sign-in from an
+    address over the limit, whatever the page (the portal's, whose view answers 429 first, and
+    the admin's own login page). It has no ``get_user``: no session ever names it."""
+
+    def authenticate(self, request: HttpRequest | None, **credentials) -> None:
+        if request is not None and login_address_blocked(request):
+            raise PermissionDenied
+        return None
 
 
 # --- Password reset ---------------------------------------------------------------------------

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db.models import BigIntegerField, Case, Exists, F, Max, OuterRef, Q, When
+from django.utils.translation import gettext as _
 
+from accounts.scope import Scope
+from enterprises.models import District
 from periods.models import YearLock
 
-from .models import ReportBatch, ReportJob
+from .models import ReportBatch, ReportEdition, ReportJob
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -145,20 +148,50 @@ def archive_page(user: User, filters: ArchiveFilters, page_number: str | int | N
     return ArchivePage(page=page, rows=[by_key[key] for key in row_keys if key in by_key])
 
 
-def pinned_final_reports(user: User) -> list[ReportJob]:
-    """The final reports of the locked years, newest year first: for each year and format the
-    latest file built since the year was locked (issuing the final report locks the year)."""
-    issued_since_lock = YearLock.objects.filter(year=OuterRef("year"), locked_at__lte=OuterRef("created_at"))
-    candidates = (
+@dataclass
+class PinnedReport:
+    """An issued report of one year and scope: its edition (number, date) when the Department
+    issued one in the portal, and its final files (latest per format), in PDF, Word and Excel."""
+
+    year: int
+    district: District | None
+    edition: ReportEdition | None = None
+    files: list[ReportJob] = field(default_factory=list)
+
+    @property
+    def scope_label(self) -> str:
+        return self.district.name if self.district is not None else str(_("Hanoi (city-wide)"))
+
+
+def pinned_reports(user: User) -> list[PinnedReport]:
+    """The issued reports the user may see, newest year first, the city's before the districts':
+    the issued editions and the final files built since their year was locked (issuing a report
+    locks its year). Two queries."""
+    built_since_lock = YearLock.objects.filter(year=OuterRef("year"), locked_at__lte=OuterRef("created_at"))
+    jobs = (
         ReportJob.objects.visible_to(user)
-        .filter(Exists(issued_since_lock), final=True, status=ReportJob.Status.DONE)
+        .filter(Exists(built_since_lock), final=True, status=ReportJob.Status.DONE)
         .select_related("district", "requester")
-        .order_by("-year", "format", "-finished_at")
+        .order_by("-finished_at", "-pk")
     )
-    pinned: dict[tuple[int, str], ReportJob] = {}
-    for job in candidates:
-        pinned.setdefault((job.year, job.format), job)
-    return list(pinned.values())
+    editions = Scope.of(user).offices(
+        ReportEdition.objects.filter(status=ReportEdition.Status.ISSUED).select_related("district"), "district"
+    )
+    pinned: dict[tuple[int, int | None], PinnedReport] = {}
+    for edition in editions:
+        pinned[(edition.year, edition.district_id)] = PinnedReport(edition.year, edition.district, edition=edition)
+    for job in jobs:
+        entry = pinned.setdefault((job.year, job.district_id), PinnedReport(job.year, job.district))
+        if all(file.format != job.format for file in entry.files):
+            entry.files.append(job)
+    for entry in pinned.values():
+        entry.files.sort(key=lambda job: FORMAT_ORDER.get(job.format, 9))
+    return sorted(
+        pinned.values(), key=lambda e: (-e.year, e.district is not None, e.district.code if e.district else "")
+    )
+
+
+FORMAT_ORDER = {"pdf": 0, "docx": 1, "xlsx": 2}
 
 
 def batch_files(user: User, batch_id: int) -> list[ReportJob]:

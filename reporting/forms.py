@@ -3,17 +3,26 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import inlineformset_factory, modelformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
 from cleanprod.bounds import MAX_YEAR, MIN_YEAR
-from enterprises.models import District
+from enterprises.models import District, Sector
 from periods.models import YearLock
 
 from .archive import CITY, ArchiveFilters
-from .models import ActionPlan, Indicator, IndicatorValue, ReportEdition, ReportJob, Target
+from .models import (
+    ActionPlan,
+    EstablishmentCount,
+    Funding,
+    Indicator,
+    IndicatorValue,
+    ReportEdition,
+    ReportJob,
+    Target,
+)
 from .services import lockable_years, report_years
 
 BOTH = "both"
@@ -193,6 +202,8 @@ class EditionStartForm(forms.Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
 
     def __init__(self, *args, **kwargs) -> None:
+        # Its own ids: the request form on the same page has a year field too.
+        kwargs.setdefault("auto_id", "id_edition_%s")
         super().__init__(*args, **kwargs)
         field = cast(forms.TypedChoiceField, self.fields["year"])
         field.choices = [(y, str(y)) for y in reversed(report_years())]
@@ -265,3 +276,38 @@ class ArchiveFilterForm(forms.Form):
             status=data.get("status") or "",
             batch=data.get("batch"),
         )
+
+
+class EstablishmentCountForm(forms.ModelForm):
+    class Meta:
+        model = EstablishmentCount
+        fields = ["division", "count", "source"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["division"])
+        field.queryset = Sector.objects.filter(parent__isnull=True).order_by("code")
+        field.empty_label = str(_("All industrial establishments"))
+
+
+class FundingForm(forms.ModelForm):
+    class Meta:
+        model = Funding
+        fields = ["source", "amount_vnd", "activity", "note"]
+
+
+EstablishmentFormSet = modelformset_factory(EstablishmentCount, form=EstablishmentCountForm, extra=2, can_delete=True)
+FundingFormSet = modelformset_factory(Funding, form=FundingForm, extra=3, can_delete=True)
+
+
+class ModelRuleForm(forms.Form):
+    min_toe = forms.DecimalField(
+        label=_("Model enterprise: verified energy savings of at least (TOE)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=3,
+    )
+    min_vnd = forms.IntegerField(
+        label=_("Model enterprise: verified savings of at least (VND)"), required=False, min_value=0
+    )

@@ -20,6 +20,8 @@ class Measure(models.TextChoices):
     AWARE_SHARE = "aware_share", _("Aware enterprises, share of the enterprises in the portal (%)")
     APPLYING_COUNT = "applying_count", _("Enterprises applying cleaner production")
     APPLYING_SHARE = "applying_share", _("Applying enterprises, share of the enterprises in the portal (%)")
+    AWARE_SHARE_ALL = "aware_share_all", _("Aware enterprises, share of all industrial establishments (%)")
+    APPLYING_SHARE_ALL = "applying_share_all", _("Applying enterprises, share of all industrial establishments (%)")
     ASSESSMENTS_COMPLETED = "assessments_completed", _("Assessments completed in the year")
     OPTIONS_IMPLEMENTED = "options_implemented", _("Options implemented in the year")
     INVESTMENT_VND = "investment_vnd", _("Investment in the options implemented (VND)")
@@ -71,6 +73,8 @@ INFO: dict[str, MeasureInfo] = {
     Measure.AWARE_SHARE: MeasureInfo(PERCENT, 2, "percent", ENTERPRISE_FILTERS),
     Measure.APPLYING_COUNT: MeasureInfo("", 0, filters=ENTERPRISE_FILTERS, city_only=True),
     Measure.APPLYING_SHARE: MeasureInfo(PERCENT, 2, "percent", ENTERPRISE_FILTERS),
+    Measure.AWARE_SHARE_ALL: MeasureInfo(PERCENT, 2, "percent", frozenset({Filter.SECTORS}), city_only=True),
+    Measure.APPLYING_SHARE_ALL: MeasureInfo(PERCENT, 2, "percent", frozenset({Filter.SECTORS}), city_only=True),
     Measure.ASSESSMENTS_COMPLETED: MeasureInfo("", 0, filters=ENTERPRISE_FILTERS, city_only=True),
     Measure.OPTIONS_IMPLEMENTED: MeasureInfo("", 0, filters=ENTERPRISE_FILTERS, city_only=True),
     Measure.INVESTMENT_VND: MeasureInfo("VND", 0, filters=ENTERPRISE_FILTERS, city_only=True),

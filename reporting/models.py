@@ -596,3 +596,81 @@ class ReportEdition(models.Model):
         super().clean()
         if self.issue_date and self.year and self.issue_date.year < self.year:
             raise ValidationError({"issue_date": _("The report cannot be issued before its year.")})
+
+
+# --------------------------------------------------------------------------- figures DOIT enters for the report
+
+
+class EstablishmentCount(models.Model):
+    """How many industrial establishments Hanoi has (all of them, or of one VSIC division), from
+    a statistics source: the denominator of the shares "of all industrial establishments"."""
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    division = models.ForeignKey(
+        "enterprises.Sector",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("VSIC division"),
+        help_text=_("Empty for all industrial establishments."),
+    )
+    count = models.PositiveIntegerField(_("industrial establishments"))
+    source = models.CharField(_("source"), max_length=500)
+
+    class Meta:
+        ordering = ["-year", "division__code"]
+        verbose_name = _("establishment count")
+        verbose_name_plural = _("establishment counts")
+        constraints = [
+            models.UniqueConstraint(
+                F("year"), Coalesce("division", Value(0)), name="establishmentcount_one_per_year_division"
+            ),
+            models.CheckConstraint(condition=Q(count__gt=0), name="establishmentcount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        division = self.division.code if self.division is not None else "*"
+        return f"{self.year} {division}: {self.count}"
+
+
+class Funding(models.Model):
+    """Money spent on the programme in a year, by source and activity."""
+
+    class Source(models.TextChoices):
+        CITY_BUDGET = "city_budget", _("City budget")
+        INDUSTRY_PROMOTION = "industry_promotion", _("Industry promotion (khuyến công)")
+        DONOR = "donor", _("Donor")
+        ENTERPRISE = "enterprise", _("Enterprises' own funds")
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    source = models.CharField(_("source of funds"), max_length=20, choices=Source.choices)
+    amount_vnd = models.BigIntegerField(_("amount (VND)"), validators=[MinValueValidator(0)])
+    activity = models.CharField(_("activity"), max_length=300)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-year", "source", "activity"]
+        verbose_name = _("funding")
+        verbose_name_plural = _("funding")
+        constraints = [models.CheckConstraint(condition=Q(amount_vnd__gte=0), name="funding_amount_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_source_display()}: {self.amount_vnd}"
+
+
+class ModelEnterpriseRule(models.Model):
+    """The thresholds above which an enterprise's verified savings of the year make it a model
+    enterprise in the report."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True, validators=YEAR_VALIDATORS)
+    min_toe = models.DecimalField(_("at least (TOE)"), max_digits=14, decimal_places=3, default=0)
+    min_vnd = models.BigIntegerField(_("at least (VND)"), default=0, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("model enterprise thresholds")
+        verbose_name_plural = _("model enterprise thresholds")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.min_toe} TOE, {self.min_vnd} VND"

@@ -35,8 +35,11 @@ from periods.selectors import year_guard
 
 from .models import (
     ActionPlan,
+    EstablishmentCount,
+    Funding,
     Indicator,
     IndicatorValue,
+    ModelEnterpriseRule,
     ReportBatch,
     ReportEdition,
     ReportJob,
@@ -150,6 +153,40 @@ def indicator_save(
         entered.full_clean()
         entered.save()
     return indicator
+
+
+@transaction.atomic
+def report_inputs_save(
+    *,
+    by: User,
+    year: int,
+    establishments: Sequence[EstablishmentCount] = (),
+    funding: Sequence[Funding] = (),
+    delete: Sequence[EstablishmentCount | Funding] = (),
+    min_toe=None,
+    min_vnd=None,
+) -> None:
+    """Save the figures DOIT enters for the report of ``year``: counts of industrial
+    establishments, the programme's funding and the model-enterprise thresholds (none: no list)."""
+    _check_plan_manager(by)
+    for old in delete:
+        if old.year != year:
+            raise PermissionDenied
+        old.delete()
+    rows: list[EstablishmentCount | Funding] = [*establishments, *funding]
+    for row in rows:
+        if row.pk and row.year != year:
+            raise PermissionDenied
+        row.year = year
+        row.full_clean()
+        row.save()
+    if min_toe is None and min_vnd is None:
+        ModelEnterpriseRule.objects.filter(year=year).delete()
+    else:
+        rule, _created = ModelEnterpriseRule.objects.get_or_create(year=year)
+        rule.min_toe, rule.min_vnd = min_toe or 0, min_vnd or 0
+        rule.full_clean()
+        rule.save()
 
 
 # --------------------------------------------------------------------------- report jobs

@@ -35,7 +35,7 @@ from .models import YearSnapshot, YearSnapshotLine
 if TYPE_CHECKING:
     from enterprises.models import District
 
-FORMAT_VERSION = 2  # 2: indicators as rows, every plan in force
+FORMAT_VERSION = 3  # 2: indicators as rows, every plan in force; 3: the report's annexes
 LINE_BATCH = 2000
 
 # The only classes a snapshot may contain.
@@ -56,6 +56,12 @@ DATACLASSES: dict[str, type] = {
         indicators.TrainingFigures,
         indicators.QualityWarning,
         indicators.OpenFinding,
+        indicators.EstablishmentRef,
+        indicators.FundingRow,
+        indicators.YearOnYear,
+        indicators.ModelEnterprise,
+        indicators.FactorRow,
+        indicators.CrossTable,
     )
 }
 

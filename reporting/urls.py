@@ -19,6 +19,7 @@ urlpatterns = [
     path("editions/new/", views.edition_start, name="edition_start"),
     path("editions/<int:pk>/", views.edition_edit, name="edition"),
     path("editions/<int:pk>/issue/", views.edition_issue, name="edition_issue"),
+    path("inputs/", views.report_inputs, name="inputs"),
     path("indicators/", views.indicator_list, name="indicators"),
     path("indicators/new/", views.indicator_edit, name="indicator_create"),
     path("indicators/<int:pk>/edit/", views.indicator_edit, name="indicator_edit"),

@@ -18,7 +18,7 @@ from training.selectors import CoverageCounts
 
 from . import dashboard as dashboard_cache
 from . import indicators, services
-from .archive import archive_page, batch_files, pinned_final_reports
+from .archive import archive_page, batch_files, pinned_reports
 from .builders import CONTENT_TYPES
 from .forms import (
     TARGET_FIELDS,
@@ -26,14 +26,26 @@ from .forms import (
     ArchiveFilterForm,
     EditionForm,
     EditionStartForm,
+    EstablishmentFormSet,
+    FundingFormSet,
     IndicatorForm,
     IndicatorValueFormSet,
+    ModelRuleForm,
     ReportRequestForm,
     TargetFormSet,
     YearLockForm,
     YearReopenForm,
 )
-from .models import ActionPlan, Indicator, ReportBatch, ReportEdition, ReportJob
+from .models import (
+    ActionPlan,
+    EstablishmentCount,
+    Funding,
+    Indicator,
+    ModelEnterpriseRule,
+    ReportBatch,
+    ReportEdition,
+    ReportJob,
+)
 from .zipstream import stream_zip
 
 LOCK_EVENT_LIST_SIZE = 20
@@ -263,7 +275,7 @@ def _list_context(request, *, form=None, can_request: bool, lock_form=None, reop
     user = request.user
     context = {"form": form, "can_request": can_request, **_jobs_context(request)}
     if context["page"].number == 1 and not context["filters"].active:
-        context["pinned"] = pinned_final_reports(user)
+        context["pinned"] = pinned_reports(user)
     if can_request:
         context["failed_outstanding"] = len(services.report_failed_outstanding(by=user))
     if user.has_perm("reporting.lock_year"):
@@ -566,3 +578,70 @@ def edition_issue(request, pk: int):
             % {"number": edition.number, "year": edition.year},
         )
     return redirect("reporting:edition", pk=edition.pk)
+
+
+# --------------------------------------------------------------------------- figures DOIT enters
+
+
+def _inputs_year(request) -> int:
+    try:
+        year = int(request.POST.get("year") or request.GET.get("year") or 0)
+    except ValueError:
+        year = 0
+    return year if year in services.report_years() else timezone.localdate().year - 1
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_inputs(request):
+    if not request.user.has_perm("reporting.manage_plans"):
+        raise PermissionDenied
+    year = _inputs_year(request)
+    data = request.POST if request.method == "POST" else None
+    establishments = EstablishmentFormSet(
+        data, queryset=EstablishmentCount.objects.filter(year=year).select_related("division"), prefix="est"
+    )
+    funding = FundingFormSet(data, queryset=Funding.objects.filter(year=year), prefix="fund")
+    rule = ModelEnterpriseRule.objects.filter(year=year).first()
+    rule_form = ModelRuleForm(data, initial={"min_toe": rule.min_toe, "min_vnd": rule.min_vnd} if rule else None)
+    if request.method == "POST" and establishments.is_valid() and funding.is_valid() and rule_form.is_valid():
+        changed = [
+            f.instance
+            for fs in (establishments, funding)
+            for f in fs.forms
+            if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        delete = [f.instance for fs in (establishments, funding) for f in fs.deleted_forms if f.instance.pk]
+        try:
+            services.report_inputs_save(
+                by=request.user,
+                year=year,
+                establishments=[r for r in changed if isinstance(r, EstablishmentCount)],
+                funding=[r for r in changed if isinstance(r, Funding)],
+                delete=delete,
+                min_toe=rule_form.cleaned_data["min_toe"],
+                min_vnd=rule_form.cleaned_data["min_vnd"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The figures of %(year)s are saved.") % {"year": year})
+            return redirect(f"{reverse('reporting:inputs')}?year={year}")
+    formsets = [
+        (
+            _("Industrial establishments of Hanoi"),
+            establishments,
+            [_("VSIC division"), _("Establishments"), _("Source")],
+        ),
+        (_("Funding of the programme"), funding, [_("Source of funds"), _("Amount (VND)"), _("Activity"), _("Note")]),
+    ]
+    return render(
+        request,
+        "reporting/report_inputs.html",
+        {
+            "year": year,
+            "years": list(reversed(services.report_years())),
+            "formsets": formsets,
+            "rule_form": rule_form,
+        },
+    )

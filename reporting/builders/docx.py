@@ -210,6 +210,50 @@ def _annex(doc, data: ReportData) -> None:
                 for t in plan.targets
             ],
         )
+    if ind.year_on_year:
+        _para(doc, _("Comparison with the previous year"), bold=True)
+        _grid(
+            doc,
+            [_("Figure"), str(ind.year), str(ind.year - 1), _("Change (%)")],
+            [
+                [
+                    r.label,
+                    number(r.value, r.places),
+                    number(r.previous, r.places),
+                    "–" if r.change_pct is None else number(r.change_pct, 2),
+                ]
+                for r in ind.year_on_year
+            ],
+        )
+    if ind.funding:
+        _para(doc, _("Funding of the programme"), bold=True)
+        _grid(
+            doc,
+            [_("Source of funds"), _("Activity"), _("Amount (VND)")],
+            [[f.source_label, f.activity, number(f.amount_vnd, 0)] for f in ind.funding]
+            + [[_("Total"), "", number(ind.funding_total, 0)]],
+        )
+    if ind.factors:
+        _para(doc, _("Methodology and conversion factors"), bold=True)
+        _grid(
+            doc,
+            [_("Resource"), _("Valid from"), _("Source")],
+            [
+                [
+                    f"{f.resource} ({f.unit})",
+                    str(f.valid_from_year),
+                    f.source
+                    + (
+                        " – "
+                        + _("Fallback: no grid factor for %(y)s; the %(from)s factor is used.")
+                        % {"y": ind.year, "from": f.valid_from_year}
+                        if f.fallback
+                        else ""
+                    ),
+                ]
+                for f in ind.factors
+            ],
+        )
     _para(doc, _("The year's indicators"), bold=True)
     _grid(doc, [_("Indicator"), _("Result"), _("Unit")], [[f.label, figure_text(f), f.unit] for f in ind.figures])
     _para(

@@ -126,6 +126,73 @@ def _summary(wb, ind: YearIndicators) -> None:
     print_area(ws, len(headers), max(chart_header + len(shares), chart_header + CHART_ROWS))
 
 
+def _cross_sheet(wb, title: str, first: str, table) -> None:
+    if table is None:
+        return
+    _write_sheet(
+        wb,
+        title[:31],
+        [first, *table.col_labels, _("Total")],
+        ([label, *cells, total] for label, cells, total in table.rows),
+        [40, *([14] * len(table.col_labels)), 16],
+        {i: INTEGER_FORMAT for i in range(1, len(table.col_labels) + 2)},
+    )
+
+
+def _annex_sheets(wb, ind: YearIndicators) -> None:
+    """The previous-year comparison, the cross-tables, the model enterprises, the funding and the
+    factors: the same figures as the PDF's annex."""
+    _write_sheet(
+        wb,
+        _("Previous year")[:31],
+        [_("Figure"), str(ind.year), str(ind.year - 1), _("Change (%)")],
+        ([r.label, r.value, r.previous, r.change_pct] for r in ind.year_on_year),
+        [50, 16, 16, 12],
+        {1: DECIMAL_FORMAT, 2: DECIMAL_FORMAT, 3: PERCENT_FORMAT},
+    )
+    _cross_sheet(wb, _("By unit and year"), _("District") if ind.is_city else _("VSIC division"), ind.by_unit_year)
+    _cross_sheet(wb, _("By sector and category"), _("VSIC division"), ind.by_sector_category)
+    _write_sheet(
+        wb,
+        _("Model enterprises")[:31],
+        [_("Enterprise"), _("Tax code"), _("District"), _("TOE"), _("Saved (VND)"), _("What they did")],
+        ([m.name, m.tax_code, m.district, m.savings_toe, m.savings_vnd, "\n".join(m.actions)] for m in ind.models),
+        [40, 14, 16, 12, 16, 80],
+        {3: DECIMAL_FORMAT, 4: INTEGER_FORMAT},
+    )
+    _write_sheet(
+        wb,
+        _("Funding")[:31],
+        [_("Source of funds"), _("Activity"), _("Amount (VND)")],
+        [
+            *([f.source_label, f.activity, f.amount_vnd] for f in ind.funding),
+            [_("Total"), "", ind.funding_total],
+            [_("Cost per TOE saved (VND)"), "", ind.cost_per_toe],
+        ],
+        [30, 60, 18],
+        {2: INTEGER_FORMAT},
+    )
+    _write_sheet(
+        wb,
+        _("Factors")[:31],
+        [_("Resource"), _("Unit"), _("TOE per unit"), _("tCO2e per unit"), _("Valid from"), _("Source"), _("Fallback")],
+        (
+            [
+                f.resource,
+                f.unit,
+                f.toe_per_unit,
+                f.tco2e_per_unit,
+                f.valid_from_year,
+                f.source,
+                _("Yes") if f.fallback else "",
+            ]
+            for f in ind.factors
+        ),
+        [24, 8, 14, 14, 10, 70, 10],
+        {2: FACTOR_FORMAT, 3: FACTOR_FORMAT, 4: "0"},
+    )
+
+
 def target_result_label(status: str) -> str:
     return {
         "achieved": _("Achieved"),
@@ -423,6 +490,7 @@ def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallbac
             [22, 10, 16, 14, 36, 12, 10, 100, 8],
             {6: "0"},
         )
+        _annex_sheets(wb, ind)
         report(70)
         _write_sheet(
             wb,

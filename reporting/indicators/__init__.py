@@ -53,9 +53,14 @@ from .lines import live_verified_line_queryset, live_verified_line_rows, verifie
 from .overview import EnterpriseOverview, ReviewItem, ReviewQueue, enterprise_overview, review_queue
 from .results import (
     CategoryRow,
+    CrossTable,
     DistrictRow,
     EnergyMethod,
+    EstablishmentRef,
+    FactorRow,
     Figure,
+    FundingRow,
+    ModelEnterprise,
     OpenFinding,
     PlanResult,
     QualityWarning,
@@ -67,11 +72,18 @@ from .results import (
     TrainingFigures,
     TrendPoint,
     YearIndicators,
+    YearOnYear,
     share,
 )
 
 __all__ = [
     "CategoryRow",
+    "CrossTable",
+    "EstablishmentRef",
+    "FactorRow",
+    "FundingRow",
+    "ModelEnterprise",
+    "YearOnYear",
     "DistrictRow",
     "EnergyMethod",
     "EnterpriseOverview",

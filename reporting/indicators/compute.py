@@ -27,7 +27,9 @@ from training.models import Attendance, Course, CourseKind, EnterpriseParticipat
 from training.selectors import CoverageStatus, awareness_course_kinds, coverage_by_district
 
 from ..measures import Measure
+from .annex import establishments, factor_rows, funding, model_enterprises, year_on_year
 from .base import APPROVED, Factors, ProgressCallback, analytic_queries, enterprise_scope, to_decimal, to_int, year_end
+from .crosstabs import savings_by_sector_and_category, savings_by_unit_and_year
 from .defined import figures_of, indicator_figures, indicators_for, model_count, plan_results, plans_in_force
 from .energy import energy_saving
 from .findings import open_findings, year_warnings
@@ -178,6 +180,7 @@ def _compute_live(
     tco2e = sum((r.tco2e for r in resources if r.tco2e is not None), Decimal(0))
     vnd = sum(r.vnd for r in resources)
     zones, zones_total = zones_reached(year, district, end)
+    est = establishments(year, district)
     units, units_total = units_with_awareness(year, district, end)
     base: dict[str, Number | None] = {
         Measure.ENTERPRISES_ACTIVE: active,
@@ -185,6 +188,8 @@ def _compute_live(
         Measure.AWARE_SHARE: share(aware, active),
         Measure.APPLYING_COUNT: applying,
         Measure.APPLYING_SHARE: share(applying, active),
+        Measure.AWARE_SHARE_ALL: share(aware, est.count) if est else None,
+        Measure.APPLYING_SHARE_ALL: share(applying, est.count) if est else None,
         Measure.ASSESSMENTS_COMPLETED: sum(r.assessments_completed for r in district_rows),
         Measure.OPTIONS_IMPLEMENTED: sum(r.implemented for r in category_rows),
         Measure.INVESTMENT_VND: sum(r.investment_vnd for r in category_rows),
@@ -212,6 +217,7 @@ def _compute_live(
     figures = figures_of([i for i in indicators if i.active], values, plan_rows)
     warnings = year_warnings(year, district, resources)
     findings = open_findings(year, district) if with_findings else ()
+    funding_rows, funding_total, cost_per_toe = funding(year, district, toe)
     report(90)
     return YearIndicators(
         year=year,
@@ -243,6 +249,15 @@ def _compute_live(
             saved_toe=energy.total.saved_toe,
             adjusted_baseline_toe=energy.total.adjusted_baseline_toe,
         ),
+        establishments=est,
+        funding=funding_rows,
+        funding_total=funding_total,
+        cost_per_toe=cost_per_toe,
+        year_on_year=year_on_year(trend, year),
+        models=model_enterprises(year, district, factors),
+        factors=factor_rows(year, resources, factors),
+        by_unit_year=savings_by_unit_and_year(range(trend[0].year, year + 1), district),
+        by_sector_category=savings_by_sector_and_category(year, district),
     )
 
 

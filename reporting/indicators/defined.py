@@ -26,6 +26,12 @@ from .base import VERIFIED, Factors, add_sums
 from .queries import approved_assessments, enterprise_flags, implemented_options, verified_lines
 from .results import Figure, Number, PlanResult, TargetRef, TargetResult, share, status_of
 
+# A share of the enterprises in the portal, and the same share of all industrial establishments.
+ALL_ESTABLISHMENTS: dict[str, str] = {
+    Measure.AWARE_SHARE: Measure.AWARE_SHARE_ALL,
+    Measure.APPLYING_SHARE: Measure.APPLYING_SHARE_ALL,
+}
+
 
 def indicators_for(plans: list[ActionPlan]) -> list[Indicator]:
     """The active indicators and those a plan in force sets a target for (2 queries)."""
@@ -86,6 +92,21 @@ def filtered_value(
             Measure.APPLYING_SHARE: share(counts["applying"], counts["n"]),
         }
         return table[m]
+    if m in (Measure.AWARE_SHARE_ALL, Measure.APPLYING_SHARE_ALL):
+        # Of all industrial establishments of the indicator's divisions (the city's counts).
+        from .annex import establishments_by_division
+
+        codes = [s.code for s in indicator.sectors.all()]
+        counts = establishments_by_division(year)
+        if district is not None or not codes or any(c not in counts for c in codes):
+            return None
+        flags = (
+            enterprise_flags(year, None, end)
+            .filter(enterprise_filter(indicator), Q(active=True))
+            .aggregate(aware=Count("pk", filter=Q(is_aware=True)), applying=Count("pk", filter=Q(is_applying=True)))
+        )
+        part = flags["aware"] if m == Measure.AWARE_SHARE_ALL else flags["applying"]
+        return share(part, sum(counts[c] for c in codes))
     if m == Measure.ASSESSMENTS_COMPLETED:
         return approved_assessments(year, district).filter(enterprise_filter(indicator, "enterprise__")).count()
     if m in (Measure.OPTIONS_IMPLEMENTED, Measure.INVESTMENT_VND):
@@ -142,7 +163,7 @@ def indicator_figures(
 ) -> dict[str, Number | None]:
     """The value of every indicator, by code."""
     entered = entered_values(year) if district is None else {}
-    values: dict[str, Number | None] = {}
+    values: dict[str, Number | None] = {str(m): base.get(m) for m in ALL_ESTABLISHMENTS.values()}
     for indicator in indicators:
         if indicator.info.entered:
             values[indicator.code] = entered.get(indicator.pk)
@@ -197,6 +218,9 @@ def plan_results(
                     status=status_of(result, target.value),
                     source=target.source,
                     note=target.note,
+                    result_all=values.get(ALL_ESTABLISHMENTS.get(indicator.measure, ""))
+                    if not has_filters(indicator)
+                    else None,
                 )
             )
         order = {i.code: i.sort_order for i in indicators.values()}

@@ -100,6 +100,7 @@ class TargetResult:
     status: str  # Status
     source: str
     note: str
+    result_all: Number | None = None  # a share: of all industrial establishments (DOIT's count)
 
     @property
     def is_yes_no(self) -> bool:
@@ -303,6 +304,76 @@ class EnergyMethod:
 
 
 @dataclass(frozen=True)
+class EstablishmentRef:
+    """The number of industrial establishments in Hanoi entered by DOIT (the denominator of the
+    shares "of all industrial establishments")."""
+
+    year: int
+    count: int
+    source: str
+
+
+@dataclass(frozen=True)
+class FundingRow:
+    source: str
+    source_label: str
+    activity: str
+    amount_vnd: int
+
+
+@dataclass(frozen=True)
+class YearOnYear:
+    code: str
+    label: str
+    value: Number
+    previous: Number
+    change_pct: Decimal | None
+    places: int
+
+    @property
+    def format_arg(self) -> str:
+        return f"{self.places}g"
+
+
+@dataclass(frozen=True)
+class ModelEnterprise:
+    name: str
+    tax_code: str
+    district: str
+    savings_toe: Decimal
+    savings_vnd: int
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FactorRow:
+    resource: str
+    unit: str
+    toe_per_unit: Decimal | None
+    tco2e_per_unit: Decimal | None
+    valid_from_year: int
+    source: str
+    fallback: bool  # the grid factor of an earlier year
+
+
+@dataclass(frozen=True)
+class CrossTable:
+    row_labels: tuple[str, ...]
+    col_labels: tuple[str, ...]
+    cells: tuple[tuple[int, ...], ...]
+    row_totals: tuple[int, ...]
+    col_totals: tuple[int, ...]
+
+    @property
+    def rows(self) -> tuple[tuple[str, tuple[int, ...], int], ...]:
+        return tuple(zip(self.row_labels, self.cells, self.row_totals, strict=True))
+
+    @property
+    def total(self) -> int:
+        return sum(self.row_totals)
+
+
+@dataclass(frozen=True)
 class YearIndicators:
     year: int
     district_code: str | None
@@ -323,6 +394,20 @@ class YearIndicators:
     findings: tuple[OpenFinding, ...]
     baseline_energy_toe: Decimal | None
     reporting_enterprises: int
+    establishments: EstablishmentRef | None = None
+    funding: tuple[FundingRow, ...] = ()
+    funding_total: int = 0
+    cost_per_toe: Decimal | None = None
+    year_on_year: tuple[YearOnYear, ...] = ()
+    models: tuple[ModelEnterprise, ...] = ()
+    factors: tuple[FactorRow, ...] = ()
+    by_unit_year: CrossTable | None = None
+    by_sector_category: CrossTable | None = None
+
+    @property
+    def fallbacks(self) -> tuple[FactorRow, ...]:
+        return tuple(f for f in self.factors if f.fallback)
+
     energy: EnergyMethod | None = None
     # the course kinds that counted as awareness (labels), as the report states its definition
     awareness_kinds: tuple[str, ...] = ()

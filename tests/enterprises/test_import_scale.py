@@ -77,7 +77,7 @@ def test_command_import_queries_do_not_grow_with_rows(tmp_path, district_a):
 def test_apply_writes_history_for_every_row_across_batches(doit_user, district_a, monkeypatch):
     """Rows are written one batch at a time (memory of one batch): every row still gets its
     history record, with the importing user, whatever the number of batches."""
-    monkeypatch.setattr(imports, "BATCH_SIZE", 7)
+    monkeypatch.setattr(imports.applying, "BATCH_SIZE", 7)
     existing = [EnterpriseFactory(district=district_a, employees=10) for _ in range(9)]
     rows = [
         row(tax_code=e.tax_code, name=e.name, address=e.address, sector_code=e.sector.code, employees=55)

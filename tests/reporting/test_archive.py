@@ -4,6 +4,7 @@ locked years pinned at the top."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -18,7 +19,7 @@ from notifications.models import Notification
 from periods.models import YearLock
 from reporting import services
 from reporting.archive import PAGE_SIZE
-from reporting.models import ReportBatch, ReportJob
+from reporting.models import ReportBatch, ReportEdition, ReportJob
 from tests.factories import OfficerFactory, ReportJobFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_seventy_jobs_are_all_reachable_page_by_page_with_the_batch_on_one_row(
     assert {job.pk for job in singles} <= seen_jobs
 
     # The page (and the table it polls) costs the same number of queries with 70 jobs as with 3.
-    with django_assert_max_num_queries(14) as large:
+    with django_assert_max_num_queries(15) as large:
         assert client.get(LIST).status_code == 200
     with django_assert_max_num_queries(10) as large_table:
         assert client.get(JOBS, {"page": 2}).status_code == 200
@@ -121,18 +122,40 @@ def test_officer_filters_only_their_own_district(login, officer_a, district_a, d
     assert shown(body, "job") == {own.pk}
 
 
-def test_final_reports_of_locked_years_are_pinned_at_the_top(login, doit_user, officer_a):
+def test_issued_reports_are_pinned_at_the_top_with_their_edition(login, doit_user, officer_a, district_a):
     old_final = done_job(None, "pdf", year=2022, requester=doit_user, final=True)  # built before the lock
     lock = YearLock.objects.create(year=2022, locked_by=doit_user)
     assert lock.locked_at > old_final.created_at
     pdf = done_job(None, "pdf", year=2022, requester=doit_user, final=True)
-    xlsx = done_job(None, "xlsx", year=2022, requester=doit_user, final=True)
+    docx = done_job(None, "docx", year=2022, requester=doit_user, final=True)
+    district_pdf = done_job(district_a, "pdf", year=2022, requester=doit_user, final=True)
     plain = done_job(None, "pdf", year=2023, requester=doit_user)
+    ReportEdition.objects.create(
+        year=2022,
+        status="issued",
+        number="125/BC-SCT",
+        issue_date=dt.date(2023, 3, 15),
+        addressees="Bộ Công Thương",
+        recipients="Như trên",
+        signer_title="GIÁM ĐỐC",
+        results="Kết quả",
+        difficulties="Khó khăn",
+        recommendations="Kiến nghị",
+        next_tasks="Nhiệm vụ",
+        created_by=doit_user,
+    )
     body = login(doit_user).get(LIST).content.decode()
     pinned = body[body.index('data-testid="pinned-reports"') : body.index('data-testid="report-jobs"')]
-    assert shown(pinned, "pinned") == {pdf.pk, xlsx.pk}
-    assert pinned.index(f"pinned-{pdf.pk}") < body.index(f'data-testid="job-{plain.pk}"')
-    assert 'data-testid="pinned-reports"' not in login(officer_a).get(LIST).content.decode()
+    assert shown(pinned, "pinned-file") == {pdf.pk, docx.pk, district_pdf.pk}  # not the file built before the lock
+    city = pinned[
+        pinned.index('data-testid="pinned-2022-city"') : pinned.index(f'data-testid="pinned-2022-{district_a.code}"')
+    ]
+    assert "125/BC-SCT" in city and "15/03/2023" in city
+    assert city.index(f"pinned-file-{pdf.pk}") < city.index(f"pinned-file-{docx.pk}")
+    assert body.index('data-testid="pinned-reports"') < body.index(f'data-testid="job-{plain.pk}"')
+
+    officer_page = login(officer_a).get(LIST).content.decode()  # their district's final report only
+    assert shown(officer_page, "pinned-file") == {district_pdf.pk} and "125/BC-SCT" not in officer_page
 
 
 def test_the_batch_row_opens_to_its_files_and_the_email_link_opens_it(login, doit_user, district_a, district_b):

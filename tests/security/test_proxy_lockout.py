@@ -149,6 +149,22 @@ def test_one_address_trying_many_accounts_is_stopped_and_others_are_not(settings
     assert signs_in(through_proxy("198.51.100.21"), officer_a)
 
 
+def test_the_address_throttle_holds_on_the_admin_login_page_too(settings):
+    from accounts.models import User
+
+    settings.PROXY_COUNT = 1
+    User.objects.create_superuser(username="root", email="root@example.vn", password=PASSWORD)
+    attacker = through_proxy(ATTACKER)
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
+        fail(attacker, f"officer.{n}")
+    response = attacker.post(reverse("admin:login"), {"username": "root", "password": PASSWORD, "next": "/admin/"})
+    assert response.status_code == 200  # the form again, nobody signed in
+    assert "_auth_user_id" not in attacker.session
+    other = through_proxy(USER)
+    response = other.post(reverse("admin:login"), {"username": "root", "password": PASSWORD, "next": "/admin/"})
+    assert response.status_code == 302 and "_auth_user_id" in other.session
+
+
 def test_address_throttle_ends_with_the_cool_off(settings, officer_b):
     from django.utils import timezone
 

@@ -387,7 +387,7 @@ def test_limits_themselves_accept_a_real_large_workbook(doit_user):
 
 def test_loaded_part_cap_holds_for_text_that_compresses_normally(doit_user, monkeypatch):
     """Shared strings over the cap are refused even when they compress like real text (no ratio alarm)."""
-    monkeypatch.setattr(imports, "MAX_LOADED_PART_BYTES", 1024 * 1024)
+    monkeypatch.setattr(imports.xlsx, "MAX_LOADED_PART_BYTES", 1024 * 1024)
     sst = unique_shared_strings(2 * 1024 * 1024)
     assert len(zlib.compress(sst)) * imports.MAX_COMPRESSION_RATIO > len(sst)
     data = rezip(real_xlsx(), add={"xl/sharedStrings.xml": sst})

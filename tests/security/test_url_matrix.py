@@ -202,6 +202,7 @@ MATRIX: dict[str, Expect] = {
     "reporting:plan_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:plan_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:indicators": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
+    "reporting:inputs": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:edition_start": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),
     "reporting:edition": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:edition_issue": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),  # DOIT: no number yet

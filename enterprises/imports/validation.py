@@ -1,0 +1,245 @@
+"""Phase 2 of the enterprise import: each row checked against the database (lookups, existing
+tax codes) and the user's scope."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from ..models import District, Enterprise, IndustrialZone, Sector
+from ..text import fold
+
+if TYPE_CHECKING:
+    from accounts.models import User
+from .cells import _code, _is_blank, _text, _whole_number, parse_yes_no
+from .preview import ImportRow, RawRow, RowStatus
+from .reading import column_label
+
+# Model fields the import writes, and the spreadsheet column each one comes from.
+FIELD_COLUMN = {
+    "tax_code": "tax_code",
+    "name": "name",
+    "district": "district_code",
+    "sector": "sector_code",
+    "address": "address",
+    "industrial_zone": "industrial_zone",
+    "ownership": "ownership",
+    "size": "size",
+    "employees": "employees",
+    "is_designated_energy_user": "is_designated_energy_user",
+    "contact_name": "contact_name",
+    "contact_position": "contact_position",
+    "contact_phone": "contact_phone",
+    "contact_email": "contact_email",
+    "active": "active",
+}
+TEXT_KEYS = ("name", "address", "contact_name", "contact_position", "contact_phone", "contact_email")
+BOOLEAN_KEYS = ("is_designated_energy_user", "active")
+
+
+def _choice_aliases(choices: type[Enterprise.Ownership] | type[Enterprise.Size]) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for value, label in choices.choices:
+        aliases[fold(value)] = value
+        for language in ("vi", "en"):
+            with translation.override(language):
+                aliases[fold(str(label))] = value
+    return aliases
+
+
+def _chunks(items: list[str], size: int = 2000) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class _Lookups:
+    districts: dict[str, District]
+    sectors: dict[str, Sector]
+    zones: dict[str, IndustrialZone]
+    ownership: dict[str, str]
+    size: dict[str, str]
+    existing: dict[str, Enterprise]
+    visible_ids: set[int]
+
+    @classmethod
+    def load(cls, tax_codes: list[str], *, user: User, lock: bool) -> _Lookups:
+        existing: dict[str, Enterprise] = {}
+        visible_ids: set[int] = set()
+        queryset = Enterprise.objects.order_by("pk")
+        if lock:
+            queryset = queryset.select_for_update()
+        for chunk in _chunks(tax_codes):
+            existing.update((e.tax_code, e) for e in queryset.filter(tax_code__in=chunk))
+            visible_ids.update(
+                Enterprise.objects.visible_to(user).filter(tax_code__in=chunk).values_list("pk", flat=True)
+            )
+        return cls(
+            districts={d.code: d for d in District.objects.filter(active=True)},
+            sectors={s.code: s for s in Sector.objects.filter(parent=None)},
+            zones={fold(z.name): z for z in IndustrialZone.objects.all()},
+            ownership=_choice_aliases(Enterprise.Ownership),
+            size=_choice_aliases(Enterprise.Size),
+            existing=existing,
+            visible_ids=visible_ids,
+        )
+
+
+def _model_field(name: str) -> models.Field:
+    field = Enterprise._meta.get_field(name)
+    assert isinstance(field, models.Field)  # noqa: S101 - a concrete field, never a reverse relation
+    return field
+
+
+def _field_values(enterprise: Enterprise, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(enterprise, _model_field(name).attname) for name in fields}
+
+
+def _validate_row(raw: RawRow, tax_code: str, tax_errors: list[str], *, user: User, lookups: _Lookups) -> ImportRow:
+    values = raw.values
+    name = _text(values.get("name"))
+    errors = list(tax_errors)
+    existing = lookups.existing.get(tax_code) if not tax_errors else None
+    if existing is not None and existing.pk not in lookups.visible_ids:
+        # Never say more (which district, which name) about an enterprise the user cannot see.
+        return ImportRow(
+            raw.number,
+            RowStatus.ERROR,
+            tax_code,
+            name,
+            [_("This tax code is already registered outside your scope.")],
+        )
+
+    present = [f for f, key in FIELD_COLUMN.items() if key in values and f != "tax_code"]
+    data: dict[str, Any] = {}
+    bad: set[str] = set()
+
+    def fail(field_name: str, message: str) -> None:
+        bad.add(field_name)
+        errors.append(f"{column_label(FIELD_COLUMN[field_name])}: {message}")
+
+    required_msg = _("a value is required.")
+    for key in TEXT_KEYS:
+        if key in values:
+            data[key] = _text(values[key])
+            if "\x00" in data[key]:  # PostgreSQL cannot store it; a file never holds it, a caller might
+                fail(key, _("contains a character that cannot be stored (NUL)."))
+
+    code = _code(values.get("district_code"), 3)
+    if not code:
+        fail("district", required_msg)
+    elif code not in lookups.districts:
+        fail("district", _("unknown district code “%(code)s”.") % {"code": code})
+    else:
+        data["district"] = lookups.districts[code]
+        if not user.scope.is_city and not user.scope.covers_office(data["district"].pk):
+            fail("district", _("you can only import enterprises of your own district."))
+
+    code = _code(values.get("sector_code"), 2)
+    if not code:
+        fail("sector", required_msg)
+    elif code not in lookups.sectors:
+        fail("sector", _("unknown VSIC division code “%(code)s”.") % {"code": code})
+    else:
+        data["sector"] = lookups.sectors[code]
+
+    if "industrial_zone" in values:
+        zone_name = _text(values["industrial_zone"])
+        zone = lookups.zones.get(fold(zone_name)) if zone_name else None
+        if zone_name and zone is None:
+            fail("industrial_zone", _("unknown industrial zone or cluster “%(name)s”.") % {"name": zone_name})
+        elif zone is not None and "district" in data and zone.district_id != data["district"].pk:
+            fail("industrial_zone", _("this industrial zone is in another district."))
+        else:
+            data["industrial_zone"] = zone
+
+    for key, aliases in (("ownership", lookups.ownership), ("size", lookups.size)):
+        text = _text(values.get(key))
+        if not text:
+            fail(key, required_msg)
+        elif fold(text) not in aliases:
+            fail(key, _("“%(value)s” is not one of the allowed values.") % {"value": text})
+        else:
+            data[key] = aliases[fold(text)]
+
+    raw_employees = values.get("employees")
+    if _is_blank(raw_employees):
+        fail("employees", required_msg)
+    else:
+        try:
+            data["employees"] = _whole_number(raw_employees)
+        except ValueError:
+            fail("employees", _("must be a whole number, zero or more."))
+
+    for key in BOOLEAN_KEYS:
+        if key not in values or _is_blank(values[key]):
+            continue  # left blank: the default for a new enterprise, unchanged for an existing one
+        try:
+            data[key] = parse_yes_no(values[key])
+        except ValueError:
+            fail(key, _("write Yes or No."))
+
+    enterprise = existing if existing is not None else Enterprise(tax_code=tax_code)
+    before = _field_values(enterprise, present) if existing is not None else {}
+    for name_, value in data.items():
+        setattr(enterprise, name_, value)
+    exclude = ["tax_code", "district", "sector", "industrial_zone", *bad]  # already checked above
+    try:
+        enterprise.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field_name, messages in exc.message_dict.items():
+            column = FIELD_COLUMN.get(field_name)
+            prefix = f"{column_label(column)}: " if column else ""
+            errors.extend(f"{prefix}{message}" for message in messages)
+
+    if errors:
+        return ImportRow(raw.number, RowStatus.ERROR, tax_code, name, errors)
+    if existing is not None:
+        changed = _field_values(enterprise, present) != before
+        return ImportRow(raw.number, RowStatus.UPDATED, tax_code, name, changed=changed, instance=enterprise)
+    return ImportRow(raw.number, RowStatus.NEW, tax_code, name, instance=enterprise)
+
+
+def validate_rows(raw_rows: list[RawRow], *, user: User, lock: bool = False) -> list[ImportRow]:
+    """Check every row against the database and the user's scope. Queries do not grow with the
+    number of rows (lookups are loaded up front, existing tax codes in chunks)."""
+    from ..validators import validate_tax_code
+
+    tax_codes: list[str] = []
+    tax_errors: list[list[str]] = []
+    seen: dict[str, list[int]] = defaultdict(list)
+    for index, raw in enumerate(raw_rows):
+        code = _code(raw.values.get("tax_code"), 10, pad_text=False)
+        errors: list[str] = []
+        if not code:
+            errors.append(f"{column_label('tax_code')}: " + _("a value is required."))
+        else:
+            try:
+                validate_tax_code(code)
+            except ValidationError as exc:
+                errors.extend(f"{column_label('tax_code')}: {m}" for m in exc.messages)
+            seen[code].append(index)
+        tax_codes.append(code)
+        tax_errors.append(errors)
+    for code, indexes in seen.items():
+        if len(indexes) > 1:
+            listed = ", ".join(str(raw_rows[i].number) for i in indexes)
+            message = _("The tax code %(code)s appears more than once in this file (rows %(rows)s).") % {
+                "code": code,
+                "rows": listed,
+            }
+            for i in indexes:
+                tax_errors[i].append(message)
+    valid_codes = sorted({c for c, errs in zip(tax_codes, tax_errors, strict=True) if c and not errs})
+    lookups = _Lookups.load(valid_codes, user=user, lock=lock)
+    return [
+        _validate_row(raw, code, errs, user=user, lookups=lookups)
+        for raw, code, errs in zip(raw_rows, tax_codes, tax_errors, strict=True)
+    ]
