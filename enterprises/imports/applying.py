@@ -19,8 +19,9 @@ from ..signals import bulk_changed
 if TYPE_CHECKING:
     from accounts.models import User
 from .errors import ImportFileError, ImportRowsError
-from .preview import ImportPreview, ImportResult, RowStatus
-from .validation import FIELD_COLUMN, _model_field, validate_rows
+from .preview import ImportPreview, ImportResult, ImportRow, RowStatus
+from .stream import validate_stream
+from .validation import FIELD_COLUMN, _model_field
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +86,21 @@ def apply_enterprise_import(*, preview: ImportPreview, by: User) -> ImportResult
         ) from exc
 
 
-def _apply(preview: ImportPreview, by: User) -> ImportResult:
-    with transaction.atomic():
-        rows = validate_rows(preview.raw_rows, user=by, lock=True)
-        checked = ImportPreview(raw_rows=preview.raw_rows, columns=preview.columns, rows=rows)
-        if not checked.ok:
-            raise ImportRowsError(checked)
-        # New rows in tax-code order: concurrent imports take the index's locks in the same order.
+class _Writer:
+    """Writes one validated batch of rows: new enterprises and changed ones, with history."""
+
+    def __init__(self, by: User, columns: list[str]) -> None:
+        self.history_user = by if by.pk else None
+        self.reason = _("Spreadsheet import")
+        self.fields = [f for f, key in FIELD_COLUMN.items() if key in columns and f != "tax_code"]
+        self.now = timezone.now()
+        self.created = 0
+        self.changed = 0
+
+    def __call__(self, rows: list[ImportRow]) -> None:
+        # New rows in tax-code order, changed ones in id order: concurrent imports of the same
+        # rows take their locks in the same order within a batch (across batches a deadlock is
+        # possible; PostgreSQL aborts one import, which is run again by retry_on_conflict).
         created = sorted(
             (r.instance for r in rows if r.status == RowStatus.NEW and r.instance), key=lambda e: e.tax_code
         )
@@ -99,36 +108,45 @@ def _apply(preview: ImportPreview, by: User) -> ImportResult:
             (r.instance for r in rows if r.status == RowStatus.UPDATED and r.changed and r.instance),
             key=lambda e: e.pk,
         )
-        now = timezone.now()
         for enterprise in (*created, *changed):
             # What Enterprise.save() does, which bulk writes bypass.
             enterprise.search_key = Enterprise.build_search_key(
                 enterprise.name, enterprise.tax_code, enterprise.address
             )
-            enterprise.updated_at = now
-        history_user = by if by.pk else None
-        reason = _("Spreadsheet import")
-        # One batch at a time: the history records of a batch are built, written and freed
-        # before the next (memory stays that of one batch, not of the whole file).
-        for start in range(0, len(created), BATCH_SIZE):
+            enterprise.updated_at = self.now
+        if created:
             bulk_create_with_history(
-                created[start : start + BATCH_SIZE],
+                created,
                 Enterprise,
                 batch_size=BATCH_SIZE,
-                default_user=history_user,
-                default_change_reason=reason,
+                default_user=self.history_user,
+                default_change_reason=self.reason,
             )
         if changed:
-            fields = [f for f, key in FIELD_COLUMN.items() if key in preview.columns and f != "tax_code"]
-            _bulk_update(changed, [*fields, "search_key", "updated_at"])
-        for start in range(0, len(changed), BATCH_SIZE):
+            _bulk_update(changed, [*self.fields, "search_key", "updated_at"])
             Enterprise.history.bulk_history_create(  # type: ignore[attr-defined]
-                changed[start : start + BATCH_SIZE],
+                changed,
                 batch_size=BATCH_SIZE,
                 update=True,
-                default_user=history_user,
-                default_change_reason=reason,
+                default_user=self.history_user,
+                default_change_reason=self.reason,
             )
-        if created or changed:
+        self.created += len(created)
+        self.changed += len(changed)
+
+
+def _apply(preview: ImportPreview, by: User) -> ImportResult:
+    """Rows are read from the file, validated (existing enterprises locked) and written one
+    batch at a time, so memory stays that of one batch; a row with an error stops the writing
+    and, at the end, undoes it (the transaction is rolled back)."""
+    with transaction.atomic():
+        writer = _Writer(by, preview.columns)
+        rows = validate_stream(preview.raw_rows, user=by, lock=True, on_batch=writer, batch_size=BATCH_SIZE)
+        checked = ImportPreview(raw_rows=preview.raw_rows, columns=preview.columns, rows=rows)
+        if not checked.ok:
+            raise ImportRowsError(checked)
+        if writer.created or writer.changed:
             bulk_changed.send(sender=Enterprise)
-    return ImportResult(created=len(created), updated=len(changed), unchanged=checked.updated_count - len(changed))
+    return ImportResult(
+        created=writer.created, updated=writer.changed, unchanged=checked.updated_count - writer.changed
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,13 +15,13 @@ class RowStatus:
     ERROR = "error"
 
 
-@dataclass
+@dataclass(slots=True)
 class RawRow:
     number: int  # row number in the sheet (the header is row 1)
     values: dict[str, Any]  # column key -> cell value as read
 
 
-@dataclass
+@dataclass(slots=True)  # one per row of the file is kept: no per-object dict
 class ImportRow:
     number: int
     status: str
@@ -37,7 +38,7 @@ class ImportRow:
 
 @dataclass
 class ImportPreview:
-    raw_rows: list[RawRow]
+    raw_rows: Iterable[RawRow]  # a list, or WorkbookRows (read from the file on each pass)
     columns: list[str]  # column keys found in the file
     rows: list[ImportRow]
 

@@ -62,48 +62,82 @@ def _map_header(header: Iterable[Any]) -> dict[int, str]:
     return columns
 
 
-def read_enterprise_workbook(file: IO[bytes]) -> tuple[list[str], list[RawRow]]:
-    """Check the file and read its first sheet: (column keys found, non-empty data rows).
-    Raises ImportFileError for anything refused as a whole."""
-    from openpyxl import load_workbook
+class WorkbookRows:
+    """The data rows of an uploaded workbook's first sheet, read again from the file each time
+    they are iterated (openpyxl's read-only mode streams the sheet), so that no more than one row
+    is held at a time: a file of 50,000 rows costs the memory of one.
 
-    check_xlsx_file(file)
-    max_rows = settings.IMPORT_MAX_ROWS
-    unreadable = _("This file could not be read as an Excel workbook.")
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except Exception as exc:
-        logger.info("Import: unreadable workbook: %s", exc)
-        raise ImportFileError(unreadable) from exc
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError(unreadable)
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # do not trust the stored dimension: read every row there is
-        rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-        columns: dict[int, str] | None = None
-        raw_rows: list[RawRow] = []
-        for number, values in enumerate(rows, start=1):
-            check_row_width(values, number)
-            if all(_is_blank(v) for v in values):
-                continue
-            if columns is None:
-                columns = _map_header(values)
-                continue
-            if len(raw_rows) >= max_rows:
-                raise ImportFileError(
-                    _("The file has more than %(max)s rows. Split it into smaller files.")
-                    % {"max": number_format(max_rows, force_grouping=True)}
-                )
-            raw_rows.append(RawRow(number, {key: values[i] if i < len(values) else None for i, key in columns.items()}))
-    except ImportFileError:
-        raise
-    except Exception as exc:
-        logger.info("Import: unreadable worksheet: %s", exc)
-        raise ImportFileError(unreadable) from exc
-    finally:
-        workbook.close()
-        file.seek(0)
-    if columns is None or not raw_rows:
-        raise ImportFileError(_("The file has no enterprise rows."))
-    return sorted(columns.values(), key=[k for k, _label in COLUMNS].index), raw_rows
+    Creating it checks the file and reads the header (``columns``, the keys found, in the
+    export's order); iterating yields the non-empty rows after the header and refuses a file past
+    ``IMPORT_MAX_ROWS`` rows. Everything refused as a whole raises ImportFileError."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        check_xlsx_file(file)
+        self.file = file
+        self._header: dict[int, str] | None = None
+        for _row in self._sheet_rows(header_only=True):
+            pass  # stops after the header row
+        if self._header is None:
+            raise ImportFileError(no_rows_message())
+        self.columns: list[str] = sorted(self._header.values(), key=[k for k, _label in COLUMNS].index)
+
+    def __iter__(self) -> Iterator[RawRow]:
+        return self._sheet_rows(header_only=False)
+
+    def _sheet_rows(self, *, header_only: bool) -> Iterator[RawRow]:
+        from openpyxl import load_workbook
+
+        unreadable = _("This file could not be read as an Excel workbook.")
+        max_rows = settings.IMPORT_MAX_ROWS
+        self.file.seek(0)
+        try:
+            workbook = load_workbook(self.file, read_only=True, data_only=True)
+        except Exception as exc:
+            logger.info("Import: unreadable workbook: %s", exc)
+            raise ImportFileError(unreadable) from exc
+        try:
+            if not workbook.worksheets:
+                raise ImportFileError(unreadable)
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # do not trust the stored dimension: read every row there is
+            rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+            columns: dict[int, str] | None = None
+            count = 0
+            for number, values in enumerate(rows, start=1):
+                check_row_width(values, number)
+                if all(_is_blank(v) for v in values):
+                    continue
+                if columns is None:
+                    columns = self._header = _map_header(values)
+                    if header_only:
+                        return
+                    continue
+                count += 1
+                if count > max_rows:
+                    raise ImportFileError(
+                        _("The file has more than %(max)s rows. Split it into smaller files.")
+                        % {"max": number_format(max_rows, force_grouping=True)}
+                    )
+                yield RawRow(number, {key: values[i] if i < len(values) else None for i, key in columns.items()})
+        except ImportFileError:
+            raise
+        except Exception as exc:
+            logger.info("Import: unreadable worksheet: %s", exc)
+            raise ImportFileError(unreadable) from exc
+        finally:
+            workbook.close()
+            self.file.seek(0)
+
+
+def no_rows_message() -> str:
+    return _("The file has no enterprise rows.")
+
+
+def read_enterprise_workbook(file: IO[bytes]) -> tuple[list[str], list[RawRow]]:
+    """Check the file and read its first sheet whole: (column keys found, non-empty data rows).
+    For small files and tests; imports iterate ``WorkbookRows`` instead."""
+    rows = WorkbookRows(file)
+    raw_rows = list(rows)
+    if not raw_rows:
+        raise ImportFileError(no_rows_message())
+    return rows.columns, raw_rows

@@ -3,9 +3,8 @@ tax codes) and the user's scope."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -70,7 +69,21 @@ class _Lookups:
     visible_ids: set[int]
 
     @classmethod
-    def load(cls, tax_codes: list[str], *, user: User, lock: bool) -> _Lookups:
+    def load(cls) -> _Lookups:
+        """The reference tables, loaded once per import; no enterprise yet (``for_codes``)."""
+        return cls(
+            districts={d.code: d for d in District.objects.filter(active=True)},
+            sectors={s.code: s for s in Sector.objects.filter(parent=None)},
+            zones={fold(z.name): z for z in IndustrialZone.objects.all()},
+            ownership=_choice_aliases(Enterprise.Ownership),
+            size=_choice_aliases(Enterprise.Size),
+            existing={},
+            visible_ids=set(),
+        )
+
+    def for_codes(self, tax_codes: list[str], *, user: User, lock: bool) -> _Lookups:
+        """The same reference tables with the existing enterprises of ``tax_codes`` (one batch of
+        rows), locked when applying."""
         existing: dict[str, Enterprise] = {}
         visible_ids: set[int] = set()
         queryset = Enterprise.objects.order_by("pk")
@@ -81,15 +94,7 @@ class _Lookups:
             visible_ids.update(
                 Enterprise.objects.visible_to(user).filter(tax_code__in=chunk).values_list("pk", flat=True)
             )
-        return cls(
-            districts={d.code: d for d in District.objects.filter(active=True)},
-            sectors={s.code: s for s in Sector.objects.filter(parent=None)},
-            zones={fold(z.name): z for z in IndustrialZone.objects.all()},
-            ownership=_choice_aliases(Enterprise.Ownership),
-            size=_choice_aliases(Enterprise.Size),
-            existing=existing,
-            visible_ids=visible_ids,
-        )
+        return replace(self, existing=existing, visible_ids=visible_ids)
 
 
 def _model_field(name: str) -> models.Field:
@@ -102,7 +107,7 @@ def _field_values(enterprise: Enterprise, fields: Iterable[str]) -> dict[str, An
     return {name: getattr(enterprise, _model_field(name).attname) for name in fields}
 
 
-def _validate_row(raw: RawRow, tax_code: str, tax_errors: list[str], *, user: User, lookups: _Lookups) -> ImportRow:
+def validate_row(raw: RawRow, tax_code: str, tax_errors: list[str], *, user: User, lookups: _Lookups) -> ImportRow:
     values = raw.values
     name = _text(values.get("name"))
     errors = list(tax_errors)
@@ -205,41 +210,3 @@ def _validate_row(raw: RawRow, tax_code: str, tax_errors: list[str], *, user: Us
         changed = _field_values(enterprise, present) != before
         return ImportRow(raw.number, RowStatus.UPDATED, tax_code, name, changed=changed, instance=enterprise)
     return ImportRow(raw.number, RowStatus.NEW, tax_code, name, instance=enterprise)
-
-
-def validate_rows(raw_rows: list[RawRow], *, user: User, lock: bool = False) -> list[ImportRow]:
-    """Check every row against the database and the user's scope. Queries do not grow with the
-    number of rows (lookups are loaded up front, existing tax codes in chunks)."""
-    from ..validators import validate_tax_code
-
-    tax_codes: list[str] = []
-    tax_errors: list[list[str]] = []
-    seen: dict[str, list[int]] = defaultdict(list)
-    for index, raw in enumerate(raw_rows):
-        code = _code(raw.values.get("tax_code"), 10, pad_text=False)
-        errors: list[str] = []
-        if not code:
-            errors.append(f"{column_label('tax_code')}: " + _("a value is required."))
-        else:
-            try:
-                validate_tax_code(code)
-            except ValidationError as exc:
-                errors.extend(f"{column_label('tax_code')}: {m}" for m in exc.messages)
-            seen[code].append(index)
-        tax_codes.append(code)
-        tax_errors.append(errors)
-    for code, indexes in seen.items():
-        if len(indexes) > 1:
-            listed = ", ".join(str(raw_rows[i].number) for i in indexes)
-            message = _("The tax code %(code)s appears more than once in this file (rows %(rows)s).") % {
-                "code": code,
-                "rows": listed,
-            }
-            for i in indexes:
-                tax_errors[i].append(message)
-    valid_codes = sorted({c for c, errs in zip(tax_codes, tax_errors, strict=True) if c and not errs})
-    lookups = _Lookups.load(valid_codes, user=user, lock=lock)
-    return [
-        _validate_row(raw, code, errs, user=user, lookups=lookups)
-        for raw, code, errs in zip(raw_rows, tax_codes, tax_errors, strict=True)
-    ]

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from enterprises import imports
 from enterprises.models import Enterprise
@@ -90,3 +91,32 @@ def test_apply_writes_history_for_every_row_across_batches(doit_user, district_a
     history = Enterprise.history.filter(history_user=doit_user)
     assert history.filter(history_type="+").count() == 23 and history.filter(history_type="~").count() == 9
     assert Enterprise.objects.filter(employees=55).count() == 9
+
+
+def test_a_tax_code_repeated_in_a_later_batch_is_an_error_on_both_rows(doit_user, district_a):
+    """Rows are validated a few at a time and only small results are kept: a tax code repeated
+    far from its first row is still found, and both rows carry the message naming both."""
+    rows = [row() for _ in range(10)]
+    rows.append(dict(rows[1]))
+    raw_rows = [imports.RawRow(number, values) for number, values in enumerate(rows, start=2)]
+    with translation.override("en"):
+        checked = imports.validate_stream(raw_rows, user=doit_user, batch_size=3)
+    errors = {r.number: r.errors for r in checked if r.is_error}
+    assert sorted(errors) == [3, 12]
+    code = rows[1]["tax_code"]
+    for messages in errors.values():
+        assert messages == [f"The tax code {code} appears more than once in this file (rows 3, 12)."]
+    assert all(r.instance is None for r in checked)  # no model instance outlives its batch
+
+
+def test_an_error_in_a_later_batch_undoes_the_batches_written_before(doit_user, district_a, monkeypatch):
+    monkeypatch.setattr(imports.applying, "BATCH_SIZE", 4)
+    rows = [row() for _ in range(13)] + [row(employees="nhiều")]
+    data = xlsx_bytes(rows)
+    preview = imports.read_enterprise_preview(io.BytesIO(data))
+    before = Enterprise.objects.count(), Enterprise.history.count()
+    with pytest.raises(imports.ImportRowsError) as info:
+        imports.apply_enterprise_import(preview=preview, by=doit_user)
+    assert [(r.number, r.status) for r in info.value.preview.error_rows] == [(15, "error")]
+    assert info.value.preview.total == 14
+    assert (Enterprise.objects.count(), Enterprise.history.count()) == before
