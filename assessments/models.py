@@ -163,12 +163,16 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
 
 class Assessment(models.Model):
     class Step(models.IntegerChoices):
+        """The six steps of a cleaner-production assessment as MOIT and VNCPC name them: Khởi
+        động; Phân tích các công đoạn sản xuất; Phát triển các cơ hội SXSH; Lựa chọn các giải
+        pháp SXSH; Thực hiện các giải pháp SXSH; Duy trì SXSH (18 tasks in all)."""
+
         GETTING_STARTED = 1, _("Getting started")
         PROCESS_ANALYSIS = 2, _("Analysing process steps")
-        OPPORTUNITIES = 3, _("Generating CP opportunities")
-        FEASIBILITY = 4, _("Feasibility analysis")
-        IMPLEMENTATION = 5, _("Implementation and monitoring")
-        SUSTAINING = 6, _("Sustaining CP")
+        OPPORTUNITIES = 3, _("Developing CP opportunities")
+        SELECTION = 4, _("Selecting CP solutions")
+        IMPLEMENTATION = 5, _("Implementing CP solutions")
+        SUSTAINING = 6, _("Maintaining CP")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -481,6 +485,20 @@ class SavingsReport(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
+
+
+def signed(field: str, prefix: str = "") -> models.Case:
+    """``field`` (``quantity`` or ``vnd_saved``) of a savings line with its sign: a consumption
+    increase (``change = added``) counts negative, so that sums are net."""
+    output = SavingsLine._meta.get_field(field).clone()  # type: ignore[union-attr]
+    return models.Case(
+        models.When(
+            **{f"{prefix}change": "added"},
+            then=models.ExpressionWrapper(models.Value(-1) * models.F(f"{prefix}{field}"), output_field=output),
+        ),
+        default=models.F(f"{prefix}{field}"),
+        output_field=output,
+    )
 
 
 class SavingsLineQuerySet(models.QuerySet["SavingsLine"]):

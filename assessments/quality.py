@@ -486,3 +486,27 @@ def errors(findings: Iterable[Finding]) -> list[Finding]:
 
 def warnings(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == Severity.WARNING]
+
+
+# --- Assessments: the step reached against the options -----------------------------------------
+
+IMPLEMENTATION_STEP = 5  # "Thực hiện các giải pháp SXSH"
+
+
+def assessment_step_findings(*, step: int, implemented_options: int, severity: str) -> list[Finding]:
+    """An assessment that has not reached the implementation step cannot hold implemented
+    options: a warning when it is submitted, an error when it is approved (``severity``)."""
+    if step >= IMPLEMENTATION_STEP or not implemented_options:
+        return []
+    return [
+        Finding(
+            "implemented_before_step",
+            severity,
+            _(
+                "%(count)s option(s) are marked implemented, but the assessment has only reached step "
+                "%(step)s: options are implemented at step 5 (Implementing CP solutions). Correct the step "
+                "or the options' status."
+            )
+            % {"count": implemented_options, "step": step},
+        )
+    ]

@@ -25,6 +25,7 @@ from .models import (
     ReviewEvent,
     SavingsLine,
     SavingsReport,
+    signed,
 )
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def verified_savings_by_year(lines, table: FactorTable | None = None) -> list[Ye
     grouped = list(
         lines.filter(report__status=SavingsReport.Status.VERIFIED)
         .values("report__year", "resource_id")
-        .annotate(quantity=Sum("quantity"), vnd=Sum("vnd_saved"))
+        .annotate(quantity=Sum(signed("quantity")), vnd=Sum(signed("vnd_saved")))
         .order_by("report__year", "resource_id")
     )
     if not grouped:

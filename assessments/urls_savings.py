@@ -7,6 +7,7 @@ app_name = "savings"
 urlpatterns = [
     path("", views.savings_list, name="list"),
     path("new/", views.savings_create, name="create"),
+    path("review/", views.savings_bulk_review, name="bulk_review"),
     path("<int:pk>/", views.savings_detail, name="detail"),
     path("<int:pk>/edit/", views.savings_edit, name="edit"),
     path("<int:pk>/submit/", views.savings_submit, name="submit"),

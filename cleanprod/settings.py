@@ -333,3 +333,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {name: {"level": "WARNING"} for name in ("axes", "weasyprint", "fontTools")},
 }
+
+# Programme definitions (DESIGN.md §6). The course kinds (training.models.CourseKind) whose
+# participants count as *aware* of cleaner production; technical workshops count by default.
+CP_AWARENESS_COURSE_KINDS = env.list("CP_AWARENESS_COURSE_KINDS", default=["awareness", "workshop"])

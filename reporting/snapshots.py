@@ -45,6 +45,7 @@ DATACLASSES: dict[str, type] = {
         indicators.YearIndicators,
         indicators.PlanResult,
         indicators.TargetResult,
+        indicators.EnergyMethod,
         indicators.Figure,
         indicators.TargetRef,
         indicators.DistrictRow,
@@ -126,8 +127,14 @@ def decode(value: Any) -> Any:
         if cls is None:
             raise SnapshotError(f"unknown class {value['$dc']!r}")
         names = {f.name for f in dataclasses.fields(cls)}
+        # Fields added since the snapshot was stored take their defaults (the figures issued then).
+        defaulted = {
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        }
         fields = value.get("fields") or {}
-        if set(fields) != names:
+        if not set(fields) <= names or names - set(fields) - defaulted:
             raise SnapshotError(f"fields of {cls.__name__} do not match")
         return cls(**{k: decode(v) for k, v in fields.items()})
     raise SnapshotError("unexpected value in a snapshot")

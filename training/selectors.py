@@ -228,13 +228,21 @@ def coverage_for(user: User, as_of: dt.date, *, sort: str = DEFAULT_COVERAGE_SOR
     return []
 
 
-def aware_enterprise_ids(as_of: dt.date) -> QuerySet:
-    """Ids of the enterprises that took part in an enterprise-awareness course ended by ``as_of``
+def awareness_course_kinds() -> tuple[str, ...]:
+    """The course kinds whose participants count as aware of CP (``CP_AWARENESS_COURSE_KINDS``;
+    by default enterprise awareness courses and technical workshops). Unknown kinds are ignored."""
+    from django.conf import settings
+
+    wanted = getattr(settings, "CP_AWARENESS_COURSE_KINDS", [CourseKind.ENTERPRISE_AWARENESS])
+    return tuple(kind for kind in CourseKind.values if kind in wanted)
+
+
+def aware_enterprise_ids(as_of: dt.date, kinds: tuple[str, ...] | None = None) -> QuerySet:
+    """Ids of the enterprises that took part in a course of the awareness kinds ended by ``as_of``
     (DESIGN.md §6: *aware of CP* from that date). A values queryset, usable as a subquery."""
+    kinds = awareness_course_kinds() if kinds is None else kinds
     return (
-        EnterpriseParticipation.objects.filter(
-            course__kind=CourseKind.ENTERPRISE_AWARENESS, course__end_date__lte=as_of
-        )
+        EnterpriseParticipation.objects.filter(course__kind__in=kinds, course__end_date__lte=as_of)
         .values("enterprise_id")
         .distinct()
     )

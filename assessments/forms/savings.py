@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from enterprises.models import Enterprise
 
 FIRST_REPORT_YEAR = 2000
-LINE_FIELDS = ["resource", "quantity", "vnd_saved", "option"]
+LINE_FIELDS = ["change", "resource", "quantity", "vnd_saved", "option"]
 
 
 class VersionField(forms.IntegerField):
@@ -38,14 +38,50 @@ class SavingsReportForm(forms.ModelForm):
 
     version = VersionField()
 
+    # A fuel switch in one go: the fuel no longer burnt (a line saved) and the one burnt instead
+    # (a line added); the view turns it into two lines.
+    switch_from = forms.ModelChoiceField(
+        label=_("Fuel no longer used"), queryset=ResourceType.objects.none(), required=False
+    )
+    switch_from_quantity = forms.DecimalField(
+        label=_("Quantity saved"), required=False, min_value=0, max_digits=18, decimal_places=3
+    )
+    switch_from_vnd = forms.IntegerField(label=_("VND saved"), required=False, min_value=0)
+    switch_to = forms.ModelChoiceField(
+        label=_("Fuel used instead"), queryset=ResourceType.objects.none(), required=False
+    )
+    switch_to_quantity = forms.DecimalField(
+        label=_("Quantity added"), required=False, min_value=0, max_digits=18, decimal_places=3
+    )
+    switch_to_vnd = forms.IntegerField(label=_("VND spent on it"), required=False, min_value=0)
+
+    SWITCH_FIELDS = ("switch_from", "switch_from_quantity", "switch_to", "switch_to_quantity")
+
     class Meta:
         model = SavingsReport
-        fields = ["year", "period", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+        fields = ["year", "period", "output_quantity", "notes"]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "output_quantity": forms.NumberInput(attrs={"step": "any", "min": "0"}),
+        }
 
     def __init__(self, *args, enterprise: Enterprise, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.enterprise = enterprise
+        fuels = ResourceType.objects.filter(active=True, has_energy_factor=True)
+        for name in ("switch_from", "switch_to"):
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = fuels
+        self.fields["output_quantity"].validators.append(MinValueValidator(0))
+        unit = (
+            enterprise.assessments.exclude(baseline_output_unit="")
+            .order_by("-year", "-pk")
+            .values_list("baseline_output_unit", flat=True)
+            .first()
+        )
+        if unit:
+            self.fields["output_quantity"].help_text = _(
+                "Production output of the period, in %(unit)s (the unit of your assessment's baseline output)."
+            ) % {"unit": unit}
         this_year = timezone.localdate().year
         year = self.fields["year"]
         year.validators += [MinValueValidator(FIRST_REPORT_YEAR), MaxValueValidator(this_year)]
@@ -65,7 +101,34 @@ class SavingsReportForm(forms.ModelForm):
                 qs = qs.exclude(pk=self.instance.pk)
             if qs.exists():
                 self.add_error("period", duplicate_period_message())
+        given = [name for name in self.SWITCH_FIELDS if data.get(name) not in (None, "")]
+        if given and len(given) < len(self.SWITCH_FIELDS):
+            for name in self.SWITCH_FIELDS:
+                if name not in given:
+                    self.add_error(name, _("A fuel switch needs both fuels and both quantities."))
+        elif given and data["switch_from"] == data["switch_to"]:
+            self.add_error("switch_to", _("Choose a different fuel from the one no longer used."))
         return data
+
+    def switch_lines(self) -> list[LineInput]:
+        """The fuel switch as two lines (saved, added), or none."""
+        data = self.cleaned_data
+        if not data.get("switch_from"):
+            return []
+        return [
+            LineInput(
+                resource=data["switch_from"],
+                quantity=data["switch_from_quantity"],
+                vnd_saved=data.get("switch_from_vnd") or 0,
+                change=SavingsLine.Change.SAVED,
+            ),
+            LineInput(
+                resource=data["switch_to"],
+                quantity=data["switch_to_quantity"],
+                vnd_saved=data.get("switch_to_vnd") or 0,
+                change=SavingsLine.Change.ADDED,
+            ),
+        ]
 
 
 class OptionChoiceField(forms.ModelChoiceField):
@@ -104,6 +167,7 @@ class SavingsLineForm(forms.ModelForm):
         self.fields["vnd_saved"].validators.append(MinValueValidator(0))
         self.fields["vnd_saved"].required = False
         self.fields["vnd_saved"].help_text = ""
+        self.fields["change"].required = False  # a saving unless said otherwise
         if not self.instance.pk:
             # A blank extra row stays blank (and unchanged) instead of showing the model's default 0.
             self.initial.pop("vnd_saved", None)
@@ -111,6 +175,13 @@ class SavingsLineForm(forms.ModelForm):
 
     def clean_vnd_saved(self):
         return self.cleaned_data.get("vnd_saved") or 0
+
+    def has_changed(self) -> bool:
+        # A blank extra row stays blank whatever its (defaulted) kind of change says.
+        return any(name != "change" for name in self.changed_data)
+
+    def clean_change(self):
+        return self.cleaned_data.get("change") or SavingsLine.Change.SAVED
 
 
 class BaseSavingsLineFormSet(BaseInlineFormSet):
@@ -174,6 +245,7 @@ class BaseSavingsLineFormSet(BaseInlineFormSet):
                     quantity=data.get("quantity"),
                     vnd_saved=data.get("vnd_saved"),
                     option=data.get("option"),
+                    change=data.get("change") or SavingsLine.Change.SAVED,
                     line=form.instance if form.instance.pk else None,
                     delete=bool(data.get("DELETE")),
                 )

@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from assessments import quality
 from assessments.models import Assessment, CPOption, OptionExpectedSaving, ResourceFactor
 
-from .workflow import check_version, ensure_year_open, transition
+from .workflow import WorkflowError, check_version, ensure_year_open, transition
 
 if TYPE_CHECKING:
     from django.forms import BaseInlineFormSet
@@ -111,13 +112,31 @@ def assessment_update(
     return assessment
 
 
+class ApprovalBlocked(WorkflowError):
+    """A rule of ``assessments.quality`` found an error: the assessment cannot be approved."""
+
+
+def step_findings(assessment: Assessment, severity: str) -> list[quality.Finding]:
+    implemented = assessment.options.filter(status=CPOption.Status.IMPLEMENTED).count()
+    return quality.assessment_step_findings(step=assessment.step, implemented_options=implemented, severity=severity)
+
+
 def assessment_submit(*, assessment: Assessment, by: User, version: int | None = None) -> Assessment:
+    """Submit for approval; the step rule's warnings are for the caller to show."""
     return transition(obj=assessment, to=Assessment.Status.SUBMITTED, by=by, version=version)
 
 
+@transaction.atomic
 def assessment_approve(
     *, assessment: Assessment, by: User, comment: str = "", version: int | None = None
 ) -> Assessment:
+    """Approve, unless the assessment holds implemented options before the implementation step."""
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if not by.has_perm("assessments.review_assessment", locked):
+        raise PermissionDenied
+    found = step_findings(locked, quality.Severity.ERROR) if locked.status == Assessment.Status.SUBMITTED else []
+    if found:
+        raise ApprovalBlocked(found[0].message)
     return transition(obj=assessment, to=Assessment.Status.APPROVED, by=by, comment=comment, version=version)
 
 

@@ -87,6 +87,7 @@ class LineInput:
     option: CPOption | None = None
     line: SavingsLine | None = None
     delete: bool = False
+    change: str = SavingsLine.Change.SAVED
 
 
 # --------------------------------------------------------------------------- permissions
@@ -160,6 +161,7 @@ def _apply_lines(report: SavingsReport, lines: Iterable[LineInput]) -> None:
         if line is None:
             line = SavingsLine(report=report)
         line.resource = item.resource
+        line.change = item.change
         line.quantity = item.quantity
         line.vnd_saved = item.vnd_saved or 0
         line.option = item.option
@@ -169,12 +171,26 @@ def _apply_lines(report: SavingsReport, lines: Iterable[LineInput]) -> None:
 
 @transaction.atomic
 def savings_report_create(
-    *, by: User, enterprise: Enterprise, year: int, period: str, notes: str = "", lines: Sequence[LineInput] = ()
+    *,
+    by: User,
+    enterprise: Enterprise,
+    year: int,
+    period: str,
+    notes: str = "",
+    lines: Sequence[LineInput] = (),
+    output_quantity: Decimal | None = None,
 ) -> SavingsReport:
     if not by.has_perm("assessments.add_savingsreport", enterprise):
         raise PermissionDenied
     ensure_year_open(year)
-    report = SavingsReport(enterprise=enterprise, year=year, period=period, notes=notes, created_by=by)
+    report = SavingsReport(
+        enterprise=enterprise,
+        year=year,
+        period=period,
+        notes=notes,
+        created_by=by,
+        output_quantity=output_quantity,
+    )
     _save_report(report)
     _apply_lines(report, lines)
     return report
@@ -190,6 +206,7 @@ def savings_report_update(
     period: str,
     notes: str = "",
     lines: Sequence[LineInput] = (),
+    output_quantity: Decimal | None = None,
 ) -> SavingsReport:
     """Save the edit form. ``version`` is the version the user loaded: if anyone saved the report
     since, ``StaleVersion`` is raised and nothing is written."""
@@ -197,10 +214,12 @@ def savings_report_update(
     _ensure_author(by, locked, new_year=year)
     check_version(current=locked.version, expected=version)
     locked.year, locked.period, locked.notes = year, period, notes
+    locked.output_quantity = output_quantity
     locked.version += 1
     _save_report(locked)
     _apply_lines(locked, lines)
     report.year, report.period, report.notes, report.version = locked.year, locked.period, locked.notes, locked.version
+    report.output_quantity = locked.output_quantity
     return report
 
 
@@ -436,21 +455,38 @@ class LineFigures:
 
 @dataclass
 class ReportFigures:
+    """Totals of a report: TOE, tCO2e and VND are net (saved minus added, DESIGN.md §14)."""
+
     year: int
     rows: list[LineFigures]
-    toe: Decimal = Decimal(0)
-    tco2e: Decimal = Decimal(0)
+    toe_saved: Decimal = Decimal(0)
+    toe_added: Decimal = Decimal(0)
+    tco2e_saved: Decimal = Decimal(0)
+    tco2e_added: Decimal = Decimal(0)
     vnd: int = 0
     fell_back: bool = False
     # energy resources that have no factor for the year (not in the totals)
     unconverted: list[ResourceType] = field(default_factory=list)
-    # resources reported in their own units (water, materials, waste): (resource, total quantity)
+    # resources reported in their own units (water, materials, waste): (resource, net quantity)
     own_units: list[tuple[ResourceType, Decimal]] = field(default_factory=list)
+
+    @property
+    def toe(self) -> Decimal:
+        return self.toe_saved - self.toe_added
+
+    @property
+    def tco2e(self) -> Decimal:
+        return self.tco2e_saved - self.tco2e_added
+
+    @property
+    def has_added(self) -> bool:
+        return any(row.line.is_added for row in self.rows)
 
 
 def report_figures(report: SavingsReport, lines: Sequence[SavingsLine] | None = None) -> ReportFigures:
     """Each line converted to TOE and tCO2e with the factor of the report's year (or the latest
-    earlier one), and the totals. One query for the factors of the report's resources."""
+    earlier one), and the totals: saved, added (consumption increases) and net. One query for the
+    factors of the report's resources."""
     lines = _lines_of(report) if lines is None else list(lines)
     resource_ids = {line.resource_id for line in lines}
     table = (
@@ -463,17 +499,57 @@ def report_figures(report: SavingsReport, lines: Sequence[SavingsLine] | None = 
     for line in lines:
         conversion = table.convert(line.resource_id, line.quantity, report.year)
         figures.rows.append(LineFigures(line=line, conversion=conversion))
-        figures.vnd += line.vnd_saved or 0
+        figures.vnd += line.sign * (line.vnd_saved or 0)
         resources[line.resource_id] = line.resource
         if not line.resource.has_energy_factor:
-            own_units[line.resource_id] += line.quantity or 0
+            own_units[line.resource_id] += line.sign * (line.quantity or 0)
             continue
         if conversion.factor is None or (conversion.toe is None and conversion.tco2e is None):
             unconverted[line.resource_id] = line.resource
             continue
-        figures.toe += conversion.toe or 0
-        figures.tco2e += conversion.tco2e or 0
+        if line.is_added:
+            figures.toe_added += conversion.toe or 0
+            figures.tco2e_added += conversion.tco2e or 0
+        else:
+            figures.toe_saved += conversion.toe or 0
+            figures.tco2e_saved += conversion.tco2e or 0
         figures.fell_back = figures.fell_back or conversion.fell_back
     figures.own_units = [(resources[rid], total) for rid, total in own_units.items()]
     figures.unconverted = list(unconverted.values())
     return figures
+
+
+# --------------------------------------------------------------------------- bulk review
+
+
+@dataclass
+class BulkResult:
+    done: list[SavingsReport] = field(default_factory=list)
+    skipped: list[tuple[SavingsReport, str]] = field(default_factory=list)
+
+
+def savings_reports_bulk_review(
+    *, reports: Iterable[SavingsReport], by: User, action: str, comment: str = "", justification: str = ""
+) -> BulkResult:
+    """Verify or return several reports, each with the same checks as one at a time (its own
+    transaction: a report refused for an error, a missing justification, a locked year or a
+    change meanwhile is skipped with the reason, the others go through). ``justification`` is
+    used for the reports that have warnings; without one, those are skipped."""
+    result = BulkResult()
+    for report in reports:
+        try:
+            if action == "verify":
+                savings_report_verify(report=report, by=by, version=report.version, justification=justification)
+            elif action == "return":
+                savings_report_return(report=report, by=by, comment=comment, version=report.version)
+            else:
+                raise InvalidTransition(_("Unknown action."))
+        except WorkflowError as exc:
+            result.skipped.append((report, exc.message))
+        except PermissionDenied:
+            result.skipped.append((report, _("You may not review this report.")))
+        except ValidationError as exc:
+            result.skipped.append((report, " ".join(exc.messages)))
+        else:
+            result.done.append(report)
+    return result

@@ -140,6 +140,7 @@ def _render_detail(request, assessment: Assessment, *, review_form: ReviewForm |
             "assessment": assessment,
             "enterprise": assessment.enterprise,
             "steps": Assessment.Step.choices,
+            "step_warnings": services.step_findings(assessment, "warning"),
             "year_locked": year_locked,
             "can_edit": not year_locked and request.user.has_perm("assessments.change_assessment", assessment),
             "can_submit": Assessment.Status.SUBMITTED in actions,
@@ -230,6 +231,8 @@ def assessment_submit(request, pk: int):
     response = _workflow_action(request, pk, act, to=Assessment.Status.SUBMITTED)
     if response is None:
         messages.success(request, _("Assessment submitted to the Department of Industry and Trade."))
+        for finding in services.step_findings(get_assessment_for(request.user, pk), "warning"):
+            messages.warning(request, finding.message)
         response = redirect("assessments:detail", pk=pk)
     return response
 

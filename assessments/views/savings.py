@@ -14,7 +14,9 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.forms.savings import (
@@ -86,6 +88,7 @@ def savings_list(request):
     to_review = None
     if user.scope.is_unit:
         to_review = _reports_for(user).filter(status=SavingsReport.Status.SUBMITTED).count()
+    district = user.district if to_review else None  # "all of the district" in the bulk review
     return render(
         request,
         "savings/report_list.html",
@@ -99,6 +102,8 @@ def savings_list(request):
             "q": request.GET.get("q", ""),
             "can_create": services.can_create(user),
             "to_review": to_review,
+            "can_bulk": bool(to_review),
+            "bulk_district": district,
         },
     )
 
@@ -135,7 +140,8 @@ def savings_create(request):
                 year=form.cleaned_data["year"],
                 period=form.cleaned_data["period"],
                 notes=form.cleaned_data["notes"],
-                lines=formset.line_inputs(),
+                output_quantity=form.cleaned_data.get("output_quantity"),
+                lines=formset.line_inputs() + form.switch_lines(),
             )
         except YearLocked as exc:
             form.add_error("year", exc.message)
@@ -187,7 +193,8 @@ def savings_edit(request, pk: int):
                 year=form.cleaned_data["year"],
                 period=form.cleaned_data["period"],
                 notes=form.cleaned_data["notes"],
-                lines=formset.line_inputs(),
+                output_quantity=form.cleaned_data.get("output_quantity"),
+                lines=formset.line_inputs() + form.switch_lines(),
             )
         except StaleVersion:
             stale = True
@@ -394,6 +401,58 @@ def savings_return(request, pk: int):
             messages.success(request, _("Report returned to the enterprise with your comment."))
             return redirect(report)
     return render(request, "savings/report_detail.html", _detail_context(request, report, return_form=form), status=400)
+
+
+@login_required
+@require_POST
+def savings_bulk_review(request):
+    """Verify or return the ticked reports, or every submitted report of one district in the
+    user's scope ("all"), each with the same checks as on its own page."""
+    user = request.user
+    if not user.scope.is_unit:
+        raise PermissionDenied
+    queue = _reports_for(user).filter(status=SavingsReport.Status.SUBMITTED).order_by("enterprise__name", "pk")
+    if request.POST.get("all"):
+        district = request.POST.get("district", "")
+        if not district:
+            messages.error(request, _("Choose the district whose reports to review."))
+            return redirect("savings:list")
+        queue = queue.filter(enterprise__district__code=district)
+    else:
+        ids = [int(v) for v in request.POST.getlist("report") if v.isdigit()]
+        if not ids:
+            messages.error(request, _("Tick the reports to review first."))
+            return redirect(f"{reverse('savings:list')}?status=submitted")
+        queue = queue.filter(pk__in=ids)
+    action = request.POST.get("action", "")
+    if action not in ("verify", "return"):
+        messages.error(request, _("Choose whether to verify or to return the reports."))
+        return redirect(f"{reverse('savings:list')}?status=submitted")
+    result = services.savings_reports_bulk_review(
+        reports=list(queue),
+        by=user,
+        action=action,
+        comment=request.POST.get("comment", ""),
+        justification=request.POST.get("justification", ""),
+    )
+    if result.done:
+        done = len(result.done)
+        messages.success(
+            request,
+            (
+                ngettext("%(n)s report verified.", "%(n)s reports verified.", done)
+                if action == "verify"
+                else ngettext("%(n)s report returned.", "%(n)s reports returned.", done)
+            )
+            % {"n": done},
+        )
+    for report, reason in result.skipped:
+        messages.warning(
+            request,
+            _("Not done for %(enterprise)s (%(period)s): %(reason)s")
+            % {"enterprise": report.enterprise.name, "period": report.get_period_display(), "reason": reason},
+        )
+    return redirect(f"{reverse('savings:list')}?status=submitted")
 
 
 # --------------------------------------------------------------------------- evidence

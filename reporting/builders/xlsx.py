@@ -403,9 +403,34 @@ def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallbac
         _write_sheet(
             wb,
             _("Savings by resource"),
-            [_("Resource"), _("Unit"), _("Quantity saved"), _("TOE"), _("tCO2e"), _("Saved (VND)"), _("Lines")],
-            ([r.name, r.unit, r.quantity, _none(r.toe), _none(r.tco2e), r.vnd, r.lines] for r in ind.resources),
-            [30, 8, 18, 14, 14, 18, 8],
+            [
+                _("Resource"),
+                _("Unit"),
+                _("Quantity saved"),
+                _("TOE"),
+                _("tCO2e"),
+                _("Saved (VND)"),
+                _("Lines"),
+                _("Quantity added (fuel switch)"),
+                _("TOE added"),
+                _("tCO2e added"),
+            ],
+            (
+                [
+                    r.name,
+                    r.unit,
+                    r.quantity,
+                    _none(r.toe),
+                    _none(r.tco2e),
+                    r.vnd,
+                    r.lines,
+                    r.quantity_added,
+                    _none(r.toe_added),
+                    _none(r.tco2e_added),
+                ]
+                for r in ind.resources
+            ),
+            [30, 8, 18, 14, 14, 18, 8, 18, 14, 14],
             {2: QUANTITY_FORMAT},
         )
         _write_sheet(

@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import (
     CPOption,
@@ -24,7 +24,7 @@ from assessments.models import (
 )
 from enterprises.models import REFORM_DATE, Commune, District, Sector
 from training.models import Attendance, Course, CourseKind, EnterpriseParticipation
-from training.selectors import CoverageStatus, coverage_by_district
+from training.selectors import CoverageStatus, awareness_course_kinds, coverage_by_district
 
 from ..areas import COMMUNE, FORMER_DISTRICT, Area, AreaLike, area_for, breakdown_units, by_communes, unit_field
 from ..measures import Measure
@@ -32,11 +32,11 @@ from .annex import establishments, factor_rows, funding, model_enterprises, year
 from .base import APPROVED, Factors, ProgressCallback, analytic_queries, enterprise_scope, to_decimal, to_int, year_end
 from .crosstabs import savings_by_sector_and_category, savings_by_unit_and_year
 from .defined import figures_of, indicator_figures, indicators_for, model_count, plan_results, plans_in_force
+from .energy import energy_saving
 from .findings import open_findings, year_warnings
 from .queries import (
     approved_assessments,
     count_by,
-    energy_baseline,
     flag_counts,
     implemented_options,
     payback_medians,
@@ -47,8 +47,10 @@ from .queries import (
     zones_reached,
 )
 from .results import (
+    UNATTRIBUTED,
     CategoryRow,
     DistrictRow,
+    EnergyMethod,
     Number,
     ResourceRow,
     SectorRow,
@@ -122,8 +124,8 @@ def _compute_live(
         .annotate(n=Count("pk"))
         .order_by()
     )
-    identified_by_category = {row["category"]: row["n"] for row in identified}
-    implemented_by_category: dict[str, dict[str, Any]] = {
+    identified_by_category: dict[Any, int] = {row["category"]: row["n"] for row in identified}
+    implemented_by_category: dict[Any, dict[str, Any]] = {
         row["category"]: dict(row)
         for row in implemented.values("category")
         .annotate(n=Count("pk"), investment=Sum("investment_vnd"), expected=Sum("expected_savings_vnd"))
@@ -138,7 +140,7 @@ def _compute_live(
     cube = savings_cube(year, district, factors)
     savings_by_district, savings_by_sector, savings_by_category = cube.by_district, cube.by_sector, cube.by_category
     resources = _resource_rows(year, cube.by_resource, factors)
-    baseline_toe, saved_toe_with_baseline, reporting_enterprises = energy_baseline(year, district, factors)
+    energy = energy_saving(year, district, factors)
     report(55)
 
     # Training (4 queries).
@@ -154,19 +156,20 @@ def _compute_live(
     unlocated = _unlocated_row(*tables)
     if district is None and (by_communes(year) or unlocated.enterprises_registered or unlocated.savings_vnd):
         district_rows += (unlocated,)  # nothing is dropped: the rows add up to the city
-    sector_rows = _sector_rows(flags_by_sector, assessments_by_sector, savings_by_sector)
+    sector_rows = _sector_rows(flags_by_sector, assessments_by_sector, savings_by_sector, energy.by_division)
     category_rows = tuple(
         CategoryRow(
-            code=code,
+            code=code if code is not None else UNATTRIBUTED,
             label=str(label),
             identified=identified_by_category.get(code, 0),
             implemented=to_int(implemented_by_category.get(code, {}).get("n")),
             investment_vnd=to_int(implemented_by_category.get(code, {}).get("investment")),
             expected_savings_vnd=to_int(implemented_by_category.get(code, {}).get("expected")),
             verified_savings_vnd=to_int(savings_by_category.get(code, {}).get("vnd_sum")),
-            median_payback_years=medians.get(code),
+            median_payback_years=medians.get(code) if code is not None else None,
+            verified_savings_toe=to_decimal(savings_by_category.get(code, {}).get("toe_sum")),
         )
-        for code, label in CPOption.Category.choices
+        for code, label in [*CPOption.Category.choices, (None, UNATTRIBUTED_LABEL)]
     )
     first_year = min((p.first_year for p in plans), default=None)
     trend = tuple(savings_trend(trend_years(year, first_year), district, factors=factors))
@@ -196,10 +199,10 @@ def _compute_live(
         Measure.SAVINGS_TOE: toe,
         Measure.SAVINGS_TCO2E: tco2e,
         Measure.SAVINGS_VND: vnd,
-        Measure.ENERGY_SAVING_PCT: share(saved_toe_with_baseline, baseline_toe),
-        # Needs each enterprise's production output of the year, which savings reports do not
-        # record yet: no figure rather than a guess.
-        Measure.INTENSITY_CUT_PCT: None,
+        Measure.ENERGY_SAVING_PCT: share(energy.total.saved_toe, energy.total.adjusted_baseline_toe),
+        # The cut of consumption per unit of product, over the enterprises that report their
+        # production output (indicators.energy); no figure when none does.
+        Measure.INTENSITY_CUT_PCT: share(energy.total.output_saved_toe, energy.total.output_adjusted_toe),
         Measure.OFFICERS_TRAINED: training.officers_trained,
         Measure.COURSES_HELD: training.courses_held,
         Measure.DISTRICTS_COVERED: training.districts_covered,
@@ -237,8 +240,18 @@ def _compute_live(
         training=training,
         warnings=warnings,
         findings=findings,
-        baseline_energy_toe=baseline_toe,
-        reporting_enterprises=reporting_enterprises,
+        baseline_energy_toe=energy.total.adjusted_baseline_toe if energy.total.enterprises else None,
+        reporting_enterprises=energy.total.enterprises,
+        awareness_kinds=tuple(str(CourseKind(kind).label) for kind in awareness_course_kinds()),
+        energy=EnergyMethod(
+            enterprises=energy.total.enterprises,
+            by_output=energy.total.by_output,
+            absolute=energy.total.absolute,
+            partial=energy.total.partial,
+            intensity_change_pct=energy.total.intensity_change_pct,
+            saved_toe=energy.total.saved_toe,
+            adjusted_baseline_toe=energy.total.adjusted_baseline_toe,
+        ),
         establishments=est,
         funding=funding_rows,
         funding_total=funding_total,
@@ -265,6 +278,11 @@ def _coverage(end: dt.date, area: Area | None) -> list:
 def _unlocated_row(flags: dict, assessments: dict, options: dict, savings: dict, coverage: dict) -> DistrictRow:
     """The enterprises without a commune (or, before 2025, without a district)."""
     return _district_row(None, flags, assessments, options, savings, coverage)
+
+
+# The savings not linked to an option, as a row of the by-category tables (so that the rows add up
+# to the total).
+UNATTRIBUTED_LABEL = _("Not linked to an option")
 
 
 def _district_row(
@@ -301,7 +319,7 @@ def _district_row(
     )
 
 
-def _sector_rows(flags: dict, assessments: dict, savings: dict) -> tuple[SectorRow, ...]:
+def _sector_rows(flags: dict, assessments: dict, savings: dict, energy: dict) -> tuple[SectorRow, ...]:
     """One row per VSIC division that has enterprises or figures in the scope."""
     codes = sorted(set(flags) | set(assessments) | set(savings))
     names = dict(Sector.objects.filter(code__in=codes).values_list("code", "name"))
@@ -316,6 +334,8 @@ def _sector_rows(flags: dict, assessments: dict, savings: dict) -> tuple[SectorR
             savings_toe=to_decimal(savings.get(code, {}).get("toe_sum")),
             savings_tco2e=to_decimal(savings.get(code, {}).get("tco2e_sum")),
             savings_vnd=to_int(savings.get(code, {}).get("vnd_sum")),
+            energy_saving_pct=energy[code].saving_pct if code in energy else None,
+            intensity_change_pct=energy[code].intensity_change_pct if code in energy else None,
         )
         for code in codes
     )
@@ -332,6 +352,8 @@ def _resource_rows(year: int, totals: dict[int, dict[str, Any]], factors: Factor
         energy = r.has_energy_factor
         factor = factors.row(r.pk, year) if energy else None
         toe, tco2e = factors.convert(r.pk, quantity, year) if energy else (None, None)
+        added = to_decimal(t.get("qty_added"))
+        toe_added, tco2e_added = factors.convert(r.pk, added, year) if energy else (None, None)
         result.append(
             ResourceRow(
                 code=r.code,
@@ -345,6 +367,9 @@ def _resource_rows(year: int, totals: dict[int, dict[str, Any]], factors: Factor
                 lines=to_int(t.get("n")),
                 has_energy_factor=energy,
                 factor_year=factor.valid_from_year if factor is not None else None,
+                quantity_added=added,
+                toe_added=toe_added,
+                tco2e_added=tco2e_added,
             )
         )
     return tuple(result)

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
-from assessments.models import SavingsReport
+from assessments.models import SavingsReport, signed
 from enterprises.models import District
 
 from ..measures import Measure
@@ -127,7 +127,9 @@ def filtered_value(
         toe: Decimal | None = None
         tco2e: Decimal | None = None
         vnd = 0
-        for group in lines.values("resource_id").annotate(qty=Sum("quantity"), v=Sum("vnd_saved")).order_by():
+        for group in (
+            lines.values("resource_id").annotate(qty=Sum(signed("quantity")), v=Sum(signed("vnd_saved"))).order_by()
+        ):
             t, c = factors.convert(group["resource_id"], group["qty"], year)
             toe, tco2e, vnd = add_sums(toe, t), add_sums(tco2e, c), vnd + (group["v"] or 0)
         if m == Measure.SAVINGS_TOE:

@@ -11,6 +11,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from assessments.models import signed
+
 from .base import Factors, analytic_queries
 from .queries import verified_lines
 
@@ -18,8 +20,9 @@ from .queries import verified_lines
 def verified_line_rows(year: int, district: Any) -> Iterator[tuple]:
     """The verified savings lines of the year in the scope, one tuple per line, streamed:
     (district, tax code, enterprise, VSIC division, period, resource, unit, quantity, TOE, tCO2e,
-    VND, option category, verified report id). For a locked year, the lines stored when it was
-    locked."""
+    VND, option category, verified report id); a consumption increase (a line ``added``) has a
+    negative quantity, TOE, tCO2e and VND, so that the lines add up to the net totals. For a
+    locked year, the lines stored when it was locked."""
     from ..snapshots import locked_line_rows
 
     frozen = locked_line_rows(year, district)
@@ -47,7 +50,11 @@ def live_verified_line_queryset(year: int, district: Any, *, with_district_code:
     leading = ("report__enterprise__district__code",) if with_district_code else ()
     return (
         verified_lines(year, district)
-        .annotate(division=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code"))
+        .annotate(
+            division=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code"),
+            net_quantity=signed("quantity"),
+            net_vnd=signed("vnd_saved"),
+        )
         .order_by("report__enterprise__district__code", "report__enterprise__name", "report__period", "pk")
         .values_list(
             *leading,
@@ -58,9 +65,9 @@ def live_verified_line_queryset(year: int, district: Any, *, with_district_code:
             "report__period",
             "resource__name",
             "resource__unit",
-            "quantity",
+            "net_quantity",
             "resource_id",
-            "vnd_saved",
+            "net_vnd",
             "option__category",
             "report_id",
         )

@@ -18,17 +18,15 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Cast, Coalesce
 
 from assessments.models import (
     Assessment,
-    BaselineConsumption,
     CPOption,
     SavingsLine,
-    SavingsReport,
+    signed,
 )
 from enterprises.models import Commune, District, Enterprise, IndustrialZone
 from training.models import Course, CourseKind, EnterpriseParticipation
@@ -112,8 +110,9 @@ def verified_lines(year: int, district: District | Area | None) -> QuerySet[Savi
 
 @dataclass(frozen=True)
 class SavingsCube:
-    """Verified savings of a year in a scope, by district, by VSIC division, by option category
-    (rows as ``toe_sum`` / ``tco2e_sum`` / ``vnd_sum``) and by resource (``qty`` / ``vnd`` / ``n``)."""
+    """Verified savings of a year in a scope, net of consumption increases, by district, by VSIC
+    division, by option category (rows as ``toe_sum`` / ``tco2e_sum`` / ``vnd_sum``; lines with no
+    option under the key None) and by resource (``qty`` net, ``qty_added``, ``vnd`` net, ``n``)."""
 
     by_district: dict[Any, dict[str, Any]]
     by_sector: dict[Any, dict[str, Any]]
@@ -131,19 +130,24 @@ def savings_cube(year: int, district: District | Area | None, factors: Factors) 
             division_key=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code"),
             category_key=F("option__category"),
         )
-        .values("district_key", "division_key", "category_key", "resource_id")
+        .values("district_key", "division_key", "category_key", "resource_id", "change")
         .annotate(qty=Sum("quantity"), vnd=Sum("vnd_saved"), n=Count("pk"))
         .order_by()
     )
     groups: tuple[dict[Any, Sums], dict[Any, Sums], dict[Any, Sums]] = ({}, {}, {})
     by_resource: dict[int, dict[str, Any]] = {}
     for row in rows:
-        toe, tco2e = factors.convert(row["resource_id"], row["qty"], year)
+        added = row["change"] == SavingsLine.Change.ADDED
+        qty = -row["qty"] if added and row["qty"] is not None else row["qty"]
+        vnd = -(row["vnd"] or 0) if added else (row["vnd"] or 0)
+        toe, tco2e = factors.convert(row["resource_id"], qty, year)
         for target, key in zip(groups, (row["district_key"], row["division_key"], row["category_key"]), strict=True):
-            target.setdefault(key, Sums()).add(toe, tco2e, row["vnd"])
-        totals = by_resource.setdefault(row["resource_id"], {"qty": None, "vnd": 0, "n": 0})
-        totals["qty"] = add_sums(totals["qty"], row["qty"])
-        totals["vnd"] += row["vnd"] or 0
+            target.setdefault(key, Sums()).add(toe, tco2e, vnd)
+        totals = by_resource.setdefault(row["resource_id"], {"qty": None, "qty_added": Decimal(0), "vnd": 0, "n": 0})
+        totals["qty"] = add_sums(totals["qty"], qty)
+        if added:
+            totals["qty_added"] += row["qty"] or 0
+        totals["vnd"] += vnd
         totals["n"] += row["n"]
     by_district, by_sector, by_category = ({k: v.as_row() for k, v in g.items()} for g in groups)
     return SavingsCube(by_district, by_sector, by_category, by_resource)
@@ -208,7 +212,9 @@ def savings_trend(
         lines = lines.filter(report__enterprise=enterprise)
     factors = factors or Factors()
     sums: dict[int, Sums] = {}
-    grouped = lines.values("report__year", "resource_id").annotate(qty=Sum("quantity"), vnd=Sum("vnd_saved"))
+    grouped = lines.values("report__year", "resource_id").annotate(
+        qty=Sum(signed("quantity")), vnd=Sum(signed("vnd_saved"))
+    )
     for row in grouped.order_by():
         toe, tco2e = factors.convert(row["resource_id"], row["qty"], row["report__year"])
         sums.setdefault(row["report__year"], Sums()).add(toe, tco2e, row["vnd"])
@@ -228,45 +234,6 @@ def savings_trend(
         )
         for y in years
     ]
-
-
-def energy_baseline(
-    year: int, district: District | Area | None, factors: Factors
-) -> tuple[Decimal | None, Decimal, int]:
-    """(baseline TOE, TOE saved, enterprises) over the enterprises with verified savings in
-    ``year`` and an approved assessment of year ≤ ``year``; baseline from the latest such one."""
-    reporting = SavingsReport.objects.filter(status=VERIFIED, year=year, enterprise=OuterRef("assessment__enterprise"))
-    latest = (
-        Assessment.objects.filter(enterprise=OuterRef("assessment__enterprise"), status=APPROVED, year__lte=year)
-        .order_by("-year", "-pk")
-        .values("pk")[:1]
-    )
-    baselines = (
-        BaselineConsumption.objects.filter(resource__has_energy_factor=True)
-        .filter(enterprise_scope(district, "assessment__enterprise__"))
-        .filter(Exists(reporting), assessment=Subquery(latest))
-    )
-    baseline_toe: Decimal | None = None
-    for resource_id, quantity in (
-        baselines.values("resource_id").annotate(qty=Sum("quantity")).values_list("resource_id", "qty").order_by()
-    ):
-        baseline_toe = add_sums(baseline_toe, factors.convert(resource_id, quantity, year)[0])
-    enterprises = baselines.aggregate(n=Count("assessment__enterprise", distinct=True))["n"]
-    with_baseline = Assessment.objects.filter(
-        enterprise=OuterRef("report__enterprise"), status=APPROVED, year__lte=year
-    )
-    saved: Decimal | None = None
-    for resource_id, quantity in (
-        verified_lines(year, district)
-        .filter(resource__has_energy_factor=True)
-        .filter(Exists(with_baseline))
-        .values("resource_id")
-        .annotate(qty=Sum("quantity"))
-        .values_list("resource_id", "qty")
-        .order_by()
-    ):
-        saved = add_sums(saved, factors.convert(resource_id, quantity, year)[0])
-    return baseline_toe, to_decimal(saved), to_int(enterprises)
 
 
 def zones_reached(year: int, district: District | None, end: dt.date) -> tuple[int, int]:

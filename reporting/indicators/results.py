@@ -188,15 +188,22 @@ class SectorRow:
     savings_toe: Decimal
     savings_tco2e: Decimal
     savings_vnd: int
+    # energy saving % against the (adjusted) baseline, and the change of the consumption per unit
+    # of product of the enterprises that report their output (``indicators.energy``)
+    energy_saving_pct: Decimal | None = None
+    intensity_change_pct: Decimal | None = None
 
     @property
     def applying_share(self) -> Decimal | None:
         return share(self.applying, self.enterprises_active)
 
 
+UNATTRIBUTED = ""  # CategoryRow.code of the savings not linked to an option
+
+
 @dataclass(frozen=True)
 class CategoryRow:
-    code: str
+    code: str  # an option category, or UNATTRIBUTED
     label: str
     identified: int
     implemented: int
@@ -204,6 +211,11 @@ class CategoryRow:
     expected_savings_vnd: int
     verified_savings_vnd: int
     median_payback_years: Decimal | None
+    verified_savings_toe: Decimal = Decimal(0)  # net
+
+    @property
+    def is_unattributed(self) -> bool:
+        return self.code == UNATTRIBUTED
 
 
 @dataclass(frozen=True)
@@ -219,6 +231,22 @@ class ResourceRow:
     lines: int
     has_energy_factor: bool
     factor_year: int | None  # valid_from_year of the factor used
+    # ``quantity``, ``toe``, ``tco2e`` and ``vnd`` are net: saved minus consumption increases
+    quantity_added: Decimal = Decimal(0)
+    toe_added: Decimal | None = None
+    tco2e_added: Decimal | None = None
+
+    @property
+    def quantity_saved(self) -> Decimal:
+        return self.quantity + self.quantity_added
+
+    @property
+    def toe_saved(self) -> Decimal | None:
+        return None if self.toe is None else self.toe + (self.toe_added or 0)
+
+    @property
+    def tco2e_saved(self) -> Decimal | None:
+        return None if self.tco2e is None else self.tco2e + (self.tco2e_added or 0)
 
     @property
     def factor_missing(self) -> bool:
@@ -271,6 +299,22 @@ class OpenFinding:
     severity: str
     code: str
     message: str
+
+
+@dataclass(frozen=True)
+class EnergyMethod:
+    """How the energy-saving % was computed (``indicators.energy``): enterprises compared by
+    output (consumption per unit of product), by absolute saving, and of those the ones with only
+    part of the year verified, annualised (compared with the share of the yearly baseline of
+    their verified quarters)."""
+
+    enterprises: int
+    by_output: int
+    absolute: int
+    partial: int
+    intensity_change_pct: Decimal | None  # over the enterprises by output
+    saved_toe: Decimal
+    adjusted_baseline_toe: Decimal
 
 
 @dataclass(frozen=True)
@@ -377,6 +421,26 @@ class YearIndicators:
     @property
     def fallbacks(self) -> tuple[FactorRow, ...]:
         return tuple(f for f in self.factors if f.fallback)
+
+    energy: EnergyMethod | None = None
+    # the course kinds that counted as awareness (labels), as the report states its definition
+    awareness_kinds: tuple[str, ...] = ()
+
+    @property
+    def savings_toe_added(self) -> Decimal:
+        return sum((r.toe_added for r in self.resources if r.toe_added is not None), Decimal(0))
+
+    @property
+    def savings_toe_saved(self) -> Decimal:
+        return self.savings_toe + self.savings_toe_added
+
+    @property
+    def savings_tco2e_added(self) -> Decimal:
+        return sum((r.tco2e_added for r in self.resources if r.tco2e_added is not None), Decimal(0))
+
+    @property
+    def savings_tco2e_saved(self) -> Decimal:
+        return self.savings_tco2e + self.savings_tco2e_added
 
     @property
     def is_city(self) -> bool:

@@ -58,8 +58,8 @@ def test_savings_report_from_submission_to_verification(page, sign_in, enterpris
     assert page.input_value("input[name=year]") == str(year)
     page.select_option("select[name=period]", "Y")
     page.select_option("select[name=lines-0-resource]", str(electricity.pk))
-    page.fill("input[name=lines-0-quantity]", "150000")  # more than the baseline: a warning
-    page.fill("input[name=lines-0-vnd_saved]", "285000000")
+    page.fill("input[name=lines-0-quantity]", "90000")
+    page.fill("input[name=lines-0-vnd_saved]", "990000000")  # 11,000 VND/kWh against 2,000: a warning
     page.select_option("select[name=lines-0-option]", str(option.pk))
     page.select_option("select[name=lines-1-resource]", str(water.pk))
     page.fill("input[name=lines-1-quantity]", "1200")
@@ -94,9 +94,9 @@ def test_savings_report_from_submission_to_verification(page, sign_in, enterpris
     page.goto("/savings/")
     assert page.locator("[data-testid=to-review]").count() == 1
     page.click(f"a[href='/savings/{report.pk}/'] >> nth=0")
-    warning = page.locator("[data-testid=quality-warning][data-code=exceeds_baseline]")
+    warning = page.locator("[data-testid=quality-warning][data-code=vnd_inconsistent]")
     assert warning.count() == 1
-    assert page.locator("[data-testid=line-warning][data-code=exceeds_baseline]").count() == 1
+    assert page.locator("[data-testid=line-warning][data-code=vnd_inconsistent]").count() == 1
     page.fill("textarea[name=comment]", "Lượng điện tiết kiệm lớn hơn mức tiêu thụ cơ sở, đề nghị kiểm tra lại.")
     page.click("[data-testid=return]")
     page.wait_for_selector("[data-testid=report-status] .text-bg-warning")

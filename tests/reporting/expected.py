@@ -65,19 +65,24 @@ def expected(year: int, district: District | None = None) -> dict:
         if line.report.status == "verified" and line.report.year == year and in_scope(line.report.enterprise, district)
     ]
 
+    def sign(line):
+        return -1 if line.change == "added" else 1
+
     def toe(line):
         f = factor(line.resource_id, year, "toe_per_unit") if line.resource.has_energy_factor else None
-        return None if f is None else line.quantity * f
+        return None if f is None else sign(line) * line.quantity * f
 
     def co2(line):
         f = factor(line.resource_id, year, "tco2e_per_unit") if line.resource.has_energy_factor else None
-        return None if f is None else line.quantity * f
+        return None if f is None else sign(line) * line.quantity * f
 
     total_toe = sum((toe(line) for line in lines if toe(line) is not None), Decimal(0))
     total_co2 = sum((co2(line) for line in lines if co2(line) is not None), Decimal(0))
-    total_vnd = sum(line.vnd_saved for line in lines)
+    total_vnd = sum(sign(line) * line.vnd_saved for line in lines)
 
-    # Energy saving against the baseline of reporting enterprises with an approved assessment.
+    # Energy saving against the baseline of reporting enterprises with an approved assessment:
+    # adjusted to the output of the verified reports when all give one, else the yearly baseline
+    # prorated to the verified quarters (a yearly report: the whole year).
     reporting_ids = {line.report.enterprise_id for line in lines}
     baseline_toe = None
     saved_toe = Decimal(0)
@@ -86,12 +91,23 @@ def expected(year: int, district: District | None = None) -> dict:
         mine = [a for a in approved if a.enterprise_id == eid and a.year <= year]
         if not mine:
             continue
-        with_baseline.add(eid)
         latest = max(mine, key=lambda a: (a.year, a.pk))
+        base = Decimal(0)
         for b in BaselineConsumption.objects.filter(assessment=latest).select_related("resource"):
             f = factor(b.resource_id, year, "toe_per_unit")
             if b.resource.has_energy_factor and f is not None:
-                baseline_toe = (baseline_toe or Decimal(0)) + b.quantity * f
+                base += b.quantity * f
+        if not base:
+            continue
+        with_baseline.add(eid)
+        reports = [r for r in SavingsReport.objects.filter(enterprise_id=eid, year=year, status="verified")]
+        outputs = [r.output_quantity for r in reports]
+        if latest.baseline_output and all(o is not None for o in outputs):
+            adjusted = base * sum(outputs, Decimal(0)) / latest.baseline_output
+        else:
+            quarters = 4 if any(r.period == "Y" for r in reports) else len({r.period for r in reports})
+            adjusted = base * quarters / 4
+        baseline_toe = (baseline_toe or Decimal(0)) + adjusted
     for line in lines:
         if line.report.enterprise_id in with_baseline and line.resource.has_energy_factor and toe(line) is not None:
             saved_toe += toe(line)
@@ -161,10 +177,19 @@ def expected(year: int, district: District | None = None) -> dict:
             "investment_vnd": sum(o.investment_vnd for o in mine),
             "expected_savings_vnd": sum(o.expected_savings_vnd for o in mine),
             "verified_savings_vnd": sum(
-                line.vnd_saved for line in lines if line.option and line.option.category == code
+                sign(line) * line.vnd_saved for line in lines if line.option and line.option.category == code
             ),
             "median_payback_years": statistics.median(paybacks) if paybacks else None,
         }
+    # The savings not linked to an option: their own row, so that the rows add up to the total.
+    categories[""] = {
+        "identified": 0,
+        "implemented": 0,
+        "investment_vnd": 0,
+        "expected_savings_vnd": 0,
+        "verified_savings_vnd": sum(sign(line) * line.vnd_saved for line in lines if not line.option),
+        "median_payback_years": None,
+    }
 
     resources = {}
     for line in lines:

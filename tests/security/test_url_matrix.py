@@ -156,6 +156,8 @@ MATRIX: dict[str, Expect] = {
     "savings:return": E(NOT_ALLOWED, (FORBIDDEN, BAD, FORBIDDEN), superuser=(NOT_ALLOWED, BAD)),
     # Reopening a verified report: DOIT (and the officer who verified it, within 30 days).
     "savings:reopen": E(NOT_ALLOWED, (BAD, FORBIDDEN, FORBIDDEN), superuser=(NOT_ALLOWED, BAD)),
+    # Bulk review: the district's officers (each report checked as on its own page).
+    "savings:bulk_review": E(NOT_ALLOWED, (FORBIDDEN, REDIRECT, FORBIDDEN), superuser=(NOT_ALLOWED, FORBIDDEN)),
     "savings:evidence_upload": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, BAD), superuser=(NOT_ALLOWED, BAD)),
     "savings:evidence_download": E(OK, OK),
     "savings:evidence_delete": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, REDIRECT), superuser=(NOT_ALLOWED, REDIRECT)),
