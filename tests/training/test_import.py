@@ -214,7 +214,7 @@ def test_refuses_files_over_the_size_limit(client_doit, course, settings):
 
 
 def test_refuses_too_many_rows(client_doit, course, monkeypatch):
-    monkeypatch.setattr(imports, "ATTENDANCE_MAX_ROWS", 5)
+    monkeypatch.setattr(imports.reading, "ATTENDANCE_MAX_ROWS", 5)
     rows = [[f"Người Số {i}", "Đống Đa", "Chuyên viên", "Có", ""] for i in range(6)]
     assert upload_error(client_doit, course, xlsx(rows)) == [
         "The file has more than 5 rows. Split it into smaller files."
