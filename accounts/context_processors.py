@@ -47,6 +47,8 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if getattr(request, "second_factor_pending", False):  # set by SecondFactorMiddleware
+        return {"nav_items": [], "second_factor_pending": True}
     items: list[dict] = []
     menus: dict[str, dict] = {}
     for name, label, allowed, group in NAV_ITEMS:

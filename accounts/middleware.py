@@ -66,9 +66,13 @@ class SecondFactorMiddleware:
         if not user.is_authenticated or user.is_verified():
             return None
         match = request.resolver_match
+        # Read by the navigation: while the second factor is pending, the pages open are
+        # OPEN_BEFORE_SECOND_FACTOR, so no other link (nor the notification bell) is offered.
+        confirmed = has_confirmed_device(user)
+        request.second_factor_pending = confirmed or bool(user.requires_second_factor)
         if match is not None and match.view_name in OPEN_BEFORE_SECOND_FACTOR:
             return None
-        if has_confirmed_device(user):
+        if confirmed:
             return redirect_with_next(request, "otp_verify")
         if user.requires_second_factor:
             return redirect_with_next(request, "otp_setup")

@@ -286,13 +286,17 @@ def test_doit_completes_forced_setup_and_reaches_the_portal(client):
     assert response["Location"] == f"{SETUP}?next=%2Fenterprises%2F"
     page = client.get(response["Location"])
     assert 'data-testid="otp-enrol-required"' in page.content.decode()  # the password is not enough
+    # nothing on the page leads elsewhere meanwhile: no navigation, no notification bell (whose
+    # background request would be sent to this page and move the browser away from it)
+    assert 'data-testid="notifications-link"' not in page.content.decode()
     grant_enrolment(client, doit)
     page = client.get(response["Location"])
     assert 'data-testid="otp-required"' in page.content.decode()
     device = TOTPDevice.objects.get(user=doit)
     response = client.post(SETUP, {"otp_token": totp_code(device), "next": "/enterprises/"})
     assert response.status_code == 302 and response["Location"] == "/enterprises/"
-    assert client.get("/enterprises/").status_code == 200
+    portal = client.get("/enterprises/")
+    assert portal.status_code == 200 and 'data-testid="notifications-link"' in portal.content.decode()
 
 
 def test_doit_with_authenticator_but_no_code_is_sent_to_the_code_page(login, doit_user):
