@@ -149,7 +149,7 @@ def seed(ctx: DemoContext) -> None:
         again = sum(rng.random() < REASSESSMENT_SHARE for _ in range(len(years) // REASSESSMENT_EVERY))
         count = min(len(years), 1 + again)
         for year in sorted(rng.sample(years, count)):
-            officer = officers.get(enterprise.commune_id)
+            officer = officers.get(enterprise.commune_id) if enterprise.commune_id is not None else None
             status = _status_for(rng, year, years[-1])
             if state.planned < len(Assessment.Status.choices):  # every status at least once
                 status = Assessment.Status.values[state.planned]

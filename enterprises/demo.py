@@ -161,22 +161,24 @@ def seed(ctx: DemoContext) -> None:
     weights = [1 if c.kind == Commune.Kind.WARD else 3 for c in communes]
     batch: list[Enterprise] = []
     for tax_code in tax_codes(rng, ctx.enterprises):
-        commune: Commune | None = rng.choices(communes, weights)[0]
-        origin = rng.choice(origins[commune.pk])
-        district: District | None = origin.district
+        picked: Commune = rng.choices(communes, weights)[0]
+        origin = rng.choice(origins[picked.pk])
+        former: District = origin.district
+        commune: Commune | None = picked
+        district: District | None = former
         sector = rng.choice(sectors)
         employees = int(rng.lognormvariate(3.8, 1.1)) + 3
         zone: IndustrialZone | None = None
-        if district.pk in zones_by_district and rng.random() < 0.5:
-            zone = rng.choice(zones_by_district[district.pk])
+        if former.pk in zones_by_district and rng.random() < 0.5:
+            zone = rng.choice(zones_by_district[former.pk])
         name = f"{rng.choice(FORMS)} {rng.choice(SECTOR_WORDS.get(sector.code, ['Sản xuất']))} {rng.choice(BRANDS)}"
         street = f"Số {rng.randint(1, 399)}, {rng.choice(STREETS)}"
         if rng.random() < REGISTERED_AFTER_REFORM:  # the address in the new form, no district
-            address = f"{zone.name + ', ' if zone else street + ', '}{commune.full_name}, Hà Nội"
+            address = f"{zone.name + ', ' if zone else street + ', '}{picked.full_name}, Hà Nội"
             district = None
         else:  # the address of its time; re-homed since, but for a few
             ward = f"{origin.old_kind} {origin.old_name}"
-            address = f"{zone.name if zone else street}, {ward}, {district.full_name}, Hà Nội"
+            address = f"{zone.name if zone else street}, {ward}, {former.full_name}, Hà Nội"
             if rng.random() < NOT_YET_REHOMED:
                 commune = None
         contact = rng.choice(ctx.people)

@@ -13,6 +13,7 @@ from django.db.models import Sum
 from assessments.models import CPOption, ResourceType
 from enterprises.models import District
 
+from ..areas import Area
 from ..models import EstablishmentCount, Funding, ModelEnterpriseRule
 from .base import APPROVED, IMPLEMENTED, Factors, add_sums
 from .queries import verified_lines
@@ -31,7 +32,7 @@ GRID = "electricity"  # the grid factor changes every year; fuel factors are sta
 MODEL_LIST_SIZE = 20
 
 
-def establishments(year: int, district: District | None) -> EstablishmentRef | None:
+def establishments(year: int, district: District | Area | None) -> EstablishmentRef | None:
     """The city-wide count of industrial establishments for the year (the latest entered for a
     year ≤ ``year``); None for a district (the counts are the city's) or when none is entered."""
     if district is not None:
@@ -62,7 +63,7 @@ def share_of_all(part: int | None, establishments_count: int | None) -> Decimal 
 
 
 def funding(
-    year: int, district: District | None, savings_toe: Decimal
+    year: int, district: District | Area | None, savings_toe: Decimal
 ) -> tuple[tuple[FundingRow, ...], int, Decimal | None]:
     """(rows by source and activity, total VND, VND per TOE saved) of the year; the city's only."""
     if district is not None:
@@ -103,7 +104,7 @@ def year_on_year(trend: Iterable[TrendPoint], year: int) -> tuple[YearOnYear, ..
     )
 
 
-def model_enterprises(year: int, district: District | None, factors: Factors) -> tuple[ModelEnterprise, ...]:
+def model_enterprises(year: int, district: District | Area | None, factors: Factors) -> tuple[ModelEnterprise, ...]:
     """Enterprises whose verified savings of the year reach the thresholds the Department set for
     the year (``ModelEnterpriseRule``), with the options they implemented; none without a rule."""
     rule = ModelEnterpriseRule.objects.filter(year=year).first()
@@ -128,7 +129,7 @@ def model_enterprises(year: int, district: District | None, factors: Factors) ->
     ids = [pk for pk, _t in ranked]
     from enterprises.models import Enterprise
 
-    names = {e.pk: e for e in Enterprise.objects.filter(pk__in=ids).select_related("district")}
+    names = {e.pk: e for e in Enterprise.objects.filter(pk__in=ids).select_related("district", "commune")}
     labels = dict(CPOption.Category.choices)
     done: dict[int, list[str]] = {}
     for enterprise_id, category, description in (
@@ -146,7 +147,7 @@ def model_enterprises(year: int, district: District | None, factors: Factors) ->
         ModelEnterprise(
             name=names[pk].name,
             tax_code=names[pk].tax_code,
-            district=names[pk].district.name,
+            district=_place(names[pk]),
             savings_toe=t["toe"] or Decimal(0),
             savings_vnd=t["vnd"],
             actions=tuple(done.get(pk, ())[:5]),
@@ -176,3 +177,10 @@ def factor_rows(year: int, resources: tuple[ResourceRow, ...], factors: Factors)
             )
         )
     return tuple(rows)
+
+
+def _place(enterprise) -> str:
+    """Where an enterprise is: its commune or ward since the 2025 reform, else its former district
+    (an enterprise registered after the reform has no district; one not yet re-homed no commune)."""
+    unit = enterprise.commune or enterprise.district
+    return unit.name if unit is not None else ""

@@ -184,7 +184,7 @@ def _compute_live(
     vnd = sum(r.vnd for r in resources)
     zones, zones_total = zones_reached(year, district, end)
     est = establishments(year, district)
-    units, units_total = units_with_awareness(year, district, end)
+    aware_units, units_total = units_with_awareness(year, district, end)
     base: dict[str, Number | None] = {
         Measure.ENTERPRISES_ACTIVE: active,
         Measure.AWARE_COUNT: aware,
@@ -210,8 +210,8 @@ def _compute_live(
         Measure.ZONES_REACHED: zones,
         Measure.ZONES_REACHED_SHARE: share(zones, zones_total),
         Measure.MODELS: model_count(year, district, end),
-        Measure.UNITS_AWARENESS: units,
-        Measure.UNITS_AWARENESS_SHARE: share(units, units_total),
+        Measure.UNITS_AWARENESS: aware_units,
+        Measure.UNITS_AWARENESS_SHARE: share(aware_units, units_total),
     }
     base = {str(code): value for code, value in base.items()}
     indicators = indicators_for(plans)

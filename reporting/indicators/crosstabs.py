@@ -5,12 +5,14 @@ CP category. Never per-line Python: the database groups, pandas only lays the gr
 from __future__ import annotations
 
 import pandas as pd
-from django.db.models import Sum
+from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from assessments.models import CPOption, SavingsLine
 from enterprises.models import District, Sector
 
+from ..areas import Area
 from .base import VERIFIED, enterprise_scope
 from .queries import verified_lines
 from .results import CrossTable
@@ -34,14 +36,24 @@ def _table(frame: pd.DataFrame, index: str, columns: str, rows: list, cols: list
     )
 
 
-def savings_by_unit_and_year(years: range, district: District | None) -> CrossTable:
+def savings_by_unit_and_year(years: range, district: District | Area | None) -> CrossTable:
     """Verified savings (VND) by district (the city) or by VSIC division (a district) and year."""
     lines = SavingsLine.objects.filter(
         report__status=VERIFIED, report__year__gte=years.start, report__year__lt=years.stop
     ).filter(enterprise_scope(district, "report__enterprise__"))
     if district is None:
-        key = "report__enterprise__district__code"
-        labels = dict(District.objects.values_list("code", "name"))
+        # By former district, so that the series stays comparable across the 2025 reform: an
+        # enterprise's own district, else the principal former district of its commune; those with
+        # neither are a row of their own, so the rows add up to the city.
+        key = "unit"
+        lines = lines.annotate(
+            unit=Coalesce(
+                "report__enterprise__district__code",
+                "report__enterprise__commune__principal_district__code",
+                Value(NONE),
+            )
+        )
+        labels = {**dict(District.objects.values_list("code", "name")), NONE: str(_("Not yet located"))}
     else:
         key = "division"
         lines = lines.annotate(
@@ -50,11 +62,13 @@ def savings_by_unit_and_year(years: range, district: District | None) -> CrossTa
         labels = dict(Sector.objects.filter(parent__isnull=True).values_list("code", "name"))
     grouped = list(lines.values(key, "report__year").annotate(vnd=Sum("vnd_saved")).order_by())
     frame = pd.DataFrame.from_records(grouped, columns=[key, "report__year", "vnd"])
-    rows = sorted({r[key] for r in grouped if r[key]})
+    rows = sorted({r[key] for r in grouped if r[key] and r[key] != NONE})
+    if any(r[key] == NONE for r in grouped):
+        rows.append(NONE)
     return _table(frame, key, "report__year", rows, list(years), labels)
 
 
-def savings_by_sector_and_category(year: int, district: District | None) -> CrossTable:
+def savings_by_sector_and_category(year: int, district: District | Area | None) -> CrossTable:
     """Verified savings (VND) of the year by VSIC division × CP category of the option."""
     grouped = list(
         verified_lines(year, district)

@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from assessments.models import SavingsReport, signed
 from enterprises.models import District
 
+from ..areas import Area
 from ..measures import Measure
 from ..models import ActionPlan, Indicator, IndicatorValue, Target
 from .base import VERIFIED, Factors, add_sums
@@ -62,7 +63,7 @@ def has_filters(indicator: Indicator) -> bool:
 
 
 def filtered_value(
-    indicator: Indicator, year: int, district: District | None, end: dt.date, factors: Factors
+    indicator: Indicator, year: int, district: District | Area | None, end: dt.date, factors: Factors
 ) -> Number | None:
     """The indicator's measure for the year and scope, narrowed by its filters."""
     m = indicator.measure
@@ -142,7 +143,7 @@ def filtered_value(
     return None  # measures without filters are read from the base values (``Indicator.clean``)
 
 
-def model_count(year: int, district: District | None, end: dt.date, extra: Q | None = None) -> int:
+def model_count(year: int, district: District | Area | None, end: dt.date, extra: Q | None = None) -> int:
     """Enterprises applying cleaner production with savings verified in the year."""
     verified = SavingsReport.objects.filter(enterprise=OuterRef("pk"), status=VERIFIED, year=year)
     qs = enterprise_flags(year, district, end).filter(Q(active=True, is_applying=True), Exists(verified))
@@ -161,7 +162,7 @@ def indicator_figures(
     base: dict[str, Number | None],
     *,
     year: int,
-    district: District | None,
+    district: District | Area | None,
     end: dt.date,
     factors: Factors,
 ) -> dict[str, Number | None]:

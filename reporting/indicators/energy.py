@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 from assessments.models import Assessment, BaselineConsumption, SavingsLine, SavingsReport
 from enterprises.models import District
 
+from ..areas import Area
 from .base import APPROVED, EXACT, VERIFIED, Factors, enterprise_scope
 
 BY_OUTPUT, ABSOLUTE = "output", "absolute"
@@ -122,7 +123,7 @@ def _quarters(periods: list[str]) -> int:
 
 
 def energy_saving(
-    year: int, district: District | None, factors: Factors, *, enterprise_id: int | None = None
+    year: int, district: District | Area | None, factors: Factors, *, enterprise_id: int | None = None
 ) -> EnergySaving:
     """Four grouped queries (verified reports, approved assessments, their energy baselines, the
     verified energy lines), then a loop over the reporting enterprises."""

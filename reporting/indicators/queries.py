@@ -236,7 +236,7 @@ def savings_trend(
     ]
 
 
-def zones_reached(year: int, district: District | None, end: dt.date) -> tuple[int, int]:
+def zones_reached(year: int, district: District | Area | None, end: dt.date) -> tuple[int, int]:
     """(industrial zones and clusters with an active enterprise aware of cleaner production by
     ``end``, all industrial zones and clusters) in the scope (2 queries)."""
     zones = _zones_of(district)
@@ -250,7 +250,7 @@ def zones_reached(year: int, district: District | None, end: dt.date) -> tuple[i
     return reached, zones.count()
 
 
-def units_with_awareness(year: int, district: District | None, end: dt.date) -> tuple[int, int]:
+def units_with_awareness(year: int, district: District | Area | None, end: dt.date) -> tuple[int, int]:
     """(active districts where an enterprise-awareness course ended in the year was held or
     attended by an enterprise of the district, active districts) in the scope (2 queries)."""
     first = dt.date(year, 1, 1)

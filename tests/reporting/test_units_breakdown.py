@@ -194,3 +194,35 @@ def test_year_end_batch_covers_the_city_and_every_commune_in_force(doit_user, dj
 def test_totals_stay_decimal(spread):
     ind = compute(2026)
     assert isinstance(sum((r.savings_toe for r in ind.districts), Decimal(0)), Decimal)
+
+
+def test_the_unit_by_year_table_keeps_every_enterprise_across_the_reform(spread):
+    """The city's savings series by former district: an enterprise registered after the reform
+    (a commune, no district) counts in its commune's principal former district, one with neither
+    in a "not yet located" row; each year's column adds up to the city's verified savings."""
+    new = EnterpriseFactory(
+        district=None, commune=Commune.objects.get(code="00070"), address="Phường Hoàn Kiếm, Hà Nội"
+    )
+    nowhere = EnterpriseFactory(district=None, commune=None, address="Hà Nội")
+    verified(new, 2026, 16_000_000)
+    verified(nowhere, 2026, 32_000_000)
+    table = compute(2026).by_unit_year
+    columns = list(table.col_labels)
+    rows = dict(zip(table.row_labels, table.cells, strict=True))
+    hoan_kiem = District.objects.get(code="002").name
+    assert rows[hoan_kiem][columns.index("2026")] == 1_000_000 + 2_000_000 + 16_000_000
+    assert rows["Chưa xác định xã, phường"][columns.index("2026")] == 32_000_000
+    assert table.col_totals[columns.index("2026")] == 15_000_000 + 16_000_000 + 32_000_000
+    assert table.col_totals[columns.index("2024")] == 15_000_000
+
+
+def test_a_model_enterprise_is_placed_by_its_commune_else_its_former_district():
+    from reporting.indicators.annex import _place
+
+    new = EnterpriseFactory(
+        district=None, commune=Commune.objects.get(code="00070"), address="Phường Hoàn Kiếm, Hà Nội"
+    )
+
+    assert _place(new) == Commune.objects.get(code="00070").name
+    assert _place(EnterpriseFactory(district=District.objects.get(code="006"), commune=None)) == "Đống Đa"
+    assert _place(EnterpriseFactory(district=None, commune=None, address="Hà Nội")) == ""

@@ -120,7 +120,7 @@ def validate_attendance_rows(course: Course, raw_rows: list[RawRow], *, lock: bo
 
 def _match_officers(course: Course, rows: list[AttendanceRow], *, lock: bool) -> None:
     keys = {(row.district.pk, fold(row.full_name)) for row in rows if row.district and row.full_name}
-    candidates: dict[tuple[int, str], list[Officer]] = {}
+    candidates: dict[tuple[int | None, str], list[Officer]] = {}
     if keys:
         query = Q()
         for district_id, name_key in keys:
