@@ -65,6 +65,7 @@ def year_warnings(
         .aggregate(
             submitted=Count("pk", filter=Q(status=SavingsReport.Status.SUBMITTED)),
             returned=Count("pk", filter=Q(status=SavingsReport.Status.RETURNED)),
+            warned=Count("pk", filter=Q(status=SavingsReport.Status.VERIFIED, warning_count__gt=0)),
         )
     )
     if pending["submitted"]:
@@ -91,6 +92,21 @@ def year_warnings(
                 )
                 % {"n": pending["returned"], "year": year},
                 pending["returned"],
+            )
+        )
+    if pending["warned"]:
+        found.append(
+            QualityWarning(
+                "verified_with_warnings",
+                ngettext(
+                    "%(n)s verified savings report of %(year)s carries data-quality warnings: it is counted, "
+                    "and the officer's written justification is kept with it.",
+                    "%(n)s verified savings reports of %(year)s carry data-quality warnings: they are counted, "
+                    "and the officers' written justifications are kept with them.",
+                    pending["warned"],
+                )
+                % {"n": pending["warned"], "year": year},
+                pending["warned"],
             )
         )
     assessments = (

@@ -172,3 +172,29 @@ def test_doit_enters_the_years_counts_funding_and_thresholds_on_one_page(client,
     data["est-0-count"] = "-5"  # refused next to the field, nothing else written
     response = client.post(url, data)
     assert response.status_code == 200 and EstablishmentCount.objects.count() == 1
+
+
+def test_the_data_quality_section_names_verified_reports_that_carry_warnings(db):
+    from reporting.builders import build_pdf
+    from reporting.report_data import ReportData
+
+    from ..factories import EnterpriseFactory, SavingsLineFactory, SavingsReportFactory
+
+    enterprise = EnterpriseFactory()
+    for warnings in (0, 2):
+        report = SavingsReportFactory(
+            enterprise=enterprise,
+            year=2023,
+            period="Q1" if warnings else "Q2",
+            status="verified",
+            warning_count=warnings,
+            warnings_justification="Đã đối chiếu hóa đơn điện." if warnings else "",
+        )
+        SavingsLineFactory(report=report)
+    ind = compute(2023)
+    warned = [w for w in ind.warnings if w.code == "verified_with_warnings"]
+    assert [w.count for w in warned] == [1]
+    stream = io.BytesIO()
+    build_pdf(ReportData.for_indicators(ind), stream)
+    text = " ".join(pdf_text(stream.getvalue()).split())
+    assert "1 báo cáo tiết kiệm năm 2023 đã được xác nhận dù có cảnh báo" in text
