@@ -12,7 +12,7 @@
   // (so it can be scrolled with the arrow keys) and is named after the table's caption.
   function frameScrollingTables(root) {
     (root || document).querySelectorAll(".table-responsive").forEach(function (frame) {
-      var scrolls = frame.scrollWidth > frame.clientWidth;
+      var scrolls = frame.scrollWidth > frame.clientWidth || frame.scrollHeight > frame.clientHeight;
       if (scrolls) {
         frame.setAttribute("tabindex", "0");
         frame.setAttribute("role", "region");
@@ -27,6 +27,11 @@
     });
   }
   frameScrollingTables();
+  // Again once the layout is final: web fonts and images can widen a table after this script ran.
+  window.addEventListener("load", function () { frameScrollingTables(); });
+  if (document.fonts && document.fonts.ready) {
+    document.fonts.ready.then(function () { frameScrollingTables(); });
+  }
   window.addEventListener("resize", function () { frameScrollingTables(); });
   document.body.addEventListener("htmx:afterSwap", function (event) { frameScrollingTables(event.target); });
 })();

@@ -57,7 +57,8 @@ def test_officer_registers_an_enterprise_and_finds_it(page, sign_in, officer_b, 
     page.wait_for_url(re.compile(r"/enterprises/\d+/$"))
     assert page.locator("h1").inner_text() == "Công ty TNHH Cơ khí Chính xác Đông Anh"
     created = Enterprise.objects.get(tax_code=tax_code)
-    assert created.district == district_b
+    # registered after the reform: in the officer's commune; no district (those ended on 30/6/2025)
+    assert created.commune.code == "00454" and created.district is None
     assert created.history.get().history_user == officer_b
 
     # find it in the list without diacritics
