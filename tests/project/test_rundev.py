@@ -89,11 +89,11 @@ def test_rundev_builds_a_report_in_its_worker_while_the_page_stays_responsive(tm
 
         page = session.get(f"{base}/reports/", timeout=10)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        district = re.search(r'<select name="district"[^>]*>\s*<option value="(\d+)"', page.text).group(1)
+        commune = re.search(r'<select name="commune"[^>]*>\s*<option value="(\d+)"', page.text).group(1)
         started = time.monotonic()
         requested = session.post(
             f"{base}/reports/",
-            data={"csrfmiddlewaretoken": token, "year": "2024", "district": district, "format": "pdf"},
+            data={"csrfmiddlewaretoken": token, "year": "2024", "commune": commune, "format": "pdf"},
             headers={"Referer": f"{base}/reports/"},
             timeout=10,
         )
