@@ -128,11 +128,13 @@ class Worker:
         self.process.wait(timeout=20)
 
     def stop(self) -> None:
+        """A warm shutdown (the task in hand is finished first); on a busy machine that can take
+        longer than the wait, and the worker is then killed, as an operator would."""
         if self.process.poll() is None:
-            stop_pid(self.pidfile)
             try:
+                stop_pid(self.pidfile, timeout=60)
                 self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
+            except (AssertionError, subprocess.TimeoutExpired):
                 stop_pid(self.pidfile, signal.SIGKILL, group=True)
                 self.process.wait(timeout=10)
 
