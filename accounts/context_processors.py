@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 TRAINING = _("Training")
 ADMINISTRATION = _("Administration")
+GUIDANCE = _("Guidance")
 
 # (url name, label, predicate on the user, menu group or None). Entries whose URL is not
 # installed are skipped; entries of one group share a drop-down menu. Groups keep the bar on one
@@ -22,6 +23,8 @@ NAV_ITEMS = [
     ("training:courses", _("Courses"), lambda u: u.scope.is_office, TRAINING),
     ("training:coverage", _("Training coverage"), lambda u: u.scope.is_office, TRAINING),
     ("reporting:list", _("Reports"), lambda u: u.scope.is_office, None),
+    ("guidance:library", _("Library"), lambda u: not u.scope.is_none, GUIDANCE),
+    ("guidance:sectors", _("Results by sector"), lambda u: not u.scope.is_none, GUIDANCE),
     ("enterprises:rehome", _("Re-homing"), lambda u: u.scope.is_office, ADMINISTRATION),
     ("enterprises:units", _("Communes and wards"), lambda u: u.scope.is_office, ADMINISTRATION),
     ("accounts:officer_move", _("Officers to move"), lambda u: u.scope.is_city, ADMINISTRATION),

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "periods",
     "reporting",
     "notifications",
+    "guidance",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,7 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("reports/", include("reporting.urls")),
     path("notifications/", include("notifications.urls")),
+    path("guidance/", include("guidance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -212,6 +212,14 @@ MATRIX: dict[str, Expect] = {
     "reporting:edition_issue": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),  # DOIT: no number yet
     "reporting:indicator_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:indicator_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    # Guidance: every role reads the library and the sector results; DOIT alone publishes.
+    "guidance:library": E(OK, NOT_ALLOWED),
+    "guidance:sectors": E(OK, NOT_ALLOWED),
+    "guidance:document": E(OK, NOT_ALLOWED),
+    "guidance:document_file": E(OK, NOT_ALLOWED),
+    "guidance:document_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),  # DOIT: the form's errors
+    "guidance:document_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "guidance:document_delete": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),
 }
 
 # --------------------------------------------------------------------------- URL arguments
@@ -264,7 +272,31 @@ FIXED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "reporting:edition_issue": lambda w: {"pk": _edition_pk(w)},
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "bad-token"},
     "otp_enrol": lambda w: {"uidb64": "MQ", "token": "bad-token"},
+    "guidance:document": lambda w: {"pk": _document_pk(w, with_file=False)},
+    "guidance:document_edit": lambda w: {"pk": _document_pk(w, with_file=False)},
+    "guidance:document_delete": lambda w: {"pk": _document_pk(w, with_file=False)},
+    "guidance:document_file": lambda w: {"pk": _document_pk(w, with_file=True)},
 }
+
+
+def _document_pk(w: SimpleNamespace, *, with_file: bool) -> int:
+    """A library document (a link, or an uploaded PDF) nobody is scoped on."""
+    from django.core.files.base import ContentFile
+
+    from guidance.models import Document
+
+    title = "Tệp thử" if with_file else "Liên kết thử"
+    found = Document.objects.filter(title=title).first()
+    if found is not None:
+        return found.pk
+    document = Document(title=title, kind="manual", issuer="Bộ Công Thương", published_by=w.users[DOIT])
+    if with_file:
+        document.file.save("thu.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+        document.original_name = "thu.pdf"
+    else:
+        document.url = "https://moit.gov.vn/"
+    document.save()
+    return document.pk
 
 
 def _indicator_pk(code: str) -> int:

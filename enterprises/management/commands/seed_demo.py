@@ -19,7 +19,7 @@ from cleanprod.demo import DEMO_PASSWORD, DemoContext
 from enterprises.models import Enterprise
 from enterprises.signals import bulk_changed
 
-SEEDERS = ["enterprises", "accounts", "training", "assessments", "reporting"]
+SEEDERS = ["enterprises", "accounts", "training", "assessments", "reporting", "guidance"]
 
 
 def parse_years(value: str) -> tuple[int, int]:
