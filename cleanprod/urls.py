@@ -28,6 +28,8 @@ urlpatterns = [
     path("savings/", include("assessments.urls_savings")),
     path("training/", include("training.urls")),
     path("reports/", include("reporting.urls")),
+    # Print pages and PDFs of an assessment, a savings report and an enterprise's summary.
+    path("", include("reporting.urls_print")),
     path("notifications/", include("notifications.urls")),
     path("guidance/", include("guidance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

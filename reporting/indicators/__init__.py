@@ -50,7 +50,15 @@ from .base import Factors, analytic_queries, year_end
 from .compute import compute, compute_live
 from .findings import open_findings
 from .lines import live_verified_line_queryset, live_verified_line_rows, verified_line_rows
-from .overview import EnterpriseOverview, ReviewItem, ReviewQueue, enterprise_overview, review_queue
+from .overview import (
+    EnterpriseOverview,
+    EnterpriseSavings,
+    ReviewItem,
+    ReviewQueue,
+    enterprise_overview,
+    enterprise_savings,
+    review_queue,
+)
 from .results import (
     CategoryRow,
     CrossTable,
@@ -87,6 +95,7 @@ __all__ = [
     "DistrictRow",
     "EnergyMethod",
     "EnterpriseOverview",
+    "EnterpriseSavings",
     "Factors",
     "Figure",
     "OpenFinding",
@@ -106,6 +115,7 @@ __all__ = [
     "compute",
     "compute_live",
     "enterprise_overview",
+    "enterprise_savings",
     "live_verified_line_queryset",
     "live_verified_line_rows",
     "open_findings",

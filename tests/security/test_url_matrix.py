@@ -161,6 +161,14 @@ MATRIX: dict[str, Expect] = {
     "savings:evidence_upload": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, BAD), superuser=(NOT_ALLOWED, BAD)),
     "savings:evidence_download": E(OK, OK),
     "savings:evidence_delete": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, REDIRECT), superuser=(NOT_ALLOWED, REDIRECT)),
+    # Print pages and tagged PDFs: whoever may read the object (the enterprise's summary: its own
+    # staff, the officers of its unit, DOIT); read-only, so POST is refused first.
+    "print:assessment": E(OK, NOT_ALLOWED),
+    "print:assessment_pdf": E(OK, NOT_ALLOWED),
+    "print:savings": E(OK, NOT_ALLOWED),
+    "print:savings_pdf": E(OK, NOT_ALLOWED),
+    "print:enterprise_summary": E(OK, NOT_ALLOWED),
+    "print:enterprise_summary_pdf": E(OK, NOT_ALLOWED),
     # Training: DOIT manages, officers read their district's rows, enterprise staff have no pages.
     "training:officers": E((OK, OK, FORBIDDEN), (OK, OK, FORBIDDEN)),
     "training:officer_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
@@ -248,6 +256,12 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "savings:evidence_upload": lambda s: {"pk": s.report.pk},
     "savings:evidence_download": lambda s: {"pk": s.report.pk, "evidence_pk": s.evidence.pk},
     "savings:evidence_delete": lambda s: {"pk": s.report.pk, "evidence_pk": s.evidence.pk},
+    "print:assessment": lambda s: {"pk": s.assessment.pk},
+    "print:assessment_pdf": lambda s: {"pk": s.assessment.pk},
+    "print:savings": lambda s: {"pk": s.report.pk},
+    "print:savings_pdf": lambda s: {"pk": s.report.pk},
+    "print:enterprise_summary": lambda s: {"pk": s.enterprise.pk},
+    "print:enterprise_summary_pdf": lambda s: {"pk": s.enterprise.pk},
     "training:officer_detail": lambda s: {"pk": s.officer.pk},
     "training:officer_edit": lambda s: {"pk": s.officer.pk},
     "training:course_detail": lambda s: {"pk": s.course.pk},
