@@ -44,7 +44,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
-	$(BIN)/mypy accounts enterprises assessments training reporting cleanprod periods notifications guidance
+	$(BIN)/mypy accounts enterprises assessments training reporting cleanprod periods notifications guidance programme
 
 messages: install-dev
 	$(BIN)/python manage.py makemessages -l vi --no-location --ignore=.venv --ignore=tests --ignore=bench

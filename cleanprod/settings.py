@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "assessments",
     "training",
     "periods",
+    "programme",
     "reporting",
     "notifications",
     "guidance",
@@ -334,7 +335,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {name: {"level": "WARNING"} for name in ("axes", "weasyprint", "fontTools")},
 }
-
-# Programme definitions (DESIGN.md §6). The course kinds (training.models.CourseKind) whose
-# participants count as *aware* of cleaner production; technical workshops count by default.
-CP_AWARENESS_COURSE_KINDS = env.list("CP_AWARENESS_COURSE_KINDS", default=["awareness", "workshop"])

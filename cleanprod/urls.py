@@ -30,6 +30,7 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     # Print pages and PDFs of an assessment, a savings report and an enterprise's summary.
     path("", include("reporting.urls_print")),
+    path("settings/", include("programme.urls")),
     path("notifications/", include("notifications.urls")),
     path("guidance/", include("guidance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

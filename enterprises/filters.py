@@ -14,6 +14,9 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     enterprises share a name or a head count) keep one order, so pages neither repeat nor skip
     rows."""
 
+    # django-filter's own wording, here so that the portal's catalogue carries its translation.
+    descending_fmt = _("%s (descending)")
+
     def filter(self, qs, value):
         qs = super().filter(qs, value)
         if value:

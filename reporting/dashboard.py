@@ -211,6 +211,7 @@ def _watched_models() -> list[type[Model]]:
     from assessments import models as assessments
     from enterprises import models as enterprises
     from periods import models as periods
+    from programme import models as programme
     from training import models as training
 
     from . import models as reporting
@@ -234,6 +235,7 @@ def _watched_models() -> list[type[Model]]:
         reporting.ActionPlan,
         reporting.Target,
         periods.YearLock,
+        programme.ProgrammeSettings,
         reporting.YearSnapshot,
     ]
 

@@ -27,6 +27,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import REFORM_DATE, Commune, District
+from programme.selectors import current_settings
 
 from .models import (
     Attendance,
@@ -229,12 +230,14 @@ def coverage_for(user: User, as_of: dt.date, *, sort: str = DEFAULT_COVERAGE_SOR
 
 
 def awareness_course_kinds() -> tuple[str, ...]:
-    """The course kinds whose participants count as aware of CP (``CP_AWARENESS_COURSE_KINDS``;
-    by default enterprise awareness courses and technical workshops). Unknown kinds are ignored."""
-    from django.conf import settings
-
-    wanted = getattr(settings, "CP_AWARENESS_COURSE_KINDS", [CourseKind.ENTERPRISE_AWARENESS])
-    return tuple(kind for kind in CourseKind.values if kind in wanted)
+    """The course kinds whose participants count as aware of CP, as DOIT set them on the
+    programme settings page (by default enterprise awareness courses and technical workshops)."""
+    current = current_settings()
+    wanted: dict[str, bool] = {
+        CourseKind.ENTERPRISE_AWARENESS: current.aware_awareness_courses,
+        CourseKind.TECHNICAL_WORKSHOP: current.aware_workshops,
+    }
+    return tuple(kind for kind in CourseKind.values if wanted.get(kind))
 
 
 def aware_enterprise_ids(as_of: dt.date, kinds: tuple[str, ...] | None = None) -> QuerySet:

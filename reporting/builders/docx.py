@@ -254,6 +254,9 @@ def _annex(doc, data: ReportData) -> None:
                 for f in ind.factors
             ],
         )
+    if ind.awareness_kinds:
+        _para(doc, _("Definition of aware"), bold=True)
+        _para(doc, ind.awareness_definition, size=10)
     _para(doc, _("The year's indicators"), bold=True)
     _grid(doc, [_("Indicator"), _("Result"), _("Unit")], [[f.label, figure_text(f), f.unit] for f in ind.figures])
     _para(

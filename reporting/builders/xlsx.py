@@ -96,6 +96,8 @@ def _summary(wb, ind: YearIndicators) -> None:
         [cell(ws, _("Computed on")), cell(ws, timezone.localtime(ind.computed_at).replace(tzinfo=None))],
     ]
     captions += [[cell(ws, _("Plan in force")), cell(ws, f"{p.decision_number} – {p.title}")] for p in ind.plans]
+    if ind.awareness_kinds:
+        captions.append([cell(ws, _("Definition of aware")), cell(ws, ind.awareness_definition)])
     ws.append([])
     for row in captions:
         ws.append(row)

@@ -427,6 +427,17 @@ class YearIndicators:
     awareness_kinds: tuple[str, ...] = ()
 
     @property
+    def awareness_definition(self) -> str:
+        """The definition of *aware* the figures used, as every report states it (the course
+        kinds are the programme setting at the time of computing)."""
+        if not self.awareness_kinds:
+            return ""
+        return _(
+            "Aware of cleaner production: active enterprises that took part in a course of these kinds "
+            "(%(kinds)s) or had an approved assessment by the end of the year."
+        ) % {"kinds": ", ".join(self.awareness_kinds)}
+
+    @property
     def savings_toe_added(self) -> Decimal:
         return sum((r.toe_added for r in self.resources if r.toe_added is not None), Decimal(0))
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from assessments.models import Assessment, BaselineConsumption, CPOption, ResourceFactor, SavingsLine, SavingsReport
 from enterprises.models import District, Enterprise
+from programme.models import ProgrammeSettings
 from training.models import Attendance, Course, EnterpriseParticipation, Officer
 
 
@@ -39,8 +40,15 @@ def expected(year: int, district: District | None = None) -> dict:
     options = list(CPOption.objects.select_related("assessment__enterprise"))
     participations = list(EnterpriseParticipation.objects.select_related("course", "enterprise"))
 
+    # The course kinds DOIT counts as awareness (the programme settings; both kinds by default).
+    setting = ProgrammeSettings.objects.filter(pk=1).first()
+    kinds = {"awareness", "workshop"}
+    if setting is not None:
+        kinds = {
+            k for k, on in (("awareness", setting.aware_awareness_courses), ("workshop", setting.aware_workshops)) if on
+        }
     aware_ids = {a.enterprise_id for a in approved if a.year <= year} | {
-        p.enterprise_id for p in participations if p.course.kind == "awareness" and p.course.end_date <= end
+        p.enterprise_id for p in participations if p.course.kind in kinds and p.course.end_date <= end
     }
     applying_ids = {
         o.assessment.enterprise_id
@@ -245,6 +253,7 @@ def expected(year: int, district: District | None = None) -> dict:
         "enterprises_registered": len(enterprises),
         "enterprises_active": len(active),
         "aware_count": len(aware),
+        "aware_ids": {e.pk for e in aware},
         "aware_share": pct(len(aware), len(active)),
         "applying_count": len(applying),
         "applying_share": pct(len(applying), len(active)),

@@ -228,6 +228,8 @@ MATRIX: dict[str, Expect] = {
     "guidance:document_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),  # DOIT: the form's errors
     "guidance:document_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "guidance:document_delete": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),
+    # Programme settings (awareness definition, evidence rule): DOIT only; an empty POST shows the form's errors.
+    "programme:settings": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
 }
 
 # --------------------------------------------------------------------------- URL arguments
