@@ -265,6 +265,12 @@ CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
     "task": "notifications.tasks.send_notification_digests",
     "schedule": crontab(hour=17, minute=0),
 }
+# The sector guidance statistics are refreshed after every change of verified data; once a night
+# too, in case a refresh was lost (a worker stopped, or a write that sends no signal).
+CELERY_BEAT_SCHEDULE["guidance-refresh-statistics"] = {
+    "task": "guidance.tasks.refresh_sector_statistics",
+    "schedule": crontab(hour=2, minute=30),
+}
 # Fail fast when Redis is unreachable: a report request then says the queue is unavailable and
 # keeps the job queued, instead of hanging the page.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"socket_connect_timeout": 2}

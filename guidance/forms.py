@@ -20,7 +20,9 @@ from .services import DocumentInput
 
 class DivisionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Sector) -> str:
-        return f"{obj.code} – {obj.name}"
+        from .templatetags.guidance_tags import sector_label
+
+        return f"{obj.code} – {sector_label(obj)}"
 
 
 class SectorFilterForm(forms.Form):

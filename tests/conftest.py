@@ -48,6 +48,11 @@ def reference_data(request):
                 model = apps.get_model("reporting", name)
                 if hasattr(model, "history"):
                     model.history.all().delete()
+        from guidance.models import Document
+        from guidance.reference import load_library
+
+        if not Document.objects.exists():  # the library's seeded legal texts
+            load_library(Document)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from typing import Any
 from django import template
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from assessments.models import CPOption
@@ -52,6 +53,16 @@ def figure(row: SectorStatistic, name: str) -> str:
             _("hidden: fewer than %(n)s enterprises") % {"n": MIN_ENTERPRISES},
         )
     return _number(value, PLACES.get(name, 0))
+
+
+def sector_label(sector: Any) -> str:
+    """A VSIC division's name in the language of the page (English when there is one)."""
+    if (get_language() or "vi").startswith("en") and sector.name_en:
+        return sector.name_en
+    return sector.name
+
+
+register.filter("sector_name", sector_label)
 
 
 @register.simple_tag

@@ -165,3 +165,24 @@ def test_a_verification_committed_refreshes_the_stored_statistics(division_10, d
 def test_statistics_take_a_fixed_number_of_queries(division_10, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         sector_statistics()
+
+
+def test_a_refresh_already_pending_is_not_queued_again(division_10):
+    from django.core.cache import cache
+
+    from guidance.signals import PENDING_KEY, schedule_refresh
+
+    cache.set(str(PENDING_KEY), 1, 60)
+    schedule_refresh()  # a worker already has one queued: nothing runs now
+    assert not SectorStatistic.objects.exists()
+    cache.delete(str(PENDING_KEY))
+    schedule_refresh()
+    assert SectorStatistic.objects.filter(division__code="10").exists()
+
+
+def test_a_nightly_refresh_is_scheduled_with_a_registered_task(settings):
+    from cleanprod.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["guidance-refresh-statistics"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks

@@ -62,6 +62,7 @@ def test_sector_page_by_category_lists_every_division_and_speaks_english(login, 
     assert page.status_code == 200
     assert 'data-testid="stat-all-housekeeping"' in text and 'data-testid="stat-10-housekeeping"' in text
     assert "Median payback (years)" in text and "75,000,000" in text
+    assert "10 – Manufacture of food products" in text  # the division's English name
 
 
 def test_sector_page_refuses_unknown_filters_clearly(login, officer_a):
