@@ -14,7 +14,8 @@
       if (!total || !template || !target) { return; }
       var index = parseInt(total.value, 10);
       if (max && index >= parseInt(max.value, 10)) { return; }
-      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      // __number__: the row's number as people count (1, 2, …), in its group's name.
+      var html = template.innerHTML.replace(/__prefix__/g, String(index)).replace(/__number__/g, String(index + 1));
       if (target.tagName === "TBODY") {
         // A <tr> parsed outside a table is dropped: parse it inside a tbody.
         var body = document.createElement("tbody");
