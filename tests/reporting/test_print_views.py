@@ -243,3 +243,46 @@ def test_detail_pages_link_to_their_print_views(login, officer_a, staff_x, data)
     assert reverse("print:enterprise_summary_pdf", args=[enterprise.pk]) in html
     html = login(staff_x).get(reverse("dashboard")).content.decode()
     assert reverse("print:enterprise_summary_pdf", args=[enterprise.pk]) in html
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def _grow(enterprise, n: int) -> None:
+    """``n`` more assessments with two options each (one with an expected saving per resource), and
+    ``n`` more verified reports with a line per option."""
+    for i in range(n):
+        assessment = AssessmentFactory(enterprise=enterprise, year=2010 + i, status="approved")
+        BaselineConsumptionFactory(assessment=assessment)
+        for quarter in ("Q1", "Q2"):
+            option = CPOptionFactory(
+                assessment=assessment, status="implemented", implemented_on=dt.date(2010 + i, 3, 1)
+            )
+            option.expected_savings.create(resource=resource("electricity"), quantity=1000)
+            report = SavingsReportFactory(enterprise=enterprise, year=2010 + i, period=quarter, status="verified")
+            SavingsLineFactory(report=report, option=option)
+
+
+@pytest.mark.parametrize("name", ["print:enterprise_summary", "print:assessment", "print:savings"])
+def test_print_pages_run_a_fixed_number_of_queries(login, officer_a, data, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enterprise = data["assessment"].enterprise
+    obj = {
+        "print:enterprise_summary": enterprise,
+        "print:assessment": data["assessment"],
+        "print:savings": data["r2024"],
+    }
+    client = login(officer_a)
+    url = reverse(name, args=[obj[name].pk])
+    client.get(url)  # warm the caches (session, permissions)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    _grow(enterprise, 3)
+    for extra in range(3):  # more lines and options on the printed objects too
+        SavingsLineFactory(report=data["r2024"], option=data["option"], vnd_saved=1000 + extra)
+        CPOptionFactory(assessment=data["assessment"])
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
