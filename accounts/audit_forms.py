@@ -6,20 +6,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cleanprod.bounds import validate_date_in_range
+from cleanprod.widgets import DayInput as SharedDayInput
 
 from .audit import SOURCES, AuditFilter
 
-DATE_PLACEHOLDER = _("dd/mm/yyyy")
 
-
-class DayInput(forms.DateInput):
-    """A text input for a day typed as dd/mm/yyyy (the portal's date format)."""
+class DayInput(SharedDayInput):
+    """A day typed (or picked) as dd/mm/yyyy (the portal's date format)."""
 
     def __init__(self) -> None:
-        super().__init__(
-            format="%d/%m/%Y",
-            attrs={"class": "form-control", "placeholder": DATE_PLACEHOLDER, "inputmode": "numeric"},
-        )
+        super().__init__(attrs={"class": "form-control"})
 
 
 class AuditFilterForm(forms.Form):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.scope import Scope
+from cleanprod.languages import in_language
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -106,6 +107,8 @@ class ResourceFactor(models.Model):
     )
     method = models.TextField(_("method"), blank=True)
     source = models.TextField(_("source"))
+    method_en = models.TextField(_("method (English)"), blank=True)
+    source_en = models.TextField(_("source (English)"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -139,6 +142,15 @@ class ResourceFactor(models.Model):
             return None
         normal = value.normalize()
         return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+    @property
+    def source_text(self) -> str:
+        """The source in the active language (the English text when English is chosen and given)."""
+        return in_language(self.source, self.source_en)
+
+    @property
+    def method_text(self) -> str:
+        return in_language(self.method, self.method_en)
 
     @property
     def toe_display(self) -> Decimal | None:

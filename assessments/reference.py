@@ -48,8 +48,19 @@ def fuel_co2_factor(toe_per_unit: Decimal, kg_co2_per_tj: Decimal) -> Decimal:
     return (toe_per_unit * TJ_PER_TOE * kg_co2_per_tj / 1000).quantize(FACTOR_PLACES)
 
 
+UNIT_VI = {"litre": "lít", "t": "tấn", "kg": "kg", "m3": "m³", "kWh": "kWh"}
+
+
+def _vi_number(text: str) -> str:
+    """A decimal written as in Vietnamese (0.041868 → 0,041868)."""
+    return text.replace(".", ",")
+
+
 def factor_rows() -> list[dict]:
-    """Every factor row to load, as dicts of ResourceFactor field values keyed by resource code."""
+    """Every factor row to load, as dicts of ResourceFactor field values keyed by resource code.
+
+    ``method`` and ``source`` are in Vietnamese (the portal's language), ``method_en`` and
+    ``source_en`` in English; both say the same thing, from the same CSV row."""
     toe = {row["resource"]: row for row in _rows("toe_factors.csv")}
     listed = {code for code, *_ in RESOURCES}
     rows: list[dict] = []
@@ -63,10 +74,15 @@ def factor_rows() -> list[dict]:
             "toe_per_unit": elec_toe,
             "tco2e_per_unit": None,
             "method": (
+                f"TOE/kWh theo bảng của Bộ Công Thương ({elec['note_vi']}). Dữ liệu tham chiếu không có hệ số "
+                "phát thải lưới điện trước năm 2014 nên không tính tCO2e cho các năm này."
+            ),
+            "method_en": (
                 f"TOE per kWh from the MOIT table ({elec['note']}). The reference data holds no grid "
                 "emission factor before 2014, so no tCO2e is computed for these years."
             ),
-            "source": elec["source"],
+            "source": elec["source_vi"],
+            "source_en": elec["source"],
         }
     )
     for grid in _rows("grid_emission_factors.csv"):
@@ -78,10 +94,16 @@ def factor_rows() -> list[dict]:
                 "toe_per_unit": elec_toe,
                 "tco2e_per_unit": (per_mwh / 1000).quantize(FACTOR_PLACES),
                 "method": (
+                    f"tCO2e/kWh = hệ số phát thải lưới điện năm {grid['year']} "
+                    f"({_vi_number(grid['tco2_per_mwh'])} tCO2/MWh) ÷ 1000; "
+                    f"TOE/kWh theo bảng của Bộ Công Thương ({elec['note_vi']})."
+                ),
+                "method_en": (
                     f"tCO2e per kWh = grid emission factor {grid['year']} ({grid['tco2_per_mwh']} tCO2/MWh) ÷ 1000; "
                     f"TOE per kWh from the MOIT table ({elec['note']})."
                 ),
-                "source": f"TOE: {elec['source']}. CO2: {grid['source']}.",
+                "source": f"TOE: {elec['source_vi']}. CO2: {grid['source_vi']}.",
+                "source_en": f"TOE: {elec['source']}. CO2: {grid['source']}.",
             }
         )
 
@@ -92,6 +114,7 @@ def factor_rows() -> list[dict]:
                 continue  # e.g. gasoline: not a resource the portal lists (DESIGN.md §5)
             row = toe[code]
             toe_per_unit = Decimal(row["toe_per_unit"])
+            unit_vi = UNIT_VI.get(row["unit"], row["unit"])
             rows.append(
                 {
                     "resource": code,
@@ -99,12 +122,19 @@ def factor_rows() -> list[dict]:
                     "toe_per_unit": toe_per_unit,
                     "tco2e_per_unit": fuel_co2_factor(toe_per_unit, kg_per_tj),
                     "method": (
+                        f"TOE/{unit_vi}: {_vi_number(row['toe_per_unit'])} ({row['note_vi']}). "
+                        f"tCO2/{unit_vi} = TOE/đơn vị × 0,041868 TJ/TOE (1 TOE = 41,868 GJ, IEA/OECD) "
+                        f"× {fuel['kg_co2_per_tj']} kg CO2/TJ ({fuel['name_vi']}) ÷ 1000. Chỉ tính CO2, "
+                        "không gồm CH4 và N2O."
+                    ),
+                    "method_en": (
                         f"TOE per {row['unit']}: {row['toe_per_unit']} ({row['note']}). "
                         f"tCO2 per {row['unit']} = TOE per unit × 0.041868 TJ/TOE (1 TOE = 41.868 GJ, IEA/OECD) "
                         f"× {fuel['kg_co2_per_tj']} kg CO2/TJ ({fuel['fuel']}) ÷ 1000. CO2 only; CH4 and N2O "
                         "are not included."
                     ),
-                    "source": f"TOE: {row['source']}. CO2: {fuel['source']}.",
+                    "source": f"TOE: {row['source_vi']}. CO2: {fuel['source_vi']}.",
+                    "source_en": f"TOE: {row['source']}. CO2: {fuel['source']}.",
                 }
             )
     return rows
@@ -126,9 +156,26 @@ def load_resource_data(resource_model, factor_model) -> None:
                 "active": True,
             },
         )
+    # A migration's historical model may predate the English fields: load what it has.
+    fields = {f.name for f in factor_model._meta.get_fields()}
     for row in factor_rows():
-        values = dict(row)
+        values = {key: value for key, value in row.items() if key in fields}
         resource = by_code[values.pop("resource")]
         factor_model.objects.update_or_create(
             resource=resource, valid_from_year=values.pop("valid_from_year"), defaults=values
         )
+
+
+def translate_reference_factors(factor_model) -> None:
+    """Give the shipped factors their Vietnamese and English texts. A row whose source is still the
+    English text the portal shipped gets the Vietnamese one; a row DOIT wrote is left alone."""
+    for row in factor_rows():
+        factor = factor_model.objects.filter(
+            resource__code=row["resource"], valid_from_year=row["valid_from_year"], created_by__isnull=True
+        ).first()
+        if factor is None:
+            continue
+        factor.source_en, factor.method_en = row["source_en"], row["method_en"]
+        if factor.source == row["source_en"]:
+            factor.source, factor.method = row["source"], row["method"]
+        factor.save(update_fields=["source", "method", "source_en", "method_en"])

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from celery import shared_task
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Max, Model
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 from django.utils.translation import get_language
@@ -137,15 +137,23 @@ def _cached(
 
 
 def latest_verified_year() -> int | None:
-    """The latest year up to this one with verified savings (the dashboard's default year)."""
+    """The dashboards' default year, the same for every role: the latest year that has ended with
+    verified savings. Yearly reports arrive after the year ends, so a first quarterly report
+    verified during the year does not move every dashboard to a year that has hardly begun (its
+    figure would seem to collapse); the current year is chosen only while no ended year has any."""
     from assessments.models import SavingsReport
 
     this_year = timezone.localdate().year
 
     def compute() -> int | None:
-        return SavingsReport.objects.filter(status=SavingsReport.Status.VERIFIED, year__lte=this_year).aggregate(
-            latest=Max("year")
-        )["latest"]
+        years = list(
+            SavingsReport.objects.filter(status=SavingsReport.Status.VERIFIED, year__lte=this_year)
+            .values_list("year", flat=True)
+            .distinct()
+            .order_by("-year")[:2]
+        )
+        ended = [year for year in years if year < this_year]
+        return ended[0] if ended else (years[0] if years else None)
 
     return _cached(f"latest-verified:{this_year}", compute)
 

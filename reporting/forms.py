@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
 from cleanprod.bounds import MAX_YEAR, MIN_YEAR
+from cleanprod.widgets import DayInput
 from enterprises.models import Commune, District, Sector
 from periods.models import YearLock
 
@@ -131,7 +132,17 @@ class YearReopenForm(forms.Form):
 class ActionPlanForm(forms.ModelForm):
     class Meta:
         model = ActionPlan
-        fields = ["decision_number", "level", "title", "issued_on", "first_year", "last_year", "source"]
+        fields = [
+            "decision_number",
+            "level",
+            "title",
+            "title_en",
+            "issued_on",
+            "first_year",
+            "last_year",
+            "source",
+            "source_en",
+        ]
         widgets = {"title": forms.Textarea(attrs={"rows": 2})}
 
 
@@ -246,7 +257,7 @@ class EditionForm(forms.ModelForm):
             "next_tasks",
         ]
         widgets = {
-            "issue_date": forms.DateInput(format="%d/%m/%Y"),
+            "issue_date": DayInput(),
             "addressees": forms.Textarea(attrs={"rows": 3}),
             "recipients": forms.Textarea(attrs={"rows": 4}),
             "results": forms.Textarea(attrs={"rows": 10}),

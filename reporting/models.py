@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.scope import Scope
+from cleanprod.languages import in_language
 from enterprises.models import Enterprise
 
 # The period lock moved to ``periods``; named here for callers that still import it from reporting.
@@ -165,6 +166,8 @@ class ActionPlan(models.Model):
     )
     decision_number = models.CharField(_("decision number"), max_length=60, unique=True)
     title = models.CharField(_("title"), max_length=500)
+    title_en = models.CharField(_("title (English)"), max_length=500, blank=True)
+    source_en = models.CharField(_("source (English)"), max_length=500, blank=True)
     first_year = models.PositiveSmallIntegerField(_("first year"), validators=YEAR_VALIDATORS)
     last_year = models.PositiveSmallIntegerField(_("last year"), validators=YEAR_VALIDATORS)
     issued_on = models.DateField(_("issued on"))
@@ -195,6 +198,15 @@ class ActionPlan(models.Model):
     def years(self) -> range:
         return range(self.first_year, self.last_year + 1)
 
+    @property
+    def title_text(self) -> str:
+        """The title in the active language (the English one when English is chosen and given)."""
+        return in_language(self.title, self.title_en)
+
+    @property
+    def source_text(self) -> str:
+        return in_language(self.source, self.source_en)
+
 
 class Target(models.Model):
     """What a plan sets for an indicator in a year: a value or a range (``value``–``value_max``);
@@ -223,6 +235,8 @@ class Target(models.Model):
     )
     source = models.CharField(_("source"), max_length=500, blank=True, help_text=_("Where the target was read."))
     note = models.TextField(_("note"), blank=True, help_text=_("Wording of the plan."))
+    source_en = models.CharField(_("source (English)"), max_length=500, blank=True)
+    note_en = models.TextField(_("note (English)"), blank=True, help_text=_("The plan's wording in English."))
 
     history = HistoricalRecords()
 
@@ -269,6 +283,15 @@ class Target(models.Model):
     @property
     def unit(self) -> str:
         return self.indicator.unit_label
+
+    @property
+    def note_text(self) -> str:
+        """The plan's wording in the active language (the English one when English is chosen and given)."""
+        return in_language(self.note, self.note_en)
+
+    @property
+    def source_text(self) -> str:
+        return in_language(self.source, self.source_en)
 
 
 def report_upload_to(instance: ReportJob, filename: str) -> str:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from cleanprod.widgets import DayInput
 from enterprises.models import Commune, District, Enterprise
 
 from .models import Attendance, Course, Officer
@@ -18,13 +19,8 @@ def _choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     return field
 
 
-class DateInput(forms.DateInput):
-    """The browser's date picker; the value travels as ISO yyyy-mm-dd (an accepted input format)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+class DateInput(DayInput):
+    """A day as dd/mm/yyyy whatever the browser's language (``cleanprod.widgets.DayInput``)."""
 
 
 class OfficerAccountField(forms.ModelChoiceField):

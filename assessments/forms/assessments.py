@@ -21,6 +21,7 @@ from assessments.models import (
     ResourceFactor,
     ResourceType,
 )
+from cleanprod.widgets import DayInput
 
 EXPECTED_SAVING_SLOTS = 3
 
@@ -84,6 +85,17 @@ class BaselineForm(forms.ModelForm):
         self.fields["cost_vnd"].widget.attrs.update(min=0)
 
 
+class ResourceSelect(forms.Select):
+    """A resource choice whose options carry their unit (``data-unit``), shown beside the quantity."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # noqa: PLR0913
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-unit"] = instance.unit
+        return option
+
+
 class CPOptionForm(forms.ModelForm):
     """An option with up to three expected yearly savings (resource + quantity) beside it."""
 
@@ -106,7 +118,7 @@ class CPOptionForm(forms.ModelForm):
             "feasibility_technical": forms.Textarea(attrs={"rows": 2}),
             "feasibility_economic": forms.Textarea(attrs={"rows": 2}),
             "feasibility_environmental": forms.Textarea(attrs={"rows": 2}),
-            "implemented_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "implemented_on": DayInput(),
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -114,28 +126,42 @@ class CPOptionForm(forms.ModelForm):
         for name in ("investment_vnd", "expected_savings_vnd"):
             self.fields[name].validators.append(MinValueValidator(0))
             self.fields[name].widget.attrs.update(min=0)
+        # The unit is written beside the input (VND, VND per year), not run into the label.
+        self.fields["investment_vnd"].label = _("Investment")
+        self.fields["expected_savings_vnd"].label = _("Expected savings")
         resources = _resources()
         existing = list(self.instance.expected_savings.all()) if self.instance.pk else []
         for i in range(1, EXPECTED_SAVING_SLOTS + 1):
             self.fields[f"saving_resource_{i}"] = forms.ModelChoiceField(
-                queryset=resources, required=False, label=_("Expected saving: resource")
+                queryset=resources,
+                required=False,
+                label=_("Expected saving %(number)s: resource") % {"number": i},
+                widget=ResourceSelect(attrs={"class": "form-select form-select-sm", "data-unit-select": ""}),
             )
             self.fields[f"saving_quantity_{i}"] = forms.DecimalField(
                 required=False,
                 min_value=0,
                 max_digits=18,
                 decimal_places=3,
-                label=_("quantity per year"),
-                widget=forms.NumberInput(attrs={"min": 0, "step": "any"}),
+                label=_("Expected saving %(number)s: quantity per year") % {"number": i},
+                widget=forms.NumberInput(attrs={"min": 0, "step": "any", "class": "form-control form-control-sm"}),
             )
             if i <= len(existing) and not self.is_bound:
                 self.initial[f"saving_resource_{i}"] = existing[i - 1].resource_id
                 self.initial[f"saving_quantity_{i}"] = existing[i - 1].quantity
 
-    def saving_slots(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
-        return [
+    def saving_slots(self) -> list[tuple[forms.BoundField, forms.BoundField, str]]:
+        """(resource field, quantity field, unit of the chosen resource or "") per slot."""
+        slots = [
             (self[f"saving_resource_{i}"], self[f"saving_quantity_{i}"]) for i in range(1, EXPECTED_SAVING_SLOTS + 1)
         ]
+        chosen = {str(resource.value()) for resource, _quantity in slots if resource.value() not in (None, "")}
+        units = (
+            {str(pk): unit for pk, unit in ResourceType.objects.filter(pk__in=chosen).values_list("pk", "unit")}
+            if chosen and all(c.isdigit() for c in chosen)
+            else {}
+        )
+        return [(resource, quantity, units.get(str(resource.value()), "")) for resource, quantity in slots]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -201,11 +227,22 @@ class AssessmentFilterForm(forms.Form):
 class ResourceFactorForm(forms.ModelForm):
     class Meta:
         model = ResourceFactor
-        fields = ["resource", "valid_from_year", "toe_per_unit", "tco2e_per_unit", "source", "method"]
-        widgets = {"source": forms.Textarea(attrs={"rows": 2}), "method": forms.Textarea(attrs={"rows": 2})}
+        fields = [
+            "resource",
+            "valid_from_year",
+            "toe_per_unit",
+            "tco2e_per_unit",
+            "source",
+            "method",
+            "source_en",
+            "method_en",
+        ]
+        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in ("source", "method", "source_en", "method_en")}
         help_texts = {
             "source": _("The document the figure comes from (number, date, issuing body)."),
             "method": _("How the figure was obtained or computed, if not printed as such in the source."),
+            "source_en": _("Optional: the source in English, shown when the portal is used in English."),
+            "method_en": _("Optional: the method in English, shown when the portal is used in English."),
         }
 
     def __init__(self, *args, **kwargs) -> None:

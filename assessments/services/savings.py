@@ -197,6 +197,37 @@ def savings_report_create(
 
 
 @transaction.atomic
+def savings_report_create_to_submit(
+    *,
+    by: User,
+    enterprise: Enterprise,
+    year: int,
+    period: str,
+    notes: str = "",
+    lines: Sequence[LineInput] = (),
+    output_quantity: Decimal | None = None,
+) -> SavingsReport:
+    """Create a report its author means to submit at once. If a data-quality error would block
+    the submission, nothing is kept (no stray draft to block the next attempt) and
+    ``SubmissionBlocked`` carries the findings."""
+    report = savings_report_create(
+        by=by,
+        enterprise=enterprise,
+        year=year,
+        period=period,
+        notes=notes,
+        lines=lines,
+        output_quantity=output_quantity,
+    )
+    review = review_report(report)
+    if review.errors:
+        raise SubmissionBlocked(
+            _("Nothing was saved: correct what is marked below, then save or submit again."), review
+        )
+    return report
+
+
+@transaction.atomic
 def savings_report_update(
     *,
     by: User,

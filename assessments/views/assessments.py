@@ -222,9 +222,36 @@ def _workflow_action(request, pk: int, action, *, to: str):
     return None
 
 
+def _submit_confirmation(request, pk: int):
+    """The confirmation step before submitting (a page, so it works without JavaScript): what is
+    sent, to whom, the step rule's warnings, and what the officer can no longer do."""
+    assessment = get_assessment_for(request.user, pk)
+    if not request.user.has_perm(rule_for(Assessment, Assessment.Status.SUBMITTED).perm, assessment):
+        raise PermissionDenied
+    year_locked = is_year_locked(assessment.year)
+    actions = [] if year_locked else available_transitions(obj=assessment, by=request.user)
+    return render(
+        request,
+        "assessments/submit_confirm.html",
+        {
+            "assessment": assessment,
+            "enterprise": assessment.enterprise,
+            "year_locked": year_locked,
+            "can_submit": Assessment.Status.SUBMITTED in actions,
+            "warnings": services.step_findings(assessment, "warning"),
+            "baseline_count": assessment.baseline_lines.count(),
+            "option_count": assessment.options.count(),
+        },
+    )
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def assessment_submit(request, pk: int):
+    """GET: the confirmation step; POST (from it): submit."""
+    if request.method == "GET":
+        return _submit_confirmation(request, pk)
+
     def act(*, assessment, by, version, comment):
         services.assessment_submit(assessment=assessment, by=by, version=version)
 

@@ -132,9 +132,12 @@ def savings_create(request):
     report = SavingsReport(enterprise=enterprise)
     form = SavingsReportForm(request.POST or None, enterprise=enterprise, instance=report)
     formset = line_formset(extra=2)(request.POST or None, instance=report, enterprise=enterprise, prefix="lines")
+    report_errors: list = []
     if request.method == "POST" and form.is_valid() and formset.is_valid():
+        submit = "submit" in request.POST
+        create = services.savings_report_create_to_submit if submit else services.savings_report_create
         try:
-            report = services.savings_report_create(
+            report = create(
                 by=user,
                 enterprise=enterprise,
                 year=form.cleaned_data["year"],
@@ -143,16 +146,44 @@ def savings_create(request):
                 output_quantity=form.cleaned_data.get("output_quantity"),
                 lines=formset.line_inputs() + form.switch_lines(),
             )
+        except services.SubmissionBlocked as blocked:
+            report_errors = blocked.review.errors
+            messages.error(request, blocked.message)
         except YearLocked as exc:
             form.add_error("year", exc.message)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
             messages.success(request, _("Savings report saved as a draft."))
-            if "submit" in request.POST:
-                return _submit_and_redirect(request, report)
+            if submit:
+                return redirect("savings:submit", pk=report.pk)
             return redirect(report)
-    return render(request, "savings/report_form.html", {"form": form, "formset": formset, "report": None})
+    return render(
+        request,
+        "savings/report_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "report": None,
+            "report_errors": report_errors,
+            "existing_report": _existing_report(form, enterprise),
+        },
+    )
+
+
+def _existing_report(form, enterprise, exclude_pk: int | None = None) -> SavingsReport | None:
+    """The enterprise's report for the period the form asked for, when the form was refused
+    because that period is taken: the error links to it."""
+    if "period" not in form.errors:
+        return None
+    try:
+        year, period = int(form.data.get("year", "")), form.data.get("period", "")
+    except ValueError:
+        return None
+    qs = SavingsReport.objects.filter(enterprise=enterprise, year=year, period=period)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.first()
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -222,14 +253,21 @@ def savings_edit(request, pk: int):
         else:
             messages.success(request, _("Changes saved."))
             if "submit" in request.POST:
-                return _submit_and_redirect(request, report)
+                return redirect("savings:submit", pk=report.pk)
             return redirect(report)
     elif request.method == "GET":
         report_errors = _attach_line_errors(formset, report)
     return render(
         request,
         "savings/report_form.html",
-        {"form": form, "formset": formset, "report": report, "report_errors": report_errors, "stale": stale},
+        {
+            "form": form,
+            "formset": formset,
+            "report": report,
+            "report_errors": report_errors,
+            "stale": stale,
+            "existing_report": _existing_report(form, enterprise, exclude_pk=report.pk),
+        },
     )
 
 
@@ -318,12 +356,32 @@ def _submit_and_redirect(request, report: SavingsReport, *, version: int | None 
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def savings_submit(request, pk: int):
+    """GET: the confirmation step (a page, so it works without JavaScript): what is sent, its
+    totals, the errors that block it and the warnings the office will see; POST (from it): submit."""
     report = _get_report(request.user, pk)
     if not request.user.has_perm("assessments.submit_savingsreport", report):
         raise PermissionDenied
-    return _submit_and_redirect(request, report, version=_version(request))
+    if request.method == "POST":
+        return _submit_and_redirect(request, report, version=_version(request))
+    lines = list(report.lines.select_related("resource", "option", "option__assessment"))
+    year_locked = is_year_locked(report.year)
+    transitions = [] if year_locked else available_transitions(obj=report, by=request.user)
+    review = services.review_report(report, lines=lines)
+    return render(
+        request,
+        "savings/submit_confirm.html",
+        {
+            "report": report,
+            "figures": services.report_figures(report, lines),
+            "review": review,
+            "year_locked": year_locked,
+            "can_submit": SavingsReport.Status.SUBMITTED in transitions and not review.errors,
+            "status_allows": SavingsReport.Status.SUBMITTED in transitions,
+            "evidence_count": report.evidence.count(),
+        },
+    )
 
 
 @login_required

@@ -172,7 +172,7 @@ def factor_rows(year: int, resources: tuple[ResourceRow, ...], factors: Factors)
                 toe_per_unit=factor.toe_per_unit,
                 tco2e_per_unit=factor.tco2e_per_unit,
                 valid_from_year=factor.valid_from_year,
-                source=factor.source,
+                source=factor.source_text,
                 fallback=resource.code == GRID and factor.valid_from_year < year,
             )
         )

@@ -221,8 +221,8 @@ def plan_results(
                     value_max=target.value_max,
                     result=result,
                     status=status_of(result, target.value),
-                    source=target.source,
-                    note=target.note,
+                    source=target.source_text,
+                    note=target.note_text,
                     result_all=values.get(ALL_ESTABLISHMENTS.get(indicator.measure, ""))
                     if not has_filters(indicator)
                     else None,
@@ -233,7 +233,7 @@ def plan_results(
         results.append(
             PlanResult(
                 decision_number=plan.decision_number,
-                title=plan.title,
+                title=plan.title_text,
                 level=plan.level,
                 level_label=str(plan.get_level_display()),
                 first_year=plan.first_year,

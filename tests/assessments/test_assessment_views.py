@@ -416,7 +416,7 @@ def test_ids_and_versions_are_not_localised_in_links_and_forms(login, officer_a,
     assert "?enterprise=123456" in page
     page = client.get(reverse("assessments:create") + "?enterprise=123456").content.decode()
     assert 'name="enterprise" value="123456"' in page
-    page = client.get(assessment.get_absolute_url()).content.decode()
+    page = client.get(reverse("assessments:submit", args=[assessment.pk])).content.decode()  # the confirmation
     assert 'name="version" value="1234"' in page
     page = client.get(reverse("assessments:edit", args=[assessment.pk])).content.decode()
     assert 'value="1234"' in page
@@ -466,3 +466,23 @@ def test_enterprise_page_query_count_does_not_grow(login, officer_a, enterprise_
     client = login(officer_a)
     with django_assert_max_num_queries(20):
         assert client.get(enterprise_x.get_absolute_url()).status_code == 200
+
+
+def test_submitting_an_assessment_asks_for_confirmation_on_a_page(login, officer_a, enterprise_x):
+    """The confirmation works without JavaScript: the detail page links to a page that says what
+    happens and posts the submission only from there."""
+    assessment = AssessmentFactory(enterprise=enterprise_x)
+    client = login(officer_a)
+    url = reverse("assessments:submit", args=[assessment.pk])
+    detail = client.get(assessment.get_absolute_url()).content.decode()
+    assert f'<a class="btn btn-success" href="{url}" data-testid="submit">' in detail
+    page = client.get(url).content.decode()
+    assert 'data-testid="confirm-submit"' in page
+    assert Assessment.objects.get(pk=assessment.pk).status == Assessment.Status.DRAFT
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    response = client.post(url, {"version": version})
+    assert response.status_code == 302
+    assert Assessment.objects.get(pk=assessment.pk).status == Assessment.Status.SUBMITTED
+    # Once submitted, the confirmation page offers nothing more to send.
+    page = client.get(url).content.decode()
+    assert 'data-testid="cannot-submit"' in page and 'data-testid="confirm-submit"' not in page

@@ -44,9 +44,14 @@ def test_every_factor_row_has_a_source_and_a_method():
     assert ResourceFactor.objects.count() == len(factor_rows()) == 11 + 8
     assert not ResourceFactor.objects.filter(source="").exists()
     assert not ResourceFactor.objects.filter(method="").exists()
+    assert not ResourceFactor.objects.filter(source_en="").exists()
+    assert not ResourceFactor.objects.filter(method_en="").exists()
     diesel = ResourceFactor.objects.get(resource__code="diesel_do")
-    assert "3505/BCT-KHCN" in diesel.source and "IPCC 2006" in diesel.source
-    assert "0.041868" in diesel.method and "74100" in diesel.method
+    # Vietnamese (the portal's language) and English say the same, from the same CSV rows.
+    assert "3505/BCT-KHCN" in diesel.source and "IPCC 2006" in diesel.source and "Bộ Công Thương" in diesel.source
+    assert "0,041868" in diesel.method and "74100" in diesel.method and "0,00088" in diesel.method
+    assert "3505/BCT-KHCN" in diesel.source_en and "IPCC 2006" in diesel.source_en
+    assert "0.041868" in diesel.method_en and "74100" in diesel.method_en and "0.00088" in diesel.method_en
 
 
 def test_electricity_has_one_factor_per_grid_year_from_the_csv():

@@ -5,6 +5,7 @@ warnings, and the list's query count."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -104,10 +105,38 @@ def test_blank_extra_rows_are_ignored(login, staff_x, enterprise_x):
     assert SavingsLine.objects.filter(report__enterprise=enterprise_x).count() == 1
 
 
-def test_save_and_submit_from_the_form(login, staff_x, enterprise_x):
+def test_save_and_submit_from_the_form_asks_for_confirmation_first(login, staff_x, enterprise_x):
+    client = login(staff_x)
     data = {**form_data(lines=[line()]), "submit": "1"}
-    login(staff_x).post(reverse("savings:create"), data)
-    assert SavingsReport.objects.get(enterprise=enterprise_x).status == S.SUBMITTED
+    response = client.post(reverse("savings:create"), data)
+    report = SavingsReport.objects.get(enterprise=enterprise_x)
+    assert response.status_code == 302 and response.url == reverse("savings:submit", args=[report.pk])
+    assert report.status == S.DRAFT  # saved, not yet sent
+    page = client.get(response.url).content.decode()
+    assert 'data-testid="confirm-submit"' in page and 'data-testid="blocking-errors"' not in page
+    # The confirmation is a plain form: it works without JavaScript.
+    action = re.search(r'<form method="post" action="([^"]+)"[^>]*data-testid="confirm-form"', page).group(1)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    assert action == reverse("savings:submit", args=[report.pk])
+    client.post(action, {"version": version})
+    assert SavingsReport.objects.get(pk=report.pk).status == S.SUBMITTED
+
+
+def test_save_and_submit_that_cannot_be_submitted_leaves_no_draft(login, staff_x, enterprise_x):
+    """A report of a period that has not ended cannot be submitted: nothing is kept, the errors
+    are shown on the form with the input, and the next attempt is not blocked by a stray draft."""
+    this_year = timezone.localdate().year
+    data = {**form_data(year=this_year, period="Y", notes="Ghi chú", lines=[line(quantity="4321")]), "submit": "1"}
+    response = login(staff_x).post(reverse("savings:create"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-code="future_period"' in html and 'value="4321"' in html and "Ghi chú" in html
+    assert not SavingsReport.objects.filter(enterprise=enterprise_x).exists()
+    assert not SavingsLine.objects.filter(quantity=4321).exists()
+    # Saved as a draft, the same report is accepted: no duplicate-period error from the failed try.
+    response = login(staff_x).post(reverse("savings:create"), form_data(year=this_year, lines=[line()]))
+    assert response.status_code == 302
+    assert SavingsReport.objects.filter(enterprise=enterprise_x).count() == 1
 
 
 def test_duplicate_period_gets_a_friendly_message_and_keeps_input(login, staff_x, enterprise_x):
@@ -119,6 +148,9 @@ def test_duplicate_period_gets_a_friendly_message_and_keeps_input(login, staff_x
     assert "already has a savings report for this period" in response.context["form"].errors["period"][0]
     html = response.content.decode()
     assert "Ghi chú của tôi" in html and 'value="777"' in html
+    existing = SavingsReport.objects.get(enterprise=enterprise_x)
+    link = re.search(r'data-testid="existing-report">.*?<a href="([^"]+)"', html, flags=re.DOTALL)
+    assert link and link.group(1) == existing.get_absolute_url()
     assert SavingsReport.objects.filter(enterprise=enterprise_x).count() == 1
     assert not SavingsLine.objects.filter(quantity=777).exists()
 
@@ -468,6 +500,38 @@ def test_save_and_submit_blocked_keeps_the_draft_and_shows_why(login, staff_x, e
     response = login(staff_x).post(reverse("savings:edit", args=[report.pk]), data, follow=True)
     report.refresh_from_db()
     assert report.status == S.DRAFT and report.version == 2 and not report.lines.exists()
-    assert response.redirect_chain[-1][0] == report.get_absolute_url()
+    # The confirmation step says why it cannot be sent, and offers no button to send it.
+    assert response.redirect_chain[-1][0] == reverse("savings:submit", args=[report.pk])
     html = response.content.decode()
-    assert "cannot be submitted yet" in html and 'data-code="no_lines"' in html
+    assert 'data-testid="blocking-errors"' in html and 'data-code="no_lines"' in html
+    assert 'data-testid="confirm-submit"' not in html
+
+
+def test_changing_a_report_to_a_taken_period_links_to_the_report_of_that_period(login, staff_x, enterprise_x):
+    taken = SavingsReportFactory(enterprise=enterprise_x, year=2023, period="Q3", status=S.VERIFIED)
+    report = SavingsReportFactory(enterprise=enterprise_x, year=2023, period="Q4")
+    SavingsLineFactory(report=report)
+    data = {**edit_data(report), "period": "Q3"}
+    response = login(staff_x).post(reverse("savings:edit", args=[report.pk]), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'href="{taken.get_absolute_url()}" class="alert-link"' in html
+    assert SavingsReport.objects.get(pk=report.pk).period == "Q4"
+
+
+def test_submit_confirmation_page_lists_what_is_sent_and_asks_first(login, staff_x, enterprise_x):
+    report = SavingsReportFactory(enterprise=enterprise_x, year=2023)
+    SavingsLineFactory(report=report, quantity=Decimal("1000"), vnd_saved=2_000_000)
+    client = login(staff_x)
+    detail = client.get(report.get_absolute_url()).content.decode()
+    # The report page links to the confirmation step (a GET), it does not submit at once.
+    assert f'href="{reverse("savings:submit", args=[report.pk])}"' in detail
+    page = client.get(reverse("savings:submit", args=[report.pk])).content.decode()
+    assert re.search(r'data-testid="confirm-vnd">2[.,]000[.,]000<', page) and 'data-testid="confirm-submit"' in page
+    assert SavingsReport.objects.get(pk=report.pk).status == S.DRAFT  # looking is not submitting
+
+
+def test_submit_confirmation_of_a_submitted_report_offers_nothing(login, staff_x, enterprise_x):
+    report = SavingsReportFactory(enterprise=enterprise_x, year=2023, status=S.SUBMITTED)
+    page = login(staff_x).get(reverse("savings:submit", args=[report.pk])).content.decode()
+    assert 'data-testid="cannot-submit"' in page and 'data-testid="confirm-submit"' not in page

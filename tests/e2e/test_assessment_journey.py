@@ -42,9 +42,11 @@ def test_assessment_review_journey(browser, page, sign_in, live_server, officer_
     assert assessment.baseline_lines.count() == 3
     assert page.locator("[data-testid=payback]").first.inner_text().strip() in {"2,5", "2.5"}
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.click("form[action$='/submit/'] button")
-    page.wait_for_load_state()
+    # Submitting asks first, on a page of its own (it works without JavaScript).
+    page.click("[data-testid=submit]")
+    page.wait_for_url(f"**/assessments/{assessment.pk}/submit/")
+    page.click("[data-testid=confirm-submit]")
+    page.wait_for_url(f"**/assessments/{assessment.pk}/")
     assessment.refresh_from_db()
     assert assessment.status == "submitted"
 
@@ -63,9 +65,9 @@ def test_assessment_review_journey(browser, page, sign_in, live_server, officer_
     page.fill("input[name=baseline-1-cost_vnd]", "96000000")
     page.click("form button[type=submit].btn-success")
     page.wait_for_url(f"**/assessments/{assessment.pk}/")
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.click("form[action$='/submit/'] button")
-    page.wait_for_load_state()
+    page.click("[data-testid=submit]")
+    page.click("[data-testid=confirm-submit]")
+    page.wait_for_url(f"**/assessments/{assessment.pk}/")
 
     switch_to(page, sign_in, doit_user)
     page.goto(assessment.get_absolute_url())

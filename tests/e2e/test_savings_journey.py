@@ -82,7 +82,11 @@ def test_savings_report_from_submission_to_verification(page, sign_in, enterpris
     assert "hoa-don-tien-dien.pdf" in page.locator("[data-testid=evidence-item]").inner_text()
     assert Evidence.objects.filter(report=report).count() == 1
 
+    # Submitting asks first, on a page that says what is sent (it works without JavaScript).
     page.click("[data-testid=submit]")
+    page.wait_for_url(f"**/savings/{report.pk}/submit/")
+    assert page.locator("[data-testid=submit-summary]").count() == 1
+    page.click("[data-testid=confirm-submit]")
     page.wait_for_selector("[data-testid=report-status] .text-bg-primary")
     report.refresh_from_db()
     assert report.status == "submitted"
@@ -111,6 +115,8 @@ def test_savings_report_from_submission_to_verification(page, sign_in, enterpris
     page.fill("input[name=lines-0-quantity]", "90000")
     page.fill("input[name=lines-0-vnd_saved]", "171000000")
     page.click("[data-testid=save-submit]")
+    page.wait_for_url(f"**/savings/{report.pk}/submit/")
+    page.click("[data-testid=confirm-submit]")
     page.wait_for_url(f"**/savings/{report.pk}/")
     page.wait_for_selector("[data-testid=report-status] .text-bg-primary")
     report.refresh_from_db()

@@ -1,7 +1,8 @@
 """Vietnamese everywhere: every page each role can open (the URL × role matrix's 200 pages, on
 its objects) is read in Vietnamese, and the visible text may hold no raw choice value ("draft",
-"submitted", "electricity"), no English sort label ("(descending)"), and no English message of
-the catalogue left untranslated."""
+"submitted", "electricity"), no English sort label ("(descending)"), no English message of
+the catalogue left untranslated, no reference text shipped in English (factor sources and methods,
+plan titles and sources, target wording: their English twins) and no passage marked as English."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
+from assessments.reference import factor_rows
+from reporting.reference import plan_rows, target_rows
 from tests.security.conftest import plan, private_storage, sides, superuser  # noqa: F401 - fixtures
 from tests.security.test_url_matrix import (
     ANON,
@@ -74,11 +77,28 @@ def english_messages() -> frozenset[str]:
     )
 
 
+@cache
+def english_reference_texts() -> frozenset[str]:
+    """The English twins of the reference texts the portal ships (three words or more, and not the
+    same as the Vietnamese): shown on a Vietnamese page, they are an English island."""
+    pairs = [(row["source"], row["source_en"]) for row in factor_rows()]
+    pairs += [(row["method"], row["method_en"]) for row in factor_rows()]
+    pairs += [(row["title"], row["title_en"]) for row in plan_rows()]
+    pairs += [(row["source"], row["source_en"]) for row in plan_rows()]
+    pairs += [(row["note"], row["note_en"]) for row in target_rows()]
+    pairs += [(row["source"], row["source_en"]) for row in target_rows()]
+    return frozenset(" ".join(en.split()) for vi, en in pairs if en and en != vi and len(en.split()) >= 3)
+
+
+LANGUAGE_SWITCH = re.compile(r"<button\b[^>]*\bdata-testid=\"language-switch\"[^>]*>.*?</button>", re.DOTALL)
+ENGLISH_ISLAND = re.compile(r"<(\w+)\b[^>]*\blang=\"en\"")
+
+
 def visible_text(page: str) -> str:
-    """The text a reader sees, less scripts, the passages marked as English (``lang="en"``:
-    quotations of English sources, the button to the English interface) and codes (``<code>``)."""
+    """The text a reader sees, less scripts, the button to the English interface (the one passage
+    in English on purpose) and codes (``<code>``)."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
-    page = re.sub(r"<(td|span|button)\b[^>]*\blang=\"en\"[^>]*>.*?</\1>", " ", page, flags=re.DOTALL)
+    page = LANGUAGE_SWITCH.sub(" ", page)
     page = re.sub(r"<code\b[^>]*>.*?</code>", " ", page, flags=re.DOTALL)  # identifiers shown as such
     page = re.sub(r"<[^>]+>", " ", page)
     return " ".join(html.unescape(page).split())
@@ -88,7 +108,14 @@ def problems(text: str) -> list[str]:
     found = [f"raw value {word!r}" for word in re.findall(r"[A-Za-z][\w.@-]*", text) if word in raw_choice_values()]
     found += [f"English sort label {m!r}" for m in ENGLISH_SORT.findall(text)]
     found += [f"untranslated {msg!r}" for msg in english_messages() if msg in text]
+    found += [f"English reference text {ref[:60]!r}" for ref in english_reference_texts() if ref in text]
     return sorted(set(found))
+
+
+def page_problems(page: str) -> list[str]:
+    """Problems of the visible text, and passages marked as English other than the language switch."""
+    islands = ENGLISH_ISLAND.findall(LANGUAGE_SWITCH.sub(" ", page))
+    return problems(visible_text(page)) + [f'passage marked lang="en" in <{tag}>' for tag in islands]
 
 
 def pages_for(role: str, world) -> list[tuple[str, str]]:  # noqa: F811
@@ -129,7 +156,46 @@ def test_every_page_of_every_role_is_in_vietnamese(role, world, login, client): 
             continue
         read += 1
         assert '<html lang="vi">' in page, path
-        found += [f"{key} {path}: {problem}" for problem in problems(visible_text(page))]
+        found += [f"{key} {path}: {problem}" for problem in page_problems(page)]
     print(f"\n{role}: {read} pages read in Vietnamese")
     assert read >= 1
     assert not found, "\n".join(found)
+
+
+def _page(body: str) -> str:
+    return f'<html lang="vi"><body><button data-testid="language-switch" lang="en">English</button>{body}</body></html>'
+
+
+def test_the_check_finds_each_kind_of_english_on_a_vietnamese_page(db):
+    """The crawl above fails on each kind of English it is meant to catch, not only on some."""
+    method_en = next(row["method_en"] for row in factor_rows() if row["resource"] == "diesel_do")
+    plan_source_en = next(row["source_en"] for row in plan_rows() if row["decision_number"] == "4052/QĐ-UBND")
+    note_en = target_rows()[0]["note_en"]
+    assert page_problems(_page("<p>Nháp</p>")) == []
+    assert page_problems(_page("<td>submitted</td>")) == ["raw value 'submitted'"]
+    assert page_problems(_page("<option>Tên (descending)</option>")) == ["English sort label '(descending)'"]
+    untranslated = sorted(english_messages(), key=len)[0]
+    assert f"untranslated {untranslated!r}" in page_problems(_page(f"<p>{untranslated}</p>"))
+    for english in (method_en, plan_source_en, note_en):
+        assert any(p.startswith("English reference text") for p in page_problems(_page(f"<td>{english}</td>")))
+    assert page_problems(_page('<td lang="en">IPCC 2006</td>')) == ['passage marked lang="en" in <td>']
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("vi", "Công văn 3505/BCT-KHCN"), ("en", "MOIT official letter 3505/BCT-KHCN")]
+)
+def test_reference_texts_follow_the_active_language(db, language, expected):
+    from django.utils import translation
+
+    from assessments.models import ResourceFactor
+    from reporting.models import ActionPlan, Target
+
+    factor = ResourceFactor.objects.get(resource__code="electricity", valid_from_year=2011)
+    plan_4052 = ActionPlan.objects.get(decision_number="4052/QĐ-UBND")
+    target = Target.objects.filter(plan__decision_number="1419/QĐ-TTg").order_by("year", "pk").first()
+    with translation.override(language):
+        assert expected in factor.source_text
+        assert ("Bộ Công Thương" in factor.method_text) == (language == "vi")
+        assert ("its text and targets were not found" in plan_4052.source_text) == (language == "en")
+        assert ("of industrial production establishments" in target.note_text) == (language == "en")
+        assert ("Chiến lược" in ActionPlan.objects.get(decision_number="1419/QĐ-TTg").title_text) == (language == "vi")

@@ -143,7 +143,8 @@ MATRIX: dict[str, Expect] = {
     "assessments:factors": E((OK, FORBIDDEN, FORBIDDEN), (BAD, FORBIDDEN, FORBIDDEN)),
     "assessments:detail": E(OK, OK),
     "assessments:edit": E((FORBIDDEN, OK, FORBIDDEN), (FORBIDDEN, BAD, FORBIDDEN), superuser=(OK, BAD)),
-    "assessments:submit": E(NOT_ALLOWED, (FORBIDDEN, REDIRECT, FORBIDDEN), superuser=(NOT_ALLOWED, REDIRECT)),
+    # GET: the confirmation step before submitting; POST: submit.
+    "assessments:submit": E((FORBIDDEN, OK, FORBIDDEN), (FORBIDDEN, REDIRECT, FORBIDDEN), superuser=(OK, REDIRECT)),
     "assessments:approve": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),
     "assessments:return": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),
     # Savings reports: enterprise staff draft and submit, the district's officer verifies, DOIT reads.
@@ -151,7 +152,7 @@ MATRIX: dict[str, Expect] = {
     "savings:create": E((FORBIDDEN, FORBIDDEN, OK), (FORBIDDEN, FORBIDDEN, OK)),
     "savings:detail": E(OK, OK),
     "savings:edit": E((FORBIDDEN, FORBIDDEN, OK), (FORBIDDEN, FORBIDDEN, OK), superuser=(OK, OK)),
-    "savings:submit": E(NOT_ALLOWED, (FORBIDDEN, FORBIDDEN, REDIRECT), superuser=(NOT_ALLOWED, REDIRECT)),
+    "savings:submit": E((FORBIDDEN, FORBIDDEN, OK), (FORBIDDEN, FORBIDDEN, REDIRECT), superuser=(OK, REDIRECT)),
     "savings:verify": E(NOT_ALLOWED, (FORBIDDEN, REDIRECT, FORBIDDEN), superuser=(NOT_ALLOWED, REDIRECT)),
     "savings:return": E(NOT_ALLOWED, (FORBIDDEN, BAD, FORBIDDEN), superuser=(NOT_ALLOWED, BAD)),
     # Reopening a verified report: DOIT (and the officer who verified it, within 30 days).
