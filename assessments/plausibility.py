@@ -10,6 +10,8 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from cleanprod.languages import in_language
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Industrial establishments consuming 1,000 TOE a year or more are designated energy users
@@ -29,7 +31,13 @@ class PriceBand:
     unit: str
     low: Decimal
     high: Decimal
-    source: str
+    source_en: str
+    source_vi: str
+
+    @property
+    def source(self) -> str:
+        """Where the band was published, in the active language."""
+        return in_language(self.source_vi, self.source_en)
 
     @property
     def plausible_low(self) -> Decimal:
@@ -50,7 +58,8 @@ def price_bands() -> dict[str, PriceBand]:
                 unit=row["unit"],
                 low=Decimal(row["band_low_vnd"]),
                 high=Decimal(row["band_high_vnd"]),
-                source=row["source"],
+                source_en=row["source"],
+                source_vi=row["source_vi"],
             )
             for row in csv.DictReader(f)
         }

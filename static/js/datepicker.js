@@ -43,6 +43,14 @@
     wrapper.appendChild(input);
     wrapper.appendChild(button);
     wrapper.appendChild(panel);
+    // The field's error message stays visible: Bootstrap shows it as a later sibling of the input.
+    var next = wrapper.nextElementSibling;
+    while (next && next.classList.contains("invalid-feedback")) {
+      var following = next.nextElementSibling;
+      wrapper.classList.add("has-validation");
+      wrapper.appendChild(next);
+      next = following;
+    }
     var shown = null;
 
     function render() {

@@ -35,11 +35,17 @@ def test_a_course_typed_day_first_in_an_english_browser_is_saved_day_first(sign_
     assert start.get_attribute("placeholder") in {"dd/mm/yyyy", "nn/tt/nnnn"}
     page.fill("input[name=title]", "Tập huấn sản xuất sạch hơn")
     page.select_option("select[name=kind]", "officer")
-    page.fill("input[name=start_date]", "10/06/2025")  # 10 June, read as 6 October in mm/dd
+    page.fill("input[name=start_date]", "31/02/2025")  # no such day: refused beside the field
     page.fill("input[name=end_date]", "11/06/2025")
     page.fill("input[name=hours]", "16")
     page.select_option("select[name=district]", str(district_a.pk))
     page.fill("input[name=organiser]", "Sở Công Thương Hà Nội")
+    page.click("main form button[type=submit]")
+    error = page.locator(".datepicker:has(input[name=start_date]) .invalid-feedback")
+    error.wait_for()
+    assert error.is_visible() and error.inner_text().strip()
+    assert not Course.objects.exists()
+    page.fill("input[name=start_date]", "10/06/2025")  # 10 June, read as 6 October in mm/dd
     page.click("main form button[type=submit]")
     page.wait_for_url("**/training/courses/*/")
     course = Course.objects.get()

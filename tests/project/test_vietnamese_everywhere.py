@@ -15,6 +15,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
+from assessments.plausibility import price_bands
 from assessments.reference import factor_rows
 from reporting.reference import plan_rows, target_rows
 from tests.security.conftest import plan, private_storage, sides, superuser  # noqa: F401 - fixtures
@@ -87,6 +88,7 @@ def english_reference_texts() -> frozenset[str]:
     pairs += [(row["source"], row["source_en"]) for row in plan_rows()]
     pairs += [(row["note"], row["note_en"]) for row in target_rows()]
     pairs += [(row["source"], row["source_en"]) for row in target_rows()]
+    pairs += [(band.source_vi, band.source_en) for band in price_bands().values()]
     return frozenset(" ".join(en.split()) for vi, en in pairs if en and en != vi and len(en.split()) >= 3)
 
 
@@ -199,3 +201,13 @@ def test_reference_texts_follow_the_active_language(db, language, expected):
         assert ("its text and targets were not found" in plan_4052.source_text) == (language == "en")
         assert ("of industrial production establishments" in target.note_text) == (language == "en")
         assert ("Chiến lược" in ActionPlan.objects.get(decision_number="1419/QĐ-TTg").title_text) == (language == "vi")
+
+
+def test_the_price_band_source_in_data_quality_messages_follows_the_language():
+    from django.utils import translation
+
+    band = price_bands()["electricity"]
+    with translation.override("vi"):
+        assert band.source.startswith("Quyết định 4495/QĐ-BCT của Bộ Công Thương")
+    with translation.override("en"):
+        assert band.source.startswith("MOIT Decision 4495/QĐ-BCT")

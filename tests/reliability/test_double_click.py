@@ -40,8 +40,8 @@ def test_a_double_clicked_submit_submits_once_and_says_so_twice(officer_a, enter
     assessment = AssessmentFactory(enterprise=enterprise_x, assessor=officer_a, status="draft")
     page = Client()
     page.force_login(officer_a)
-    data = page_form(
-        page.get(reverse("assessments:detail", args=[assessment.pk])).content.decode(),
+    data = page_form(  # the form of the confirmation step, which posts the submission
+        page.get(reverse("assessments:submit", args=[assessment.pk])).content.decode(),
         action=reverse("assessments:submit", args=[assessment.pk]),
     )
     assert re.fullmatch(r"[0-9a-f]{32}", data["form_token"])
