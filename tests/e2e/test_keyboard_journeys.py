@@ -225,6 +225,9 @@ def test_enterprise_staff_report_savings_with_the_keyboard_only(page, staff_x, w
     assert report.lines.count() == 1
     kb.tab_to("[data-testid=submit]")
     kb.press("Enter", navigates=True)
+    kb.note("the confirmation step: what is sent, then the button that sends it")
+    kb.tab_to("[data-testid=confirm-submit]")
+    kb.press("Enter", navigates=True)
     report.refresh_from_db()
     assert report.status == "submitted"
     kb.note("the print view and its PDF")
