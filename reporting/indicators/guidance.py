@@ -15,9 +15,9 @@ Hanoi's programme and from verified data only:
   options proposed; *median investment*: of the implemented options (VND);
 - *verified saving per year of an option*: the lines of **verified** savings reports attributed
   to the option, net of consumption increases, summed per report year (quarters add up to their
-  year; TOE with the factor of that year, ``Factors``), averaged over the years it has verified
-  lines. Medians are over the implemented options that have one; a TOE median only over options
-  whose lines all had an energy factor;
+  year; TOE of the energy resources with the factor of that year, ``Factors``), averaged over
+  the years it has verified lines. Medians are over the implemented options that have one; the
+  TOE median only over the options that saved energy, every energy line with a factor;
 - *payback*: investment ÷ verified VND saved per year, for implemented options that saved a
   positive amount of VND;
 - *privacy*: a figure is given only when at least ``MIN_ENTERPRISES`` distinct enterprises stand
@@ -90,10 +90,12 @@ def _option_frame() -> pd.DataFrame:
 
 
 def _savings_frame(factors: Factors) -> pd.DataFrame:
-    """Verified yearly savings per option (net), averaged over its years: option, toe, vnd."""
+    """Verified yearly savings per option (net), averaged over its years: option, toe, vnd. TOE
+    counts the energy resources only (a water or material line adds none); an option that saved
+    no energy, or an energy resource without a factor for the year, has no TOE figure."""
     rows = (
         SavingsLine.objects.filter(report__status=VERIFIED, option__isnull=False, option__assessment__status=APPROVED)
-        .values("option_id", "report__year", "resource_id", "change")
+        .values("option_id", "report__year", "resource_id", "resource__has_energy_factor", "change")
         .annotate(qty=Sum("quantity"), vnd=Sum("vnd_saved"), n=Count("pk"))
         .order_by()
     )
@@ -101,17 +103,28 @@ def _savings_frame(factors: Factors) -> pd.DataFrame:
     for row in rows.iterator(chunk_size=20_000):
         sign = -1 if row["change"] == SavingsLine.Change.ADDED else 1
         qty = row["qty"] * sign if row["qty"] is not None else None
-        toe, _ = factors.convert(row["resource_id"], qty, row["report__year"])
-        records.append((row["option_id"], row["report__year"], toe, sign * (row["vnd"] or 0)))
-    frame = pd.DataFrame.from_records(records, columns=["option", "year", "toe", "vnd"])
+        energy = bool(row["resource__has_energy_factor"])
+        toe = factors.convert(row["resource_id"], qty, row["report__year"])[0] if energy else None
+        records.append(
+            (
+                row["option_id"],
+                row["report__year"],
+                float(toe) if toe is not None else 0.0,
+                energy,
+                energy and toe is None,
+                sign * (row["vnd"] or 0),
+            )
+        )
+    frame = pd.DataFrame.from_records(records, columns=["option", "year", "toe", "energy", "missing", "vnd"])
     if frame.empty:
         return pd.DataFrame({"option": [], "toe": [], "vnd": []})
-    frame["has_toe"] = frame["toe"].notna()
-    frame["toe"] = frame["toe"].map(lambda v: float(v) if v is not None else 0.0)
-    yearly = frame.groupby(["option", "year"]).agg(toe=("toe", "sum"), vnd=("vnd", "sum"), has_toe=("has_toe", "all"))
-    per_option = yearly.groupby("option").agg(toe=("toe", "mean"), vnd=("vnd", "mean"), has_toe=("has_toe", "all"))
-    per_option.loc[~per_option["has_toe"], "toe"] = float("nan")
-    return per_option.drop(columns="has_toe").reset_index()
+    yearly = frame.groupby(["option", "year"]).agg(
+        toe=("toe", "sum"), vnd=("vnd", "sum"), energy=("energy", "any"), missing=("missing", "any")
+    )
+    per_option = yearly.groupby("option").agg(vnd=("vnd", "mean"), missing=("missing", "any"))
+    per_option["toe"] = yearly[yearly["energy"]].groupby("option")["toe"].mean()
+    per_option.loc[per_option["missing"], "toe"] = float("nan")
+    return per_option.drop(columns="missing").reset_index()
 
 
 def _median(values: pd.Series, enterprises: pd.Series) -> tuple[float | None, int]:

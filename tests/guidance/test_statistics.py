@@ -186,3 +186,22 @@ def test_a_nightly_refresh_is_scheduled_with_a_registered_task(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["guidance-refresh-statistics"]
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
+
+
+def test_toe_counts_energy_lines_only_and_options_that_saved_energy(division_10):
+    # Five more enterprises save water only: no TOE of theirs enters the TOE median; one saves
+    # electricity and water: its water adds no TOE.
+    for _ in range(5):
+        option = approved_option(EnterpriseFactory(sector=Sector.objects.get(code="11")))
+        report = SavingsReportFactory(enterprise=option.assessment.enterprise, year=2023, status="verified")
+        SavingsLineFactory(report=report, option=option, resource=resource("water"), quantity=500, vnd_saved=9_000_000)
+    row = _row("11")
+    assert row.saving_enterprises == 5 and row.median_saving_vnd == 9_000_000
+    assert row.median_saving_toe is None  # nobody in division 11 saved energy
+    option = division_10[0].assessments.get().options.get()
+    report = option.assessment.enterprise.savings_reports.get()
+    SavingsLineFactory(report=report, option=option, resource=resource("water"), quantity=700, vnd_saved=0)
+    factor = ResourceFactor.objects.filter(resource=resource("electricity"), valid_from_year__lte=2023).latest(
+        "valid_from_year"
+    )
+    assert _row("10").median_saving_toe == (MEDIAN_KWH * factor.toe_per_unit).quantize(Decimal("0.001"))
