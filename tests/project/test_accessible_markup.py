@@ -47,3 +47,16 @@ def test_reports_page_year_fields_have_their_own_ids(login, doit_user):
     duplicated = [name for name, count in ids(html).items() if count > 1]
     assert not duplicated
     assert 'for="id_year"' in html and 'for="id_lock_year"' in html and 'for="id_filter_year"' in html
+
+
+def test_repeated_lines_and_options_are_named_groups(login, officer_a, staff_x, enterprise_x):
+    """Each savings line and each CP option is a group named with its number ("Dòng tiết kiệm 1",
+    "Giải pháp 1"), so that a screen reader tells their identical field labels apart; the rows the
+    "add" buttons clone carry a number placeholder that static/js/formset.js fills in."""
+    html = login(staff_x).get(reverse("savings:create")).content.decode()
+    assert '<legend class="visually-hidden">Dòng tiết kiệm 1</legend>' in html
+    assert '<legend class="visually-hidden">Dòng tiết kiệm 2</legend>' in html
+    assert '<legend class="visually-hidden">Dòng tiết kiệm __number__</legend>' in html
+    html = login(officer_a).get(reverse("assessments:create") + f"?enterprise={enterprise_x.pk}").content.decode()
+    assert '<legend class="visually-hidden">Giải pháp 1</legend>' in html
+    assert '<legend class="visually-hidden">Giải pháp __number__</legend>' in html
