@@ -1,9 +1,9 @@
 """Housekeeping of private storage: files that a workflow left behind, and files no row refers to.
 
-An import is uploaded, previewed, then applied or cancelled; a preview that is never confirmed
-leaves its upload under ``imports/`` (enterprise lists) or ``imports/training/`` (attendance
-lists). Those are removed after a day by a Celery beat task (``reporting.tasks.sweep_abandoned_imports``);
-the sessions that referred to them have expired by then.
+An import is uploaded, previewed (by a background job, ``enterprises.imports.jobs``), then applied
+or cancelled; a preview that is never confirmed leaves its job and its upload under
+``imports/``. Both are removed after a day by a Celery beat task
+(``reporting.tasks.sweep_abandoned_imports``).
 """
 
 from __future__ import annotations
@@ -34,10 +34,14 @@ def _walk(storage: Storage, directory: str):
 def purge_abandoned_imports(
     *, older_than: timedelta = ABANDONED_AFTER, now: datetime | None = None, storage: Storage | None = None
 ) -> int:
-    """Delete the import uploads older than ``older_than``; returns how many were deleted."""
+    """Delete the import jobs and uploads older than ``older_than`` (and fail the jobs whose
+    worker died, ``enterprises.imports.jobs.import_jobs_sweep``); returns how many files and
+    jobs were deleted."""
+    from enterprises.imports.jobs import import_jobs_sweep
+
     storage = storage or default_storage
     cutoff = (now or timezone.now()) - older_than
-    deleted = 0
+    deleted = import_jobs_sweep(older_than=older_than, now=now)
     for path in list(_walk(storage, IMPORTS_DIR)):
         try:
             if storage.get_modified_time(path) < cutoff:

@@ -6,6 +6,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -344,3 +345,84 @@ def size_for(employees: int) -> str:
         if employees <= cap:
             return size
     return Enterprise.Size.LARGE
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def visible_to(self, user: User) -> ImportJobQuerySet:
+        """An upload is private to whoever uploaded it: its file may hold rows outside anyone
+        else's scope, so not even DOIT staff see another user's import."""
+        if Scope.of(user).is_none:
+            return self.none()
+        return self.filter(requester_id=user.pk)
+
+
+class ImportJob(models.Model):
+    """A spreadsheet import run by a Celery task: the uploaded file waits in private storage
+    (``upload``), a task checks every row (``phase`` preview) and stores what the page shows
+    (``summary``); on confirmation a task writes the rows (``phase`` apply) and stores the counts
+    (``result``). Every importer of the portal (``enterprises.imports.jobs.IMPORTERS``) runs this
+    way; the status and progress are those of the report jobs."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISES = "enterprises", _("Enterprises")
+        ATTENDANCE = "attendance", _("Course attendance")
+
+    class Phase(models.TextChoices):
+        PREVIEW = "preview", _("Checking the file")
+        APPLY = "apply", _("Saving the rows")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("uploaded by")
+    )
+    target_id = models.PositiveIntegerField(
+        _("target"), null=True, blank=True, help_text=_("The course of an attendance list; empty otherwise.")
+    )
+    upload = models.CharField(_("uploaded file"), max_length=200, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="vi")
+    phase = models.CharField(_("phase"), max_length=8, choices=Phase.choices, default=Phase.PREVIEW)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    summary = models.JSONField(_("preview"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="importjob_progress_max_100"),
+            models.CheckConstraint(
+                condition=~Q(kind="attendance") | Q(target_id__isnull=False), name="importjob_attendance_has_course"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def previewed(self) -> bool:
+        """The preview is built and every row can be written: the import may be confirmed."""
+        return self.phase == self.Phase.PREVIEW and self.status == self.Status.DONE and bool(self.summary.get("ok"))
+
+    @property
+    def applied(self) -> bool:
+        return self.phase == self.Phase.APPLY and self.status == self.Status.DONE

@@ -1,32 +1,30 @@
 from __future__ import annotations
 
 import tempfile
-import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cleanprod.files import StorageFull, private_save
+from cleanprod.files import StorageFull
 from cleanprod.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import imports, services
 from .filters import EnterpriseFilter
 from .forms import EnterpriseContactForm, EnterpriseForm
-from .models import Enterprise
+from .imports import jobs as import_jobs
+from .models import Enterprise, ImportJob
 from .selectors import enterprise_history, enterprises_for, get_enterprise_for
 from .spreadsheet import export_enterprises
 
@@ -146,12 +144,9 @@ def enterprise_export(request):
 
 
 # --- Spreadsheet import ----------------------------------------------------------------------
-# The upload waits in private storage (never under a public URL) between the preview and the
-# confirmation; its token is kept in the uploader's session, so nobody else can apply it.
-
-IMPORT_SESSION_KEY = "enterprise_import_token"
-IMPORT_LISTED_ROWS = 500
-IMPORT_UPLOAD_MAX_AGE = timedelta(days=1)
+# The upload waits in private storage (never under a public URL); a Celery task checks it and
+# builds the preview, then, once confirmed, writes it (``imports.jobs``). Only the uploader sees
+# the job (``ImportJob.objects.visible_to``): anyone else gets 404.
 
 
 class EnterpriseImportForm(forms.Form):
@@ -164,72 +159,32 @@ class EnterpriseImportForm(forms.Form):
     )
 
 
-def _import_path(token: str) -> str:
-    return f"imports/{token}.xlsx"
+def _require_import(user) -> None:
+    if not user.has_perm("enterprises.import_enterprise"):
+        raise PermissionDenied
 
 
-def _discard_pending_import(request) -> None:
-    token = request.session.pop(IMPORT_SESSION_KEY, None)
-    if token:
-        default_storage.delete(_import_path(token))
-
-
-def _purge_stale_imports() -> None:
-    """Uploads previewed but never confirmed are removed after a day."""
-    try:
-        _dirs, files = default_storage.listdir("imports")
-    except (FileNotFoundError, NotImplementedError):
-        return
-    cutoff = timezone.now() - IMPORT_UPLOAD_MAX_AGE
-    for name in files:
-        path = f"imports/{name}"
-        try:
-            if default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-        except (FileNotFoundError, NotImplementedError):
-            continue
-
-
-def _render_import_preview(request, preview: imports.ImportPreview, token: str = ""):
-    listed = preview.listed_rows(IMPORT_LISTED_ROWS)
-    return render(
-        request,
-        "enterprises/import_preview.html",
-        {
-            "preview": preview,
-            "rows": listed,
-            "hidden_count": preview.total - len(listed),
-            "token": token,
-        },
-    )
+def _import_job(request, pk: int) -> ImportJob:
+    _require_import(request.user)
+    return get_object_or_404(ImportJob.objects.visible_to(request.user).filter(kind=ImportJob.Kind.ENTERPRISES), pk=pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def enterprise_import(request):
-    if not request.user.has_perm("enterprises.import_enterprise"):
-        raise PermissionDenied
+    _require_import(request.user)
     if request.method == "POST":
         form = EnterpriseImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                preview = imports.parse_enterprise_workbook(upload, user=request.user)
-            except imports.ImportFileError as exc:
+                job = import_jobs.import_job_start(
+                    by=request.user, kind=ImportJob.Kind.ENTERPRISES, file=upload, original_name=upload.name
+                )
+            except (imports.ImportFileError, StorageFull) as exc:
                 form.add_error("file", str(exc))
             else:
-                _discard_pending_import(request)
-                _purge_stale_imports()
-                token = ""
-                try:
-                    if preview.ok:  # only a file that can be applied is kept for the confirmation
-                        token = uuid.uuid4().hex
-                        private_save(_import_path(token), upload)
-                        request.session[IMPORT_SESSION_KEY] = token
-                except StorageFull as exc:
-                    form.add_error("file", str(exc))
-                else:
-                    return _render_import_preview(request, preview, token)
+                return redirect("enterprises:import_job", pk=job.pk)
     else:
         form = EnterpriseImportForm()
     limits = {"max_mb": f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}", "max_rows": settings.IMPORT_MAX_ROWS}
@@ -237,35 +192,30 @@ def enterprise_import(request):
 
 
 @login_required
+@require_GET
+def enterprise_import_job(request, pk: int):
+    """The job's progress while it runs, then its preview (with the confirmation) or result."""
+    job = _import_job(request, pk)
+    return render(request, "enterprises/import_job.html", {"job": job, "preview": job.summary})
+
+
+@login_required
 @require_POST
-def enterprise_import_confirm(request):
-    if not request.user.has_perm("enterprises.import_enterprise"):
-        raise PermissionDenied
-    token = request.POST.get("token", "")
-    pending = request.session.get(IMPORT_SESSION_KEY)
-    if not pending or not constant_time_compare(token, pending):
-        raise Http404
-    path = _import_path(pending)
-    if not default_storage.exists(path):
-        request.session.pop(IMPORT_SESSION_KEY, None)
-        messages.error(request, _("This upload has expired. Please upload the file again."))
+def enterprise_import_confirm(request, pk: int):
+    job = _import_job(request, pk)
+    if not job.previewed and job.phase != ImportJob.Phase.APPLY:  # an apply already queued: its page
+        messages.error(request, _("This import cannot be confirmed. Please upload the file again."))
+        return redirect("enterprises:import_job", pk=job.pk)
+    import_jobs.import_job_confirm(by=request.user, job=job)
+    return redirect("enterprises:import_job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def enterprise_import_cancel(request, pk: int):
+    job = _import_job(request, pk)
+    if import_jobs.import_job_cancel(job=job):
+        messages.info(request, _("Import cancelled; nothing was saved."))
         return redirect("enterprises:import")
-    try:
-        with default_storage.open(path, "rb") as stored:
-            preview = imports.read_enterprise_preview(stored)
-            result = imports.apply_enterprise_import(preview=preview, by=request.user)
-    except imports.ImportRowsError as exc:
-        _discard_pending_import(request)
-        messages.error(request, str(exc))
-        return _render_import_preview(request, exc.preview)
-    except imports.ImportFileError as exc:
-        _discard_pending_import(request)
-        messages.error(request, str(exc))
-        return redirect("enterprises:import")
-    _discard_pending_import(request)
-    messages.success(
-        request,
-        _("Import done: %(created)s new enterprises, %(updated)s updated, %(unchanged)s unchanged.")
-        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-    )
-    return redirect("enterprises:list")
+    messages.error(request, _("The rows are being saved; the import can no longer be cancelled."))
+    return redirect("enterprises:import_job", pk=job.pk)

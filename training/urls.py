@@ -22,10 +22,8 @@ urlpatterns = [
         name="participant_remove",
     ),
     path("courses/<int:pk>/import/", views.attendance_import, name="attendance_import"),
-    path("courses/<int:pk>/import/<str:token>/", views.attendance_import_preview, name="attendance_import_preview"),
-    path(
-        "courses/<int:pk>/import/<str:token>/cancel/", views.attendance_import_cancel, name="attendance_import_cancel"
-    ),
+    path("courses/<int:pk>/import/<int:job>/", views.attendance_import_preview, name="attendance_import_preview"),
+    path("courses/<int:pk>/import/<int:job>/cancel/", views.attendance_import_cancel, name="attendance_import_cancel"),
     path("coverage/", views.coverage, name="coverage"),
     path("coverage.xlsx", views.coverage_export, name="coverage_export"),
 ]

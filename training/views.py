@@ -10,7 +10,6 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -24,10 +23,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cleanprod import spreadsheets
 from cleanprod.bounds import date_in_range
-from cleanprod.db import StillConflicting, retry_on_conflict
 from cleanprod.files import StorageFull
 from cleanprod.spreadsheets import XLSX_CONTENT_TYPE
 from enterprises.imports import ImportFileError
+from enterprises.imports import jobs as import_jobs
+from enterprises.models import ImportJob
 
 from . import imports, services
 from .filters import CourseFilter, OfficerFilter
@@ -315,6 +315,12 @@ def _import_course(request, pk: int):
     return course
 
 
+def _import_job(request, course, job: int) -> ImportJob:
+    """The user's own import job for ``course``; anyone else's answers 404."""
+    jobs = ImportJob.objects.visible_to(request.user).filter(kind=ImportJob.Kind.ATTENDANCE, target_id=course.pk)
+    return get_object_or_404(jobs, pk=job)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def attendance_import(request, pk: int):
@@ -323,77 +329,48 @@ def attendance_import(request, pk: int):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            imports.read_attendance_workbook(upload)
-        except ImportFileError as exc:
+            job = import_jobs.import_job_start(
+                by=request.user,
+                kind=ImportJob.Kind.ATTENDANCE,
+                file=upload,
+                original_name=upload.name,
+                target_id=course.pk,
+            )
+        except (ImportFileError, StorageFull) as exc:
             form.add_error("file", str(exc))
         else:
-            upload.seek(0)
-            try:
-                token = imports.stash_upload(request.session, course, upload, upload.name)
-            except StorageFull as exc:
-                form.add_error("file", str(exc))
-            else:
-                return redirect("training:attendance_import_preview", pk=course.pk, token=token)
+            return redirect("training:attendance_import_preview", pk=course.pk, job=job.pk)
     return render(request, "training/import_upload.html", {"course": course, "form": form})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def attendance_import_preview(request, pk: int, token: str):
+def attendance_import_preview(request, pk: int, job: int):
+    """GET: the job's progress, then its preview or result; POST: confirm (the rows are written
+    by the task)."""
     course = _import_course(request, pk)
-    entry = imports.stashed_upload(request.session, course, token)
-    if entry is None:
-        messages.error(request, _("This import has expired or was already applied; upload the file again."))
-        return redirect("training:attendance_import", pk=course.pk)
-    try:
-        with default_storage.open(entry["name"], "rb") as stored:
-            raw_rows = imports.read_attendance_workbook(stored)
-    except ImportFileError as exc:
-        imports.discard_upload(request.session, token)
-        messages.error(request, str(exc))
-        return redirect("training:attendance_import", pk=course.pk)
+    import_job = _import_job(request, course, job)
     if request.method == "POST":
-        try:
-            result = retry_on_conflict(
-                lambda: imports.apply_attendance_import(by=request.user, course=course, raw_rows=raw_rows),
-                what="attendance import",
-            )
-        except imports.ImportRowsError as exc:
-            messages.error(request, str(exc))
-            preview = exc.preview
-        except StillConflicting:
-            messages.error(
-                request,
-                _(
-                    "Another import for this course was being saved at the same moment, so nothing was "
-                    "imported. Please confirm again."
-                ),
-            )
-            preview = imports.validate_attendance_rows(course, raw_rows)
+        if import_job.previewed or import_job.phase == ImportJob.Phase.APPLY:  # a second click: its page
+            import_jobs.import_job_confirm(by=request.user, job=import_job)
         else:
-            imports.discard_upload(request.session, token)
-            messages.success(
-                request,
-                _("Attendance imported: %(rows)s rows recorded, %(officers)s new officers.")
-                % {"rows": result.attendance_written, "officers": result.officers_created},
-            )
-            return redirect(reverse("training:course_detail", args=[course.pk]) + "#attendance")
-    else:
-        preview = imports.validate_attendance_rows(course, raw_rows)
+            messages.error(request, _("This import cannot be confirmed. Please upload the file again."))
+        return redirect("training:attendance_import_preview", pk=course.pk, job=import_job.pk)
     return render(
-        request,
-        "training/import_preview.html",
-        {"course": course, "preview": preview, "token": token, "filename": entry["original"]},
+        request, "training/import_preview.html", {"course": course, "job": import_job, "preview": import_job.summary}
     )
 
 
 @login_required
 @require_POST
-def attendance_import_cancel(request, pk: int, token: str):
+def attendance_import_cancel(request, pk: int, job: int):
     course = _import_course(request, pk)
-    imports.discard_upload(request.session, token)
-    messages.info(request, _("Import cancelled; nothing was recorded."))
-    return redirect(course)
+    import_job = _import_job(request, course, job)
+    if import_jobs.import_job_cancel(job=import_job):
+        messages.info(request, _("Import cancelled; nothing was recorded."))
+        return redirect(course)
+    messages.error(request, _("The rows are being saved; the import can no longer be cancelled."))
+    return redirect("training:attendance_import_preview", pk=course.pk, job=import_job.pk)
 
 
 @login_required

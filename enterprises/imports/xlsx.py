@@ -181,3 +181,22 @@ def check_xlsx_file(file: IO[bytes]) -> None:
         if part != "/xl/workbook.xml"
     ):
         raise ImportFileError(not_xlsx)
+
+
+def expected_rows(file: IO[bytes]) -> int | None:
+    """The number of rows the first sheet declares (its stored dimension), for a progress bar
+    only: the rows themselves are counted as they are read. None when not declared."""
+    from openpyxl import load_workbook
+
+    file.seek(0)
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0] if workbook.worksheets else None
+            return sheet.max_row if sheet is not None else None
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 - unreadable files are refused by the reading itself
+        return None
+    finally:
+        file.seek(0)

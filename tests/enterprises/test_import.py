@@ -16,7 +16,7 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from enterprises import imports
-from enterprises.models import Enterprise, IndustrialZone
+from enterprises.models import Enterprise, ImportJob, IndustrialZone
 from enterprises.spreadsheet import COLUMNS
 
 from ..factories import EnterpriseFactory, next_tax_code
@@ -94,7 +94,7 @@ def private_storage(settings, tmp_path):
 
 def stored_imports(root) -> list:
     folder = root / "imports"
-    return sorted(folder.iterdir()) if folder.exists() else []
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 # --- Service: good, bad, mixed ----------------------------------------------------------------
@@ -435,7 +435,7 @@ def test_import_page_needs_login_and_import_permission(client, login, officer_a,
     url = reverse("enterprises:import")
     assert client.get(url).status_code == 302
     assert login(staff_x).get(url).status_code == 403
-    assert login(staff_x).post(reverse("enterprises:import_confirm"), {"token": "x"}).status_code == 403
+    assert login(staff_x).post(reverse("enterprises:import_confirm", args=[1])).status_code == 403
     assert login(officer_a).get(url).status_code == 200
 
 
@@ -445,64 +445,87 @@ def test_list_shows_import_button_to_those_who_may_import(login, officer_a, staf
     assert url not in login(staff_x).get(reverse("enterprises:list")).content.decode()
 
 
+def post_upload(client, data: bytes, name: str = "doanh-nghiep.xlsx"):
+    """Upload; the preview task runs in the request (eager Celery), the redirect leads to it."""
+    return client.post(reverse("enterprises:import"), {"file": upload(data, name)}, follow=True)
+
+
+def last_job() -> ImportJob:
+    return ImportJob.objects.latest("pk")
+
+
 def test_upload_preview_then_confirm_writes_and_removes_the_file(login, officer_a, enterprise_x, private_storage):
     client = login(officer_a)
     new = row(name="Công ty TNHH Xác Nhận")
     data = xlsx_bytes([new, row(tax_code=enterprise_x.tax_code, employees=55)])
 
-    response = client.post(reverse("enterprises:import"), {"file": upload(data, "anything.bin")})
+    response = post_upload(client, data, "anything.bin")
 
-    assert response.status_code == 200
+    job = last_job()
+    assert response.redirect_chain == [(reverse("enterprises:import_job", args=[job.pk]), 302)]
     html = response.content.decode()
-    assert reverse("enterprises:import_confirm") in html
+    assert reverse("enterprises:import_confirm", args=[job.pk]) in html
     assert 'data-testid="count-new">1<' in html and 'data-testid="count-updated">1<' in html
-    token = client.session[imports_session_key()]
-    assert f'value="{token}"' in html
+    assert job.kind == "enterprises" and job.requester == officer_a and job.status == "done" and job.progress == 100
     [stored] = stored_imports(private_storage)
-    assert stored.name == f"{token}.xlsx"
+    assert job.upload.endswith(stored.name)
     assert not Enterprise.objects.filter(tax_code=new["tax_code"]).exists()
 
-    response = client.post(reverse("enterprises:import_confirm"), {"token": token})
+    response = client.post(reverse("enterprises:import_confirm", args=[job.pk]), follow=True)
 
-    assert response.status_code == 302 and response.url == reverse("enterprises:list")
+    html = response.content.decode()
+    assert 'data-testid="import-result"' in html and "1 doanh nghiệp mới, 1 được cập nhật" in html
     assert Enterprise.objects.get(tax_code=new["tax_code"]).name == "Công ty TNHH Xác Nhận"
     enterprise_x.refresh_from_db()
     assert enterprise_x.employees == 55
     assert stored_imports(private_storage) == []
-    assert imports_session_key() not in client.session
-    # The same token cannot be applied twice.
-    assert client.post(reverse("enterprises:import_confirm"), {"token": token}).status_code == 404
+    job.refresh_from_db()
+    assert job.applied and job.result == {"created": 1, "updated": 1, "unchanged": 0}
+    # Confirming again writes nothing more.
+    client.post(reverse("enterprises:import_confirm", args=[job.pk]))
+    assert Enterprise.objects.filter(tax_code=new["tax_code"]).count() == 1
 
 
-def imports_session_key() -> str:
-    from enterprises.views import IMPORT_SESSION_KEY
-
-    return IMPORT_SESSION_KEY
-
-
-def test_another_user_cannot_confirm_someone_elses_upload(login, officer_a, doit_user, private_storage):
+def test_another_user_cannot_see_or_confirm_someone_elses_upload(login, officer_a, doit_user, private_storage):
     uploader = login(officer_a)
     new = row()
-    uploader.post(reverse("enterprises:import"), {"file": upload(xlsx_bytes([new]))})
-    token = uploader.session[imports_session_key()]
+    post_upload(uploader, xlsx_bytes([new]))
+    job = last_job()
 
-    response = login(doit_user).post(reverse("enterprises:import_confirm"), {"token": token})
+    other = login(doit_user)
+    assert other.get(reverse("enterprises:import_job", args=[job.pk])).status_code == 404
+    assert other.post(reverse("enterprises:import_confirm", args=[job.pk])).status_code == 404
+    assert other.post(reverse("enterprises:import_cancel", args=[job.pk])).status_code == 404
 
-    assert response.status_code == 404
     assert not Enterprise.objects.filter(tax_code=new["tax_code"]).exists()
     assert len(stored_imports(private_storage)) == 1  # still the uploader's to confirm
+    assert uploader.get(reverse("enterprises:import_job", args=[job.pk])).status_code == 200
+
+
+def test_cancel_removes_the_job_and_its_file(login, officer_a, private_storage):
+    client = login(officer_a)
+    post_upload(client, xlsx_bytes([row()]))
+    job = last_job()
+    response = client.post(reverse("enterprises:import_cancel", args=[job.pk]))
+    assert response.status_code == 302 and response.url == reverse("enterprises:import")
+    assert not ImportJob.objects.filter(pk=job.pk).exists()
+    assert stored_imports(private_storage) == []
 
 
 def test_preview_with_errors_offers_no_confirmation_and_keeps_no_file(login, officer_a, private_storage):
     client = login(officer_a)
     data = xlsx_bytes([row(), row(commune_code="00454", district_code="017")])
-    response = client.post(reverse("enterprises:import"), {"file": upload(data)})
+    response = post_upload(client, data)
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="count-error">1<' in html
-    assert reverse("enterprises:import_confirm") not in html
-    assert imports_session_key() not in client.session
+    job = last_job()
+    assert reverse("enterprises:import_confirm", args=[job.pk]) not in html
     assert stored_imports(private_storage) == []
+    # Confirming it anyway writes nothing.
+    response = client.post(reverse("enterprises:import_confirm", args=[job.pk]), follow=True)
+    assert "Không thể xác nhận lần nhập này" in response.content.decode()
+    assert Enterprise.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -520,20 +543,34 @@ def test_refused_upload_shows_a_message_and_keeps_nothing(login, doit_user, priv
     assert fragment in html and "Traceback" not in html
     assert 'type="file"' in html
     assert stored_imports(private_storage) == []
+    assert not ImportJob.objects.exists()
 
 
 def test_too_many_rows_upload_is_refused_with_a_message(login, doit_user, settings, private_storage):
     settings.IMPORT_MAX_ROWS = 2
-    response = login(doit_user, language="en").post(
-        reverse("enterprises:import"), {"file": upload(xlsx_bytes([row(), row(), row()]))}
-    )
-    assert response.status_code == 200 and "more than 2 rows" in response.content.decode()
+    response = post_upload(login(doit_user, language="en"), xlsx_bytes([row(), row(), row()]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "more than 2 rows" in html and 'data-testid="import-error"' in html
+    assert last_job().status == "failed" and stored_imports(private_storage) == []
+
+
+def test_corrupt_workbook_fails_its_job_with_a_vietnamese_message_and_changes_nothing(
+    login, officer_a, enterprise_x, private_storage
+):
+    data = _rezip(xlsx_bytes([row(tax_code=enterprise_x.tax_code, employees=999)]), {"xl/worksheets/sheet1.xml": b"<x"})
+    response = post_upload(login(officer_a), data)
+    html = response.content.decode()
+    assert "Không thể đọc tệp này dưới dạng bảng tính Excel." in html and "Traceback" not in html
+    job = last_job()
+    assert job.status == "failed" and job.summary == {} and stored_imports(private_storage) == []
+    enterprise_x.refresh_from_db()
+    assert enterprise_x.employees != 999
 
 
 def test_preview_lists_at_most_500_rows_errors_first(login, doit_user, private_storage):
     rows = [row() for _ in range(505)]
     rows[503]["district_code"] = "999"
-    response = login(doit_user).post(reverse("enterprises:import"), {"file": upload(xlsx_bytes(rows))})
+    response = post_upload(login(doit_user), xlsx_bytes(rows))
     html = response.content.decode()
     table = html.split('data-testid="import-rows"', 1)[1]
     assert table.count("<tr") == 501  # header + 500 rows
@@ -544,16 +581,48 @@ def test_preview_lists_at_most_500_rows_errors_first(login, doit_user, private_s
 def test_confirm_refuses_when_data_changed_in_between(login, officer_a, private_storage):
     client = login(officer_a)
     new = row()
-    client.post(reverse("enterprises:import"), {"file": upload(xlsx_bytes([new]))})
-    token = client.session[imports_session_key()]
+    post_upload(client, xlsx_bytes([new]))
+    job = last_job()
     EnterpriseFactory(tax_code=new["tax_code"], district=officer_a.district.__class__.objects.get(code="017"))
 
-    response = client.post(reverse("enterprises:import_confirm"), {"token": token})
+    response = client.post(reverse("enterprises:import_confirm", args=[job.pk]), follow=True)
 
     assert response.status_code == 200
-    assert 'data-testid="count-error">1<' in response.content.decode()
+    html = response.content.decode()
+    assert 'data-testid="count-error">1<' in html and 'data-testid="import-error"' in html
     assert Enterprise.objects.get(tax_code=new["tax_code"]).district.code == "017"
     assert stored_imports(private_storage) == []
+    job.refresh_from_db()
+    assert job.status == "failed" and job.phase == "apply"
+
+
+def test_abandoned_jobs_and_uploads_are_swept_after_a_day(login, officer_a, private_storage):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enterprises.imports.jobs import import_jobs_sweep
+
+    post_upload(login(officer_a), xlsx_bytes([row()]))
+    job = last_job()
+    assert import_jobs_sweep() == 0 and len(stored_imports(private_storage)) == 1
+    assert import_jobs_sweep(now=timezone.now() + timedelta(days=1, minutes=1)) == 1
+    assert not ImportJob.objects.filter(pk=job.pk).exists() and stored_imports(private_storage) == []
+
+
+def test_a_job_left_running_by_a_dead_worker_is_failed_by_the_sweep(officer_a, private_storage):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enterprises.imports.jobs import import_jobs_sweep
+
+    job = ImportJob.objects.create(kind="enterprises", requester=officer_a, status="running", started_at=timezone.now())
+    assert import_jobs_sweep() == 0
+    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    assert import_jobs_sweep() == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and "Không có gì được lưu" in job.error
 
 
 # --- Command ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from enterprises import imports
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, ImportJob
 
 from ..factories import EnterpriseFactory
 from .test_import import row, upload, xlsx_bytes
@@ -44,11 +44,14 @@ def _file(n: int, district_a) -> bytes:
 def _web_import(client, data: bytes) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as preview:
         response = client.post(reverse("enterprises:import"), {"file": upload(data)})
-    assert response.status_code == 200
-    token = response.content.decode().split('name="token" value="', 1)[1].split('"', 1)[0]
+    assert response.status_code == 302  # the preview task ran in the request (eager Celery)
+    job = ImportJob.objects.latest("pk")
+    assert job.previewed
     with CaptureQueriesContext(connection) as confirm:
-        response = client.post(reverse("enterprises:import_confirm"), {"token": token})
+        response = client.post(reverse("enterprises:import_confirm", args=[job.pk]))
     assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.applied
     return len(preview.captured_queries), len(confirm.captured_queries)
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts.models import FormSubmission
 from assessments.models import Assessment
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, ImportJob
 from tests.enterprises.test_import import row, upload, xlsx_bytes
 from tests.factories import AssessmentFactory, OfficerFactory, next_tax_code
 
@@ -80,19 +80,20 @@ def test_two_imports_of_the_same_new_tax_codes_at_once_never_answer_500(login, o
         client = login(user)
         client.raise_request_exception = False
         preview = client.post(reverse("enterprises:import"), {"file": upload(data)})
-        assert preview.status_code == 200
-        clients.append((client, page_form(preview.content.decode(), action=reverse("enterprises:import_confirm"))))
+        assert preview.status_code == 302
+        job = ImportJob.objects.filter(requester=user).latest("pk")
+        assert job.previewed
+        clients.append((client, job))
 
     def confirm(i):
-        client, data = clients[i]
-        response = client.post(reverse("enterprises:import_confirm"), data)
-        return response.status_code, said(response)
+        client, job = clients[i]
+        return client.post(reverse("enterprises:import_confirm", args=[job.pk])).status_code
 
     results = in_parallel(2, confirm)
-    assert [status for status, _messages in results] == [302, 302]  # no 5xx
+    assert results == [302, 302]  # no 5xx
     assert Enterprise.objects.filter(tax_code__in=[r["tax_code"] for r in rows]).count() == 400  # no duplicate
-    messages = [text for _status, texts in results for text in texts]
-    assert len(messages) == 2
-    assert sum(text.startswith("Đã nhập xong: 400 doanh nghiệp mới") for text in messages) == 1  # one created them
+    jobs = ImportJob.objects.filter(pk__in=[job.pk for _client, job in clients])
+    assert sorted(job.result.get("created", 0) for job in jobs) == [0, 400]  # one created them
     # The other, run again, found them there (or, after its last attempt, says nothing was imported).
-    assert sum(text.startswith(("Đã nhập xong: 0 doanh nghiệp mới", "Một lần nhập khác")) for text in messages) == 1
+    other = next(job for job in jobs if job.result.get("created") != 400)
+    assert other.result == {"created": 0, "updated": 0, "unchanged": 400} or other.error.startswith("Một lần nhập khác")

@@ -49,3 +49,20 @@ def test_the_sweep_is_scheduled():
 def test_the_sweep_copes_with_no_import_folder(private_storage):
     assert not (private_storage / "imports").exists()
     assert sweep_abandoned_imports() == 0
+
+
+@pytest.mark.django_db
+def test_the_sweep_removes_import_jobs_left_for_a_day_with_their_upload(private_storage, officer_a):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from enterprises.models import ImportJob
+
+    name = default_storage.save("imports/jobs/abandoned.xlsx", ContentFile(b"x"))
+    old = ImportJob.objects.create(kind="enterprises", requester=officer_a, upload=name, status="done")
+    fresh = ImportJob.objects.create(kind="enterprises", requester=officer_a, status="done")
+    ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=1, minutes=1))
+    assert sweep_abandoned_imports() == 1  # the job (its upload is still fresh on disk: deleted with it)
+    assert not ImportJob.objects.filter(pk=old.pk).exists() and ImportJob.objects.filter(pk=fresh.pk).exists()
+    assert not (private_storage / name).exists()

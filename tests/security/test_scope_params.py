@@ -14,8 +14,7 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from assessments.models import Assessment, CPOption, Evidence, SavingsLine, SavingsReport
-from enterprises.models import Enterprise, IndustrialZone
-from enterprises.views import IMPORT_SESSION_KEY
+from enterprises.models import Enterprise, ImportJob, IndustrialZone
 from reporting.models import ReportJob
 from tests.assessments.assessment_forms import formset, full_post, header, option
 from tests.assessments.test_savings_views import form_data as savings_form
@@ -105,12 +104,13 @@ def test_another_districts_id_in_the_list_and_export_query_string_shows_nothing_
     assert a.enterprise.tax_code in cells and b.enterprise.tax_code not in cells
 
 
-def test_pending_import_belongs_to_the_session_that_uploaded_it(login, officer_a, officer_b):
-    uploader = login(officer_a)
-    session = uploader.session
-    session[IMPORT_SESSION_KEY] = "a" * 32
-    session.save()
-    assert login(officer_b).post(reverse("enterprises:import_confirm"), {"token": "a" * 32}).status_code == 404
+def test_pending_import_belongs_to_the_user_who_uploaded_it(login, officer_a, officer_b):
+    job = ImportJob.objects.create(kind="enterprises", requester=officer_a, status="done", summary={"ok": True})
+    other = login(officer_b)
+    assert other.get(reverse("enterprises:import_job", args=[job.pk])).status_code == 404
+    assert other.post(reverse("enterprises:import_confirm", args=[job.pk])).status_code == 404
+    assert other.post(reverse("enterprises:import_cancel", args=[job.pk])).status_code == 404
+    assert ImportJob.objects.filter(pk=job.pk, phase="preview").exists()
 
 
 # --------------------------------------------------------------------------- assessments
@@ -280,16 +280,14 @@ def test_participation_of_another_course_is_404(login, doit_user, a, b):
 def test_pending_attendance_upload_is_bound_to_its_course(login, doit_user, a, b):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from training import imports
-
     client = login(doit_user)
-    session = client.session
-    token = imports.stash_upload(session, a.course, SimpleUploadedFile("d.xlsx", attendance_workbook()), "d.xlsx")
-    session.save()
+    upload = SimpleUploadedFile("d.xlsx", attendance_workbook())
+    response = client.post(reverse("training:attendance_import", args=[a.course.pk]), {"file": upload})
+    job = ImportJob.objects.get(requester=doit_user)
+    assert response.status_code == 302 and job.previewed and job.target_id == a.course.pk
     before = Attendance.objects.count()
-    response = client.post(reverse("training:attendance_import_preview", args=[b.course.pk, token]))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("training:attendance_import", args=[b.course.pk])
+    response = client.post(reverse("training:attendance_import_preview", args=[b.course.pk, job.pk]))
+    assert response.status_code == 404
     assert Attendance.objects.count() == before
 
 

@@ -26,13 +26,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
-
-from .conftest import attendance_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +126,12 @@ MATRIX: dict[str, Expect] = {
     "enterprises:create": E((OK, OK, FORBIDDEN), (OK, OK, FORBIDDEN)),
     "enterprises:export": E(OK, OK),
     "enterprises:import": E((OK, OK, FORBIDDEN), (OK, OK, FORBIDDEN)),
-    "enterprises:import_confirm": E(NOT_ALLOWED, (NOT_FOUND, NOT_FOUND, FORBIDDEN)),  # 404: no pending upload
+    # An import job is its uploader's alone ("in scope": the user's own job; "out": another's).
+    "enterprises:import_job": E((OK, OK, FORBIDDEN), NOT_ALLOWED, out={STAFF: (FORBIDDEN, NOT_ALLOWED)}),
+    "enterprises:import_confirm": E(
+        NOT_ALLOWED, (REDIRECT, REDIRECT, FORBIDDEN), out={STAFF: (NOT_ALLOWED, FORBIDDEN)}
+    ),
+    "enterprises:import_cancel": E(NOT_ALLOWED, (REDIRECT, REDIRECT, FORBIDDEN), out={STAFF: (NOT_ALLOWED, FORBIDDEN)}),
     "enterprises:detail": E(OK, OK),
     "enterprises:edit": E(OK, OK),  # enterprise staff: the contact fields
     "enterprises:units": E(OK, NOT_ALLOWED),  # the crosswalk: public knowledge, read by every role
@@ -190,7 +192,7 @@ MATRIX: dict[str, Expect] = {
     "training:attendance_import": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN), out=STAFF_REFUSED),
     "training:attendance_import_preview": E(
         (OK, FORBIDDEN, FORBIDDEN), (REDIRECT, FORBIDDEN, FORBIDDEN), out=STAFF_REFUSED
-    ),  # POST applies the pending upload
+    ),  # the user's own import job; POST confirms it
     "training:attendance_import_cancel": E(
         NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN), out={STAFF: (NOT_ALLOWED, FORBIDDEN)}
     ),
@@ -272,9 +274,12 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "training:course_attendance": lambda s: {"pk": s.course.pk},
     "training:participant_add": lambda s: {"pk": s.workshop.pk},
     "training:participant_remove": lambda s: {"pk": s.workshop.pk, "participation_pk": s.participation.pk},
+    "enterprises:import_job": lambda s: {"pk": s.import_job.pk},
+    "enterprises:import_confirm": lambda s: {"pk": s.import_job.pk},
+    "enterprises:import_cancel": lambda s: {"pk": s.import_job.pk},
     "training:attendance_import": lambda s: {"pk": s.course.pk},
-    "training:attendance_import_preview": lambda s: {"pk": s.course.pk, "token": s.token},
-    "training:attendance_import_cancel": lambda s: {"pk": s.course.pk, "token": s.token},
+    "training:attendance_import_preview": lambda s: {"pk": s.course.pk, "job": s.import_job.pk},
+    "training:attendance_import_cancel": lambda s: {"pk": s.course.pk, "job": s.import_job.pk},
     "reporting:download": lambda s: {"pk": s.job.pk},
     "notifications:open": lambda s: {"pk": s.notification.pk},
     "reporting:batch_download": lambda s: {"pk": s.batch.pk},
@@ -346,18 +351,42 @@ def _edition_pk(w: SimpleNamespace) -> int:
     return edition.pk
 
 
-def stash_attendance_upload(client: Client, course) -> str:
-    """A pending attendance upload in the client's session, as the upload step leaves it."""
-    from training import imports
-
-    session = client.session
-    upload = SimpleUploadedFile("danh-sach.xlsx", attendance_workbook())
-    token = imports.stash_upload(session, course, upload, upload.name)
-    session.save()
-    return token
+NEEDS_IMPORT_JOB = {
+    "enterprises:import_job",
+    "enterprises:import_confirm",
+    "enterprises:import_cancel",
+    "training:attendance_import_preview",
+    "training:attendance_import_cancel",
+}
 
 
-NEEDS_PENDING_UPLOAD = {"training:attendance_import_preview", "training:attendance_import_cancel"}
+def import_job_for(user, route_key: str, side: SimpleNamespace):
+    """A previewed import job of ``user`` for the URL ``route_key`` (an attendance list of the
+    side's course for the training URLs), with one row in error, so that its page lists it and a
+    confirmation only says it cannot be confirmed."""
+    from enterprises.models import ImportJob
+
+    if route_key.startswith("training:"):
+        fields: dict[str, Any] = {"kind": "attendance", "target_id": side.course.pk}
+        row = {"number": 2, "full_name": "Nguyễn Văn Học", "district": "Đống Đa", "position": "Chuyên viên"}
+        row |= {"passed": True, "certificate_number": "", "officer_url": "", "is_error": True}
+        counts = {"matched_count": 0, "new_officer_count": 0, "passed_count": 0}
+    else:
+        fields = {"kind": "enterprises"}
+        row = {"number": 2, "status": "error", "tax_code": "0100109106", "name": "Công ty TNHH Thử"}
+        row |= {"changed": True, "is_error": True}
+        counts = {"total": 1, "new_count": 0, "updated_count": 0, "unchanged_count": 0, "hidden_count": 0}
+    row["errors"] = ["Mã xã, phường: cần có giá trị."]
+    summary = {"ok": False, "error_count": 1, "rows": [row], **counts}
+    return ImportJob.objects.create(requester=user, status="done", summary=summary, original_name="d.xlsx", **fields)
+
+
+def import_job_of(client: Client, world: SimpleNamespace, route_key: str, side: SimpleNamespace, *, own: bool):
+    """The client's own import job (``own``), or DOIT staff's (someone else's)."""
+    user_id = client.session.get("_auth_user_id")
+    requester = world.users[DOIT] if not own or user_id is None else type(world.users[DOIT]).objects.get(pk=user_id)
+    return import_job_for(requester, route_key, side)
+
 
 # --------------------------------------------------------------------------- the admin, by rule
 # Every admin pattern is requested. Anyone who is not staff (anonymous, DOIT, officers,
@@ -547,8 +576,8 @@ def app_cases(route: Route, world: SimpleNamespace) -> Iterator[tuple[str, str, 
 
     def path_for(side: SimpleNamespace) -> Callable[[Client], str]:
         def build(client: Client) -> str:
-            if route.key in NEEDS_PENDING_UPLOAD:
-                side.token = stash_attendance_upload(client, side.course)
+            if route.key in NEEDS_IMPORT_JOB:
+                side.import_job = import_job_of(client, world, route.key, side, own=side is world.sides["A"])
             if scoped is not None:
                 kwargs = scoped(side)
             elif route.key in FIXED:

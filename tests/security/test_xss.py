@@ -200,7 +200,7 @@ def test_import_preview_escapes_the_file_text(login, doit_user):
     wb.save(out)
     out.seek(0)
     out.name = "x.xlsx"
-    response = login(doit_user, language="en").post(reverse("enterprises:import"), {"file": out})
+    response = login(doit_user, language="en").post(reverse("enterprises:import"), {"file": out}, follow=True)
     assert response.status_code == 200
     html = response.content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the refused values are quoted in the row errors

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from enterprises.models import ImportJob
 from tests.factories import AttendanceFactory, CourseFactory, TrainingOfficerFactory
 from training import imports
 from training.models import Attendance, Officer
@@ -77,17 +78,21 @@ def test_good_file_previews_then_applies(client_doit, course, district_a, distri
     preview_url = response.url
     # Kept in private storage under a generated name, not the uploaded one.
     (name,) = stored_files(private_storage)
-    assert name.startswith("imports/training/") and "danh" not in name
+    assert name.startswith("imports/jobs/") and "danh" not in name
 
     response = client_doit.get(preview_url)
     preview = response.context["preview"]
-    assert preview.ok and (preview.matched_count, preview.new_officer_count, preview.passed_count) == (1, 2, 2)
-    assert preview.rows[0].officer == existing
-    assert [r.number for r in preview.rows] == [4, 5, 6]  # sheet rows, below the title and header
+    assert preview["ok"] and (preview["matched_count"], preview["new_officer_count"], preview["passed_count"]) == (
+        1,
+        2,
+        2,
+    )
+    assert preview["rows"][0]["officer_url"] == existing.get_absolute_url()
+    assert [r["number"] for r in preview["rows"]] == [4, 5, 6]  # sheet rows, below the title and header
     assert not Attendance.objects.exists()  # nothing written by the preview
 
     response = client_doit.post(preview_url)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == preview_url
     recorded = {a.officer.full_name: a for a in Attendance.objects.select_related("officer")}
     assert set(recorded) == {"Nguyễn Thị Hương", "Trần Văn Mới", "Lê Thị Trượt"}
     assert (recorded["Nguyễn Thị Hương"].passed, recorded["Nguyễn Thị Hương"].certificate_number) == (
@@ -98,8 +103,11 @@ def test_good_file_previews_then_applies(client_doit, course, district_a, distri
     new = Officer.objects.get(full_name="Trần Văn Mới")
     assert (new.district, new.tenure_start, new.tenure_end) == (district_b, course.start_date, None)
     assert stored_files(private_storage) == []
-    # The token is spent.
-    assert client_doit.get(preview_url).status_code == 302
+    body = client_doit.get(preview_url).content.decode()
+    assert 'data-testid="import-result"' in body and "Attendance imported: 3 rows recorded, 2 new officers." in body
+    # Confirming again records nothing more.
+    client_doit.post(preview_url)
+    assert Attendance.objects.count() == 3 and Officer.objects.count() == 3
 
 
 def test_reimporting_the_same_list_changes_nothing(client_doit, course, district_a):
@@ -107,7 +115,7 @@ def test_reimporting_the_same_list_changes_nothing(client_doit, course, district
     AttendanceFactory(officer=officer, course=course, certificate_number="C-1")
     response = upload(client_doit, course, xlsx([["Phạm Văn Lặp", "Đống Đa", "Chuyên viên", "Yes", "C-1"]]))
     preview = client_doit.get(response.url).context["preview"]
-    assert preview.ok
+    assert preview["ok"]
     client_doit.post(response.url)
     assert Attendance.objects.get().certificate_number == "C-1"
     assert Officer.objects.count() == 1
@@ -118,7 +126,7 @@ def test_english_headers_in_any_order(client_doit, course, district_a):
     response = upload(
         client_doit, course, xlsx([["", "no", "Đỗ Thị Anh", "006", "Chuyên viên"]], header=header, title=None)
     )
-    assert client_doit.get(response.url).context["preview"].ok
+    assert client_doit.get(response.url).context["preview"]["ok"]
 
 
 MIXED = [
@@ -144,7 +152,7 @@ def test_mixed_file_shows_each_row_error_and_writes_nothing(client_doit, course,
     preview_url = response.url
     response = client_doit.get(preview_url)
     preview = response.context["preview"]
-    errors = {row.number: row.errors for row in preview.rows}
+    errors = {row["number"]: row["errors"] for row in preview["rows"]}
     assert errors[4] == []
     assert errors[5] == ["The full name is missing."]
     assert errors[6] == ["Unknown district “Quận Không Có”."]
@@ -157,29 +165,29 @@ def test_mixed_file_shows_each_row_error_and_writes_nothing(client_doit, course,
     assert errors[13] == [
         "Several officers named Bùi Văn Đôi work in Đống Đa; record this one on the attendance sheet."
     ]
-    assert preview.error_count == 9 and not preview.ok
+    assert preview["error_count"] == 9 and not preview["ok"]
     body = response.content.decode()
     assert "Record the attendance" not in body and "Quận Không Có" in body
+    assert stored_files(private_storage) == []  # a list with errors cannot be confirmed: not kept
 
     # Forcing the apply anyway writes nothing.
-    response = client_doit.post(preview_url)
-    assert response.status_code == 200
+    response = client_doit.post(preview_url, follow=True)
+    assert "This import cannot be confirmed." in response.content.decode()
     assert Attendance.objects.count() == 1 and Officer.objects.count() == officers_before
-    assert len(stored_files(private_storage)) == 1  # kept until cancelled
 
-    client_doit.post(
-        reverse("training:attendance_import_cancel", args=[course.pk, preview_url.rstrip("/").split("/")[-1]])
-    )
-    assert stored_files(private_storage) == []
+    job = response.context["job"]
+    client_doit.post(reverse("training:attendance_import_cancel", args=[course.pk, job.pk]))
+    assert not ImportJob.objects.filter(pk=job.pk).exists()
 
 
 def test_apply_validates_again(client_doit, course, district_a):
     response = upload(client_doit, course, xlsx([["Ngô Văn Nhanh", "Đống Đa", "Chuyên viên", "Có", "RACE-1"]]))
-    assert client_doit.get(response.url).context["preview"].ok
+    assert client_doit.get(response.url).context["preview"]["ok"]
     AttendanceFactory(certificate_number="RACE-1")  # someone records it meanwhile
-    response = client_doit.post(response.url)
+    response = client_doit.post(response.url, follow=True)
     assert response.status_code == 200
-    assert response.context["preview"].error_count == 1
+    assert response.context["preview"]["error_count"] == 1 and response.context["job"].status == "failed"
+    assert "1 rows have errors; nothing was imported." in response.content.decode()
     assert not Officer.objects.filter(full_name="Ngô Văn Nhanh").exists()
 
 
@@ -194,9 +202,18 @@ def test_apply_is_all_or_nothing_at_database_level(course, district_a, doit_user
 
 
 def upload_error(client, course, file) -> list[str]:
+    """The upload refused in the request (the file as a whole)."""
     response = upload(client, course, file)
     assert response.status_code == 200
     return response.context["form"].errors["file"]
+
+
+def job_error(client, course, file) -> list[str]:
+    """The upload refused by the preview task: its job failed, with the message on its page."""
+    response = client.post(reverse("training:attendance_import", args=[course.pk]), {"file": file}, follow=True)
+    job = response.context["job"]
+    assert job.status == "failed" and not job.upload and job.error in response.content.decode()
+    return [job.error]
 
 
 def test_refuses_content_that_is_not_xlsx(client_doit, course, private_storage):
@@ -216,28 +233,34 @@ def test_refuses_files_over_the_size_limit(client_doit, course, settings):
 def test_refuses_too_many_rows(client_doit, course, monkeypatch):
     monkeypatch.setattr(imports.reading, "ATTENDANCE_MAX_ROWS", 5)
     rows = [[f"Người Số {i}", "Đống Đa", "Chuyên viên", "Có", ""] for i in range(6)]
-    assert upload_error(client_doit, course, xlsx(rows)) == [
-        "The file has more than 5 rows. Split it into smaller files."
-    ]
+    assert job_error(client_doit, course, xlsx(rows)) == ["The file has more than 5 rows. Split it into smaller files."]
     assert Officer.objects.count() == 0
 
 
 def test_refuses_a_sheet_without_the_columns(client_doit, course):
-    errors = upload_error(client_doit, course, xlsx([["a", "b"]], header=["Tên doanh nghiệp", "Mã số thuế"]))
+    errors = job_error(client_doit, course, xlsx([["a", "b"]], header=["Tên doanh nghiệp", "Mã số thuế"]))
     assert errors[0].startswith("No header row found.")
 
 
 def test_refuses_a_sheet_without_rows(client_doit, course):
-    assert upload_error(client_doit, course, xlsx([])) == ["The file has no attendance rows."]
+    assert job_error(client_doit, course, xlsx([])) == ["The file has no attendance rows."]
 
 
-def test_another_users_token_is_useless(login, client_doit, course, doit_user):
+def test_another_users_job_answers_404(login, client_doit, course, doit_user):
     response = upload(client_doit, course, xlsx([["Hà Văn Riêng", "Đống Đa", "Chuyên viên", "Có", ""]]))
     from tests.factories import UserFactory
 
     other = login(UserFactory(username="doit.other"))
-    assert other.post(response.url).status_code == 302
-    assert not Officer.objects.exists()
+    assert other.get(response.url).status_code == 404
+    assert other.post(response.url).status_code == 404
+    job = ImportJob.objects.get()
+    assert other.post(reverse("training:attendance_import_cancel", args=[course.pk, job.pk])).status_code == 404
+    assert not Officer.objects.exists() and ImportJob.objects.get().previewed
+    # Nor is it reachable through another course.
+    elsewhere = CourseFactory()
+    assert (
+        client_doit.get(reverse("training:attendance_import_preview", args=[elsewhere.pk, job.pk])).status_code == 404
+    )
 
 
 def test_template_download_reimports_headers(client_doit):
@@ -248,15 +271,11 @@ def test_template_download_reimports_headers(client_doit):
 
 
 def test_uploads_left_behind_are_dropped_after_a_day(client_doit, course, private_storage):
+    from django.utils import timezone
+
+    from enterprises.imports.jobs import import_jobs_sweep
+
     upload(client_doit, course, xlsx([["Hà Văn Một", "Đống Đa", "Chuyên viên", "Có", ""]]))
-    (first,) = stored_files(private_storage)
-    session = client_doit.session
-    pending = session[imports.SESSION_KEY]
-    for entry in pending.values():
-        entry["created"] -= imports.PENDING_TTL_SECONDS + 1
-    session[imports.SESSION_KEY] = pending
-    session.save()
-    upload(client_doit, course, xlsx([["Hà Văn Hai", "Đống Đa", "Chuyên viên", "Có", ""]]))
-    files = stored_files(private_storage)
-    assert len(files) == 1 and first not in files
-    assert len(client_doit.session[imports.SESSION_KEY]) == 1
+    assert len(stored_files(private_storage)) == 1
+    assert import_jobs_sweep(now=timezone.now() + dt.timedelta(days=1, minutes=1)) == 1
+    assert stored_files(private_storage) == [] and not ImportJob.objects.exists()

@@ -12,11 +12,11 @@ created, in post from the course's start date.
 3. ``apply_attendance_import``: validates again inside one transaction and writes every row, or
    nothing when any row has an error.
 
-The uploaded file waits in default storage (private) under a generated name while the user looks
-at the preview; the session keeps only a token pointing at it.
+On the portal the import is a background job (``enterprises.imports.jobs``): the uploaded file
+waits in private storage, a Celery task builds the preview and, once confirmed, writes the rows.
 
 Modules: ``reading`` (1), ``validation`` (2), ``applying`` (3), ``preview`` (results),
-``pending`` (the file between preview and apply).
+``background`` (the two phases of the job).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from enterprises.imports import ImportFileError
 from enterprises.text import fold
 
 from .applying import apply_attendance_import, parse_attendance_workbook
-from .pending import PENDING_TTL_SECONDS, SESSION_KEY, STORAGE_DIR, discard_upload, stash_upload, stashed_upload
 from .preview import AttendancePreview, AttendanceRow, ImportResult, ImportRowsError, RawRow
 from .reading import (
     ATTENDANCE_MAX_ROWS,
@@ -44,10 +43,7 @@ __all__ = [
     "COLUMNS",
     "FALSE_WORDS",
     "HEADER_SEARCH_ROWS",
-    "PENDING_TTL_SECONDS",
     "REQUIRED_KEYS",
-    "SESSION_KEY",
-    "STORAGE_DIR",
     "TRUE_WORDS",
     "AttendancePreview",
     "AttendanceRow",
@@ -57,13 +53,10 @@ __all__ = [
     "RawRow",
     "apply_attendance_import",
     "column_label",
-    "discard_upload",
     "fold",
     "header_aliases",
     "max_rows",
     "parse_attendance_workbook",
     "read_attendance_workbook",
-    "stash_upload",
-    "stashed_upload",
     "validate_attendance_rows",
 ]
