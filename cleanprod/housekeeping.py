@@ -63,9 +63,10 @@ UNREFERENCED_AFTER = timedelta(days=1)
 
 def _referenced_names() -> set[str]:
     from assessments.models import Evidence
-    from reporting.models import ReportJob
+    from reporting.models import IssuedFile, ReportJob
 
     names = set(ReportJob.objects.exclude(file="").values_list("file", flat=True).iterator())
+    names.update(IssuedFile.objects.values_list("file", flat=True).iterator())
     names.update(Evidence.objects.exclude(file="").values_list("file", flat=True).iterator())
     return names
 

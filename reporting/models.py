@@ -646,6 +646,40 @@ class ReportEdition(models.Model):
             raise ValidationError({"issue_date": _("The report cannot be issued before its year.")})
 
 
+def issued_upload_to(instance: IssuedFile, filename: str) -> str:
+    """A generated, unguessable name under ``reports/issued/``."""
+    return f"reports/issued/{uuid.uuid4().hex}.{instance.format}"
+
+
+class IssuedFile(models.Model):
+    """The file of an issued edition as it was first built after issuing (PDF, Word, Excel), kept
+    with its SHA-256: every later build of that report serves these bytes, so the document the
+    Department signed stays byte for byte the same even after the portal's layout or the format
+    of the stored figures changes (``reporting.issued``). Reopening the year deletes them (the
+    edition is a draft again)."""
+
+    edition = models.ForeignKey(
+        ReportEdition, on_delete=models.CASCADE, related_name="files", verbose_name=_("report edition")
+    )
+    format = models.CharField(_("format"), max_length=4, choices=ReportJob.Format.choices)
+    file = models.FileField(_("file"), upload_to=issued_upload_to, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    figures_version = models.PositiveSmallIntegerField(
+        _("format of the stored figures"), help_text=_("The format version of the figures the file was built from.")
+    )
+    stored_at = models.DateTimeField(_("stored"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["edition", "format"]
+        verbose_name = _("issued file")
+        verbose_name_plural = _("issued files")
+        constraints = [models.UniqueConstraint(fields=["edition", "format"], name="issuedfile_one_per_format")]
+
+    def __str__(self) -> str:
+        return f"{self.edition} ({self.format})"
+
+
 # --------------------------------------------------------------------------- figures DOIT enters for the report
 
 

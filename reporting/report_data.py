@@ -19,7 +19,7 @@ from periods.models import YearLock
 from .areas import AreaLike, area_from_code
 from .document import EditionData, edition_data
 from .indicators import YearIndicators, compute, verified_line_rows
-from .models import ReportEdition
+from .issued import edition_for
 from .narrative import drafts
 
 ProgressCallback = Callable[[int], None]
@@ -52,12 +52,7 @@ class ReportData:
     def for_indicators(cls, ind: YearIndicators, *, fixed_time: dt.datetime | None = None) -> ReportData:
         district = area_from_code(ind.year, ind.district_code)
         # The edition (number, addressees, narrative) of the city or of a district's report.
-        unit = getattr(district, "unit", None)
-        edition = (
-            ReportEdition.objects.filter(year=ind.year, district=unit).first()
-            if district is None or getattr(district, "kind", "") == "district"
-            else None
-        )
+        edition = edition_for(ind.year, district)
         return cls(
             ind=ind,
             fixed_time=fixed_time,

@@ -34,6 +34,7 @@ from periods.models import YearLock, YearLockEvent
 from periods.selectors import year_guard
 
 from .areas import batch_units
+from .issued import discard_issued
 from .models import (
     ActionPlan,
     EstablishmentCount,
@@ -512,6 +513,7 @@ def year_reopen(*, year: int, by: User, comment: str) -> YearLockEvent:
     if lock is None:
         raise ValidationError({"year": _("Year %(year)s is not locked.") % {"year": year}})
     lock.delete()  # its snapshot and stored lines go with it
+    discard_issued(year)  # the editions become drafts: their kept files go
     ReportEdition.objects.filter(year=year, status=ReportEdition.Status.ISSUED).update(
         status=ReportEdition.Status.DRAFT, issued_at=None, issued_by=None
     )
@@ -625,13 +627,24 @@ def build_file(*, year: int, district: Unit | None, fmt: str, stream: IO[bytes],
     """Compute the figures and write the report in ``fmt`` to ``stream`` (shared by the Celery
     task and ``manage.py build_report``). A locked year's file is byte-for-byte the same every
     time it is built: its figures are stored, and the dates inside the file (PDF metadata, Excel
-    document properties and zip entries, the issue date) are the lock's, not the build's."""
+    document properties and zip entries, the issue date) are the lock's, not the build's; the
+    files of an issued edition are kept as first built and served as kept."""
     from .builders import build
+    from .issued import issued_edition, write_issued
     from .report_data import gather
+    from .snapshots import stored_version
 
-    with translation.override("vi"):
-        data = gather(year, district, progress=progress)
-        build(fmt, data, stream, progress=progress)
+    def build_into(out: IO[bytes]) -> None:
+        with translation.override("vi"):
+            data = gather(year, district, progress=progress)
+            build(fmt, data, out, progress=progress)
+
+    # An issued edition's files are kept as first built and served as kept (``reporting.issued``).
+    edition = issued_edition(year, district)
+    if edition is None:
+        build_into(stream)
+        return
+    write_issued(edition, fmt, stream, build_into, stored_version(year, district))
 
 
 def report_claim(*, job_id: int, resume: int | None = None) -> int | None:

@@ -17,6 +17,7 @@ fixed list of the indicator classes (nothing else can be instantiated from store
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
@@ -144,9 +145,128 @@ def indicators_to_json(ind: indicators.YearIndicators) -> dict:
     return {"version": FORMAT_VERSION, "indicators": encode(ind)}
 
 
-def indicators_from_json(data: dict) -> indicators.YearIndicators:
-    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+# --------------------------------------------------------------------------- older formats
+#
+# The figures of a locked year stay stored in the format of the day it was locked. Each change
+# of format that older data cannot be decoded into as it is (fields that are merely added, with a
+# default, need nothing) bumps FORMAT_VERSION and adds here the step that turns the stored JSON
+# of the previous version into the next one; reading applies the steps in order, in memory (the
+# stored rows are never rewritten, so what was locked stays what was locked). The files of an
+# issued edition do not depend on this: they are kept as issued (``reporting.issued``).
+
+
+def _fields(node: Any, cls: str) -> dict:
+    if not (isinstance(node, dict) and node.get("$dc") == cls and isinstance(node.get("fields"), dict)):
+        raise SnapshotError(f"expected a stored {cls}")
+    return node["fields"]
+
+
+def _tuple(node: Any) -> list:
+    if not (isinstance(node, dict) and isinstance(node.get("$tuple"), list)):
+        raise SnapshotError("expected a stored tuple")
+    return node["$tuple"]
+
+
+# The figures of version 1 (the 16 fixed indicators): their kind and decimal places, and the
+# measure each one computed (version 2 keeps every measure apart from the indicator rows).
+_V1_PERCENT = {"aware_share", "applying_share", "energy_saving_pct", "districts_covered_share"}
+_V1_TWO_PLACES = _V1_PERCENT | {"savings_toe", "savings_tco2e"}
+
+
+def _v1_to_v2(stored: dict) -> dict:
+    """Version 1 → 2 (indicators as rows, every plan in force): one plan (``plan``) whose targets
+    sat on the figures becomes ``plans`` with a result per target; the figures get their kind and
+    places; ``measures`` holds each figure's value under its code (the built-in indicators of
+    version 2 kept the codes of version 1)."""
+    from .indicators.results import Status, status_of
+    from .models import Indicator
+
+    ind = _fields(stored, "YearIndicators")
+    plan = ind.pop("plan", None)
+    measures: dict[str, Any] = {}
+    targets = []
+    # The kind and places of the indicator rows (the 16 codes of version 1 became rows).
+    shapes = {i.code: (i.info.kind, i.info.places) for i in Indicator.objects.all()}
+    for node in _tuple(ind.get("figures")):
+        figure = _fields(node, "Figure")
+        code = figure["code"]
+        kind, places = shapes.get(code) or (
+            "percent" if code in _V1_PERCENT else "number",
+            2 if code in _V1_TWO_PLACES else 0,
+        )
+        figure.setdefault("kind", kind)
+        figure.setdefault("places", places)
+        measures[code] = figure.get("value")
+        target = figure.get("target")
+        if target is not None and plan is not None:
+            ref = _fields(target, "TargetRef")
+            value, result = decode(ref["value"]), decode(figure.get("value"))
+            targets.append(
+                {
+                    "$dc": "TargetResult",
+                    "fields": {
+                        "code": code,
+                        "label": figure["label"],
+                        "unit": figure["unit"],
+                        "places": figure["places"],
+                        "kind": figure["kind"],
+                        "target_year": ind["year"],
+                        "value": ref["value"],
+                        "value_max": None,
+                        "result": figure.get("value"),
+                        "status": status_of(result, value) if value is not None else Status.NO_DATA,
+                        "source": "",
+                        "note": ref.get("note", ""),
+                    },
+                }
+            )
+    plans = []
+    if plan is not None:
+        from .models import ActionPlan
+
+        ref = _fields(plan, "PlanRef")
+        # Version 1 did not store the plan's level and date: the plan's row has them (plans stay).
+        row = ActionPlan.objects.filter(decision_number=ref["decision_number"]).values("level", "issued_on").first()
+        level = row["level"] if row else ActionPlan.Level.NATIONAL
+        issued_on = row["issued_on"] if row else dt.date(ref["first_year"], 1, 1)
+        plans.append(
+            {
+                "$dc": "PlanResult",
+                "fields": {
+                    "decision_number": ref["decision_number"],
+                    "title": ref["title"],
+                    "level": level,
+                    "level_label": str(ActionPlan.Level(level).label),
+                    "first_year": ref["first_year"],
+                    "last_year": ref["last_year"],
+                    "issued_on": {"$date": issued_on.isoformat()},
+                    "targets": {"$tuple": targets},
+                },
+            }
+        )
+    ind["plans"] = {"$tuple": plans}
+    ind["measures"] = {"$dict": measures}
+    return stored
+
+
+# Version n → n + 1. Version 3 only added the annexes, with defaults: version 2 reads as it is.
+UPGRADES: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: lambda stored: stored}
+OLDEST_READABLE = min(UPGRADES)
+
+
+def upgrade(data: dict) -> dict:
+    """The stored JSON ``data`` (any readable version) as the current version writes it."""
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(version, int) or not OLDEST_READABLE <= version <= FORMAT_VERSION:
         raise SnapshotError("unknown snapshot format")
+    stored = copy.deepcopy(data["indicators"])
+    for step in range(version, FORMAT_VERSION):
+        stored = UPGRADES[step](stored)
+    return {"version": FORMAT_VERSION, "indicators": stored}
+
+
+def indicators_from_json(data: dict) -> indicators.YearIndicators:
+    data = upgrade(data)
     ind = decode(data["indicators"])
     if not isinstance(ind, indicators.YearIndicators):
         raise SnapshotError("not a YearIndicators snapshot")
@@ -258,6 +378,19 @@ def load_indicators(year: int, district: Any) -> indicators.YearIndicators | Non
     if data is None:
         return None
     return relabel(indicators_from_json(data))
+
+
+def stored_version(year: int, district: Any) -> int:
+    """The format version the figures of a locked year's scope were stored in (the current one
+    when none are stored). One query."""
+    from .areas import area_for
+
+    data = (
+        YearSnapshot.objects.filter(lock__year=year, scope=scope_key(area_for(year, district)))
+        .values_list("data__version", flat=True)
+        .first()
+    )
+    return data if isinstance(data, int) else FORMAT_VERSION
 
 
 def locked_line_rows(year: int, district: Any) -> Iterator[tuple] | None:
