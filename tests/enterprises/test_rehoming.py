@@ -77,7 +77,9 @@ def test_rehome_command_reports_and_applies():
         call_command("rehome_enterprises", "--apply", stdout=StringIO())
     placed.refresh_from_db(), several.refresh_from_db(), none.refresh_from_db()
     assert placed.commune.code == "00082" and several.commune is None and none.commune is None
-    assert placed.history.first().history_change_reason == "rehome"
+    last = placed.history.first()
+    assert last.history_change_reason == "rehome" and last.commune_id == placed.commune_id
+    assert last.history_type == "~" and last.history_date == placed.updated_at
 
 
 # --------------------------------------------------------------------------- the worklist
