@@ -31,9 +31,10 @@ def _save_communes(placed: list[Enterprise]) -> None:
         return
     meta = Enterprise._meta
     qn = connection.ops.quote_name
-    pk, commune, updated = (qn(meta.get_field(name).column) for name in ("id", "commune", "updated_at"))
+    columns = {f.name: str(f.column) for f in meta.concrete_fields}
+    pk, commune, updated = (qn(columns[name]) for name in ("id", "commune", "updated_at"))
     rows = ", ".join(["(%s, %s)"] * len(placed))
-    params: list[int] = []
+    params: list[int | None] = []
     for enterprise in placed:
         params += [enterprise.pk, enterprise.commune_id]
     with connection.cursor() as cursor:
@@ -60,7 +61,7 @@ def _record_history(placed: list[Enterprise], at) -> None:
         if f.column not in {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
     }
     columns = ", ".join(qn(c) for c in sorted(own))
-    pk = qn(Enterprise._meta.pk.column)
+    pk = qn(next(str(f.column) for f in Enterprise._meta.concrete_fields if f.primary_key))
     with connection.cursor() as cursor:
         # Identifiers come from the models' metadata; every value is a parameter.
         cursor.execute(
