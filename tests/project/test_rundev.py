@@ -2,7 +2,8 @@
 (what ``make run`` starts) runs the development server with a worker beside it whose queue is a
 folder; a report request returns at once, the job list keeps answering quickly while the worker
 builds the report, its progress moves, the file is downloadable, and the e-mail the worker prints
-links to the address actually served. Stopping the server stops the worker (by its PID)."""
+links to the address actually served; an uploaded workbook is checked by the worker as well.
+Stopping the server stops the worker (by its PID)."""
 
 from __future__ import annotations
 
@@ -127,6 +128,29 @@ def test_rundev_builds_a_report_in_its_worker_while_the_page_stays_responsive(tm
         assert mail.group(0).startswith(f"{base}/notifications/")
         followed = session.get(mail.group(0), timeout=10)
         assert followed.status_code == 200 and followed.url.startswith(f"{base}/reports/")
+
+        # An import is checked by the worker too: the upload answers at once with the job's page,
+        # which then shows the preview with the row's error.
+        from tests.enterprises.test_import import row, xlsx_bytes
+
+        page = session.get(f"{base}/enterprises/import/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        workbook = xlsx_bytes([row(commune_code="99999")])
+        uploaded = session.post(
+            f"{base}/enterprises/import/",
+            data={"csrfmiddlewaretoken": token},
+            files={"file": ("doanh-nghiep.xlsx", workbook)},
+            headers={"Referer": f"{base}/enterprises/import/"},
+            timeout=10,
+        )
+        assert re.search(r"/enterprises/import/\d+/$", uploaded.url), uploaded.text[:500]
+
+        def preview_done():
+            text = session.get(uploaded.url, timeout=10).text
+            return text if 'data-testid="import-job" data-status="done"' in text else None
+
+        preview = wait_for(preview_done, 120, "the worker to check the import", interval=0.5)
+        assert 'data-testid="count-error">1<' in preview and "“99999”" in preview
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
