@@ -30,7 +30,8 @@ NAV_ITEMS = [
     ("accounts:officer_move", _("Officers to move"), lambda u: u.scope.is_city, ADMINISTRATION),
     ("accounts:users", _("Users"), lambda u: u.has_perm("accounts.manage_users"), ADMINISTRATION),
     ("accounts:audit", _("Audit"), lambda u: u.scope.is_city, ADMINISTRATION),
-    ("programme:settings", _("Programme settings"), lambda u: u.has_perm("programme.manage_settings"), ADMINISTRATION),
+    # DOIT's settings (the scope policy's city scope, as ``programme.manage_settings``).
+    ("programme:settings", _("Programme settings"), lambda u: u.scope.is_city, ADMINISTRATION),
 ]
 
 

@@ -7,27 +7,47 @@ year less advanced; about a third of them report by quarter, the others once a y
 reports carry figures that trip the data-quality warnings (a quarter above a quarter of the
 baseline, VND inconsistent with the quantity) so that reviewers see them; the verified ones carry
 the officer's written justification. Deterministic (ctx.rng), bulk inserts
-(COPY on PostgreSQL) in chunks of enterprises, no file writes (evidence files are left to real
-uploads). Demo magnitudes only: every figure derives from the demo baselines and options, nothing
-is presented as real data.
+(COPY on PostgreSQL) in chunks of enterprises. Every verified report that the programme's evidence
+rule covers, and most other verified and submitted ones, carry a small evidence file (a PDF or a
+PNG made here and checked once by the portal's own upload checks), stored like an upload. Demo
+magnitudes only: every figure derives from the demo baselines and options, nothing is presented
+as real data.
 """
 
 from __future__ import annotations
 
 import datetime
+import io
+import random
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image
 
 from accounts.demo import DEMO_OFFICER_COMMUNE
 from accounts.models import Role, User
 from cleanprod.demo import bulk_insert
+from cleanprod.files import private_save
 from enterprises.models import Enterprise
+from programme.selectors import current_settings
 
-from .models import Assessment, BaselineConsumption, CPOption, ResourceType, ReviewEvent, SavingsLine, SavingsReport
+from . import evidence as evidence_checks
+from .factors import FactorTable
+from .models import (
+    Assessment,
+    BaselineConsumption,
+    CPOption,
+    Evidence,
+    ResourceFactor,
+    ResourceType,
+    ReviewEvent,
+    SavingsLine,
+    SavingsReport,
+)
 from .plausibility import price_bands
 from .quality import period_bounds
 
@@ -52,6 +72,26 @@ RETURN_COMMENTS = [
     "Thiếu biên bản đo kiểm sau khi lắp đặt thiết bị.",
 ]
 S = SavingsReport.Status
+# Share of the reports that carry an evidence file beyond those the evidence rule requires.
+EVIDENCE_SHARE: dict[str, float] = {S.VERIFIED: 0.85, S.SUBMITTED: 0.7}
+EVIDENCE_NAMES = {
+    "application/pdf": "bien-ban-do-kiem-{year}-{period}.pdf",
+    "image/png": "anh-chup-cong-to-{year}-{period}.png",
+}
+
+
+def evidence_samples() -> dict[str, bytes]:
+    """One small PDF and one small PNG, each accepted by the portal's own upload checks."""
+    samples = {}
+    for content_type, fmt, colour in (("application/pdf", "PDF", "white"), ("image/png", "PNG", (0, 128, 0))):
+        buf = io.BytesIO()
+        Image.new("RGB", (64, 48), colour).save(buf, fmt)
+        data = buf.getvalue()
+        kind = evidence_checks.validate_evidence_file(ContentFile(data, name=f"sample.{fmt.lower()}"))
+        if kind.content_type != content_type:
+            raise RuntimeError(f"demo evidence detected as {kind.content_type}, not {content_type}")
+        samples[content_type] = data
+    return samples
 
 
 def _status_for(rng, year: int, last_year: int) -> str:
@@ -77,6 +117,7 @@ class Plan:
     lines: list[PlannedLine]
     events: list[Move]
     end: datetime.date
+    evidence: str = ""  # content type of the evidence file to attach, "" for none
 
 
 def _implemented_year(option: CPOption) -> int:
@@ -159,6 +200,8 @@ def seed(ctx: DemoContext) -> None:
     )
 
     banded = set(ResourceType.objects.filter(code__in=list(price_bands())).values_list("pk", flat=True))
+    factors = FactorTable(ResourceFactor.objects.all())
+    rule = current_settings()
     showcase_baselines = _showcase_baselines(showcase, options_by_enterprise, baseline)
     if showcase is not None and showcase_baselines:
         district_of[showcase] = Enterprise.objects.values_list("commune_id", flat=True).get(pk=showcase)
@@ -233,7 +276,16 @@ def seed(ctx: DemoContext) -> None:
                         warnings_justification=justification,
                     )
                 )
-                plans.append(Plan(planned, log, end))
+                # Evidence: always where the rule requires it for a verified report, often otherwise
+                # (a generator of its own, so that the rest of the demo data stays as it was).
+                pick = random.Random(f"{enterprise_id}-{year}-{period}")  # noqa: S311 - demo data
+                toe = sum(
+                    (factors.convert(p.resource_id, p.quantity, year).toe or Decimal(0) for p in planned), Decimal(0)
+                )
+                likelihood = EVIDENCE_SHARE.get(status, 0.0)
+                attach = (status == S.VERIFIED and rule.needs_evidence(toe)) or pick.random() < likelihood
+                kind = pick.choice(list(EVIDENCE_NAMES)) if attach else ""
+                plans.append(Plan(planned, log, end, kind))
 
         if count % CHUNK == 0:
             _write(rng, now, reports, plans)
@@ -285,3 +337,26 @@ def _write(rng, now: datetime.datetime, reports: list[SavingsReport], plans: lis
             moment = min(moment + datetime.timedelta(days=rng.randint(2, 20)), now)
     bulk_insert(SavingsLine, lines, history=True)
     bulk_insert(ReviewEvent, events)
+    _write_evidence(reports, plans)
+
+
+def _write_evidence(reports: list[SavingsReport], plans: list[Plan]) -> None:
+    """Store each planned evidence file under a generated name, as an upload would be."""
+    samples = evidence_samples()
+    items: list[Evidence] = []
+    storage = Evidence._meta.get_field("file").storage  # type: ignore[attr-defined]
+    for report, plan in zip(reports, plans, strict=True):
+        if not plan.evidence:
+            continue
+        data = samples[plan.evidence]
+        item = Evidence(
+            report=report,
+            original_name=EVIDENCE_NAMES[plan.evidence].format(year=report.year, period=report.period.lower()),
+            content_type=plan.evidence,
+            size=len(data),
+            uploaded_by_id=report.created_by_id,
+        )
+        name = item.file.field.generate_filename(item, "upload")
+        item.file.name = private_save(name, io.BytesIO(data), storage=storage, max_length=255)
+        items.append(item)
+    bulk_insert(Evidence, items)

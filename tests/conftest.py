@@ -55,6 +55,18 @@ def reference_data(request):
             load_library(Document)
 
 
+@pytest.fixture(autouse=True)
+def private_files(settings, tmp_path_factory):
+    """Files written by a test (evidence, reports, the demo's evidence files) go to a temporary
+    private root, never to the portal's own."""
+    root = tmp_path_factory.mktemp("private")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(root), "base_url": None}},
+    }
+    return root
+
+
 @pytest.fixture
 def district_a(db) -> District:
     return District.objects.get(code="006")

@@ -19,7 +19,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments import evidence as evidence_checks
 from assessments import quality
@@ -42,6 +44,7 @@ from assessments.services.workflow import (
     transition,
 )
 from cleanprod.files import private_save
+from programme.selectors import current_settings
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -64,6 +67,10 @@ class SubmissionBlocked(WorkflowError):
 
 class VerificationBlocked(SubmissionBlocked):
     """A report with a data-quality error cannot be verified; it can only be returned."""
+
+
+class EvidenceMissing(WorkflowError):
+    """The programme settings require evidence files this report does not have."""
 
 
 class JustificationRequired(WorkflowError):
@@ -292,6 +299,9 @@ def savings_report_verify(
                 _("This report has data-quality errors and cannot be verified: return it to the enterprise."),
                 review,
             )
+        need = evidence_need(locked)
+        if not need.met:
+            raise EvidenceMissing(need.refusal)
         justification = (justification or "").strip()
         if review.warnings and not justification:
             raise JustificationRequired(
@@ -548,6 +558,77 @@ def report_figures(report: SavingsReport, lines: Sequence[SavingsLine] | None = 
     figures.own_units = [(resources[rid], total) for rid, total in own_units.items()]
     figures.unconverted = list(unconverted.values())
     return figures
+
+
+# --------------------------------------------------------------------------- evidence required
+
+
+def _toe(value: Decimal) -> str:
+    return number_format(value, 2, force_grouping=True)
+
+
+@dataclass(frozen=True)
+class EvidenceNeed:
+    """What the programme settings require of a report's evidence files (DOIT sets the rule:
+    at least ``min_files`` files when the report's net energy saving is above ``threshold`` TOE)."""
+
+    required: bool
+    min_files: int
+    have: int
+    net_toe: Decimal
+    threshold: Decimal
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.min_files - self.have) if self.required else 0
+
+    @property
+    def met(self) -> bool:
+        return self.missing == 0
+
+    @property
+    def rule(self) -> str:
+        """Why the report needs evidence, in words."""
+        return ngettext(
+            "Its net energy saving, %(toe)s TOE, is above the threshold of %(threshold)s TOE set by the "
+            "Department of Industry and Trade: at least %(min)s evidence file is required before verification.",
+            "Its net energy saving, %(toe)s TOE, is above the threshold of %(threshold)s TOE set by the "
+            "Department of Industry and Trade: at least %(min)s evidence files are required before verification.",
+            self.min_files,
+        ) % {"toe": _toe(self.net_toe), "threshold": _toe(self.threshold), "min": self.min_files}
+
+    @property
+    def to_do(self) -> str:
+        """What the enterprise still has to attach (shown before it submits)."""
+        return ngettext(
+            "Missing: %(missing)s evidence file (invoices, meter readings, measurement records); %(have)s attached.",
+            "Missing: %(missing)s evidence files (invoices, meter readings, measurement records); %(have)s attached.",
+            self.missing,
+        ) % {"missing": self.missing, "have": self.have}
+
+    @property
+    def refusal(self) -> str:
+        """Why an officer cannot verify the report yet."""
+        return _("This report cannot be verified without its evidence files. %(rule)s %(to_do)s") % {
+            "rule": self.rule,
+            "to_do": self.to_do,
+        }
+
+
+def evidence_need(
+    report: SavingsReport, *, figures: ReportFigures | None = None, have: int | None = None
+) -> EvidenceNeed:
+    """The evidence rule in force applied to ``report`` (its net TOE and its files today)."""
+    rule = current_settings()
+    net = (figures or report_figures(report)).toe
+    count = report.evidence.count() if have is None else have
+    return EvidenceNeed(
+        required=rule.needs_evidence(net),
+        min_files=rule.evidence_min_files,
+        have=count,
+        net_toe=net,
+        threshold=rule.evidence_toe_threshold,
+    )
 
 
 # --------------------------------------------------------------------------- bulk review

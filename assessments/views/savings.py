@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +33,7 @@ from assessments.selectors import review_events_for
 from assessments.services import savings as services
 from assessments.services.workflow import StaleVersion, WorkflowError, YearLocked, available_transitions
 from cleanprod.files import StorageFull
+from enterprises.models import Commune, District
 from enterprises.text import fold
 from periods.selectors import is_year_locked
 
@@ -57,16 +58,36 @@ def _version(request) -> int | None:
 # --------------------------------------------------------------------------- list
 
 
+def _unit_choices(user) -> tuple[list[Commune], list[District]]:
+    """The communes and former districts the review queue can be narrowed to: the city every
+    commune in force and every former district, an officer their commune and the former
+    districts it was formed from, others none (two queries, whatever the number of reports)."""
+    scope = user.scope
+    if not scope.is_office:
+        return [], []
+    communes = scope.communes(Commune.objects.filter(valid_until__isnull=True)).order_by("name").only("code", "name")
+    formers = District.objects.all() if scope.is_city else District.objects.filter(pk__in=scope.former_district_ids())
+    return list(communes), list(formers.order_by("name").only("code", "name"))
+
+
+def _by_code(units, code: str):
+    return next((u for u in units if u.code == code), None) if code else None
+
+
 @login_required
 def savings_list(request):
     user = request.user
     evidence_count = (
         Evidence.objects.filter(report=OuterRef("pk")).order_by().values("report").annotate(n=Count("pk")).values("n")
     )
-    qs = _reports_for(user).annotate(
-        line_count=Count("lines"),
-        vnd_total=Coalesce(Sum("lines__vnd_saved"), 0),
-        evidence_count=Coalesce(Subquery(evidence_count, output_field=IntegerField()), 0),
+    qs = (
+        _reports_for(user)
+        .select_related("enterprise__commune")
+        .annotate(
+            line_count=Count("lines"),
+            vnd_total=Coalesce(Sum("lines__vnd_saved"), 0),
+            evidence_count=Coalesce(Subquery(evidence_count, output_field=IntegerField()), 0),
+        )
     )
     status = request.GET.get("status", "")
     if status in SavingsReport.Status.values:
@@ -79,6 +100,16 @@ def savings_list(request):
         qs = qs.filter(warning_count__gt=0)
     elif warnings == "without":
         qs = qs.filter(warning_count=0)
+    # Narrowed to a commune or ward and/or a former district (codes outside the scope are ignored).
+    communes, formers = _unit_choices(user)
+    commune = _by_code(communes, request.GET.get("commune", ""))
+    former = _by_code(formers, request.GET.get("former", ""))
+    unit_q = Q()
+    if commune is not None:
+        unit_q &= Q(enterprise__commune=commune)
+    if former is not None:
+        unit_q &= Q(enterprise__district=former)
+    qs = qs.filter(unit_q)
     for word in fold(request.GET.get("q", "")).split():
         qs = qs.filter(enterprise__search_key__contains=word)
     qs = qs.order_by("-year", "enterprise__name", "period", "pk")
@@ -86,9 +117,17 @@ def savings_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     to_review = None
+    bulk_count, bulk_unit = 0, []
     if user.scope.is_unit:
-        to_review = _reports_for(user).filter(status=SavingsReport.Status.SUBMITTED).count()
-    district = user.district if to_review else None  # "all of the district" in the bulk review
+        submitted = _reports_for(user).filter(status=SavingsReport.Status.SUBMITTED)
+        to_review = submitted.count()
+        # "Select all of this unit": every submitted report of the commune and/or former district
+        # chosen in the filter (on every page), else of the officer's commune.
+        if commune is None and former is None:
+            bulk_count, bulk_unit = to_review, [c.name for c in communes]
+        else:
+            bulk_count = submitted.filter(unit_q).count()
+            bulk_unit = [u.name for u in (commune, former) if u is not None]
     return render(
         request,
         "savings/report_list.html",
@@ -100,10 +139,15 @@ def savings_list(request):
             "year": year,
             "warnings": warnings,
             "q": request.GET.get("q", ""),
+            "communes": communes,
+            "formers": formers,
+            "commune": commune,
+            "former": former,
             "can_create": services.can_create(user),
             "to_review": to_review,
             "can_bulk": bool(to_review),
-            "bulk_district": district,
+            "bulk_count": bulk_count,
+            "bulk_unit": " · ".join(bulk_unit),
         },
     )
 
@@ -300,6 +344,7 @@ def _detail_context(request, report: SavingsReport, **extra) -> dict:
         None,
     )
     transitions = [] if year_locked else available_transitions(obj=report, by=user)
+    evidence = list(report.evidence.select_related("uploaded_by"))
     context = {
         "report": report,
         "year_locked": year_locked,
@@ -308,7 +353,9 @@ def _detail_context(request, report: SavingsReport, **extra) -> dict:
         "review": review,
         "warnings": review.warnings if show_warnings else [],
         "show_warnings": show_warnings,
-        "evidence": list(report.evidence.select_related("uploaded_by")),
+        "evidence": evidence,
+        # The programme's evidence rule applied to this report (shown before submitting and to the reviewer).
+        "evidence_need": services.evidence_need(report, figures=figures, have=len(evidence)),
         "events": events,
         "last_return": returned if report.status == SavingsReport.Status.RETURNED else None,
         "can_edit": editable,
@@ -464,18 +511,24 @@ def savings_return(request, pk: int):
 @login_required
 @require_POST
 def savings_bulk_review(request):
-    """Verify or return the ticked reports, or every submitted report of one district in the
-    user's scope ("all"), each with the same checks as on its own page."""
+    """Verify or return the ticked reports, or every submitted report of one commune or former
+    district in the user's scope ("all", on every page of the queue), each with the same checks
+    as on its own page."""
     user = request.user
     if not user.scope.is_unit:
         raise PermissionDenied
     queue = _reports_for(user).filter(status=SavingsReport.Status.SUBMITTED).order_by("enterprise__name", "pk")
     if request.POST.get("all"):
-        district = request.POST.get("district", "")
-        if not district:
-            messages.error(request, _("Choose the district whose reports to review."))
-            return redirect("savings:list")
-        queue = queue.filter(enterprise__district__code=district)
+        # Every submitted report of a commune and/or a former district, within the user's scope.
+        commune = request.POST.get("commune", "")
+        former = request.POST.get("former", "") or request.POST.get("district", "")
+        if not commune and not former:
+            messages.error(request, _("Choose the commune, ward or former district whose reports to review."))
+            return redirect(f"{reverse('savings:list')}?status=submitted")
+        if commune:
+            queue = queue.filter(enterprise__commune__code=commune)
+        if former:
+            queue = queue.filter(enterprise__district__code=former)
     else:
         ids = [int(v) for v in request.POST.getlist("report") if v.isdigit()]
         if not ids:
@@ -486,8 +539,12 @@ def savings_bulk_review(request):
     if action not in ("verify", "return"):
         messages.error(request, _("Choose whether to verify or to return the reports."))
         return redirect(f"{reverse('savings:list')}?status=submitted")
+    reports = list(queue)
+    if not reports:
+        messages.warning(request, _("No submitted report to review there."))
+        return redirect(f"{reverse('savings:list')}?status=submitted")
     result = services.savings_reports_bulk_review(
-        reports=list(queue),
+        reports=reports,
         by=user,
         action=action,
         comment=request.POST.get("comment", ""),

@@ -7,10 +7,13 @@ from collections import Counter
 from io import StringIO
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 
 from assessments import demo_savings
-from assessments.models import ReviewEvent, SavingsLine, SavingsReport
+from assessments.evidence import validate_evidence_file
+from assessments.models import Evidence, ReviewEvent, SavingsLine, SavingsReport
+from assessments.services import savings as services
 from assessments.services.savings import review_report
 from cleanprod.demo import DemoContext
 
@@ -32,6 +35,7 @@ def test_seed_demo_savings_reports():
     check_status_mix()
     check_lines_and_review_log()
     check_warnings_but_no_errors()
+    check_evidence_files()
     check_deterministic()
 
 
@@ -64,6 +68,28 @@ def check_warnings_but_no_errors():
         assert review.errors == [], (report, review.errors)
         warned += bool(review.warnings)
     assert warned >= 1
+
+
+def check_evidence_files():
+    """Most verified reports carry a real evidence file, every one the evidence rule covers does,
+    and each stored file passes the portal's own upload checks."""
+    verified = list(SavingsReport.objects.filter(status=S.VERIFIED).prefetch_related("evidence"))
+    with_files = [r for r in verified if r.evidence.all()]
+    assert len(with_files) > 0.8 * len(verified)
+    for report in verified:
+        assert services.evidence_need(report, have=len(report.evidence.all())).met, report
+    items = list(Evidence.objects.all())
+    assert {e.content_type for e in items} == {"application/pdf", "image/png"}
+    for item in items[:40]:
+        with item.file.open("rb") as f:
+            data = f.read()
+        assert len(data) == item.size
+        kind = validate_evidence_file(ContentFile(data, name=item.original_name))
+        assert kind.content_type == item.content_type
+        assert item.file.name.startswith(f"evidence/{item.report_id}/")
+    # The demo queue shows both: submitted reports ready to verify and some still missing files.
+    needs = [services.evidence_need(r) for r in SavingsReport.objects.filter(status=S.SUBMITTED)]
+    assert any(n.required and n.met for n in needs) or not any(n.required for n in needs)
 
 
 def check_deterministic():

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
@@ -15,6 +16,7 @@ from assessments.services import savings as services
 from reporting import indicators
 from reporting.indicators.base import Factors
 from reporting.indicators.energy import ABSOLUTE, BY_OUTPUT, energy_saving
+from tests.assessments.test_evidence_checks import pdf_bytes
 from tests.factories import (
     AssessmentFactory,
     BaselineConsumptionFactory,
@@ -36,6 +38,8 @@ def english():
 
 
 def verify(report, staff, officer):
+    # The meter readings behind the figures (the programme's evidence rule applies above 10 TOE).
+    services.evidence_add(report=report, by=staff, upload=SimpleUploadedFile("so-cong-to.pdf", pdf_bytes()))
     services.savings_report_submit(report=report, by=staff)
     return services.savings_report_verify(report=report, by=officer, justification="Đã đối chiếu hóa đơn.")
 
