@@ -416,17 +416,21 @@ def savings_submit(request, pk: int):
     year_locked = is_year_locked(report.year)
     transitions = [] if year_locked else available_transitions(obj=report, by=request.user)
     review = services.review_report(report, lines=lines)
+    figures = services.report_figures(report, lines)
+    evidence_count = report.evidence.count()
     return render(
         request,
         "savings/submit_confirm.html",
         {
             "report": report,
-            "figures": services.report_figures(report, lines),
+            "figures": figures,
             "review": review,
             "year_locked": year_locked,
             "can_submit": SavingsReport.Status.SUBMITTED in transitions and not review.errors,
             "status_allows": SavingsReport.Status.SUBMITTED in transitions,
-            "evidence_count": report.evidence.count(),
+            "evidence_count": evidence_count,
+            # The evidence the programme requires before verification: said before the click.
+            "evidence_need": services.evidence_need(report, figures=figures, have=evidence_count),
         },
     )
 

@@ -121,5 +121,11 @@ def test_the_submit_page_says_what_is_missing_before_the_click(login, staff_x, e
     assert 'data-testid="evidence-missing"' in page and 'data-testid="submit"' in page
     notice = page.split('data-testid="evidence-missing"')[1].split("</div>\n</div>")[0]
     assert "15,43 TOE" in notice and "Còn thiếu: 1 tệp minh chứng" in notice and "đã đính kèm 0" in notice
+    # The confirmation step before submitting says it too.
+    confirm = client.get(reverse("savings:submit", args=[report.pk])).content.decode()
+    assert 'data-testid="evidence-missing"' in confirm and "Còn thiếu: 1 tệp minh chứng" in confirm
     attach(report, staff_x, png_bytes(), "cong-to.png")
     assert 'data-testid="evidence-missing"' not in client.get(report.get_absolute_url()).content.decode()
+    assert (
+        'data-testid="evidence-missing"' not in client.get(reverse("savings:submit", args=[report.pk])).content.decode()
+    )
