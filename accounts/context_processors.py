@@ -25,6 +25,7 @@ NAV_ITEMS = [
     ("reporting:list", _("Reports"), lambda u: u.scope.is_office, None),
     ("guidance:library", _("Library"), lambda u: not u.scope.is_none, GUIDANCE),
     ("guidance:sectors", _("Results by sector"), lambda u: not u.scope.is_none, GUIDANCE),
+    ("calls:list", _("Data calls"), lambda u: u.scope.is_office, ADMINISTRATION),
     ("enterprises:rehome", _("Re-homing"), lambda u: u.scope.is_office, ADMINISTRATION),
     ("enterprises:units", _("Communes and wards"), lambda u: u.scope.is_office, ADMINISTRATION),
     ("accounts:officer_move", _("Officers to move"), lambda u: u.scope.is_city, ADMINISTRATION),

@@ -195,6 +195,43 @@ def seed(ctx: DemoContext) -> None:
             raise
     else:
         savings.seed(ctx)
+    _seed_calls(ctx)
+
+
+def _seed_calls(ctx: DemoContext) -> None:
+    """DOIT's data calls: the yearly savings of the last demo year from every enterprise with an
+    implemented option (due on 31/3 of the next year), and the next quarter's from the
+    enterprises of the food division, due a month after today (so that the demo shows open tasks,
+    reminders and overdue reports)."""
+    from enterprises.models import Sector
+
+    from .models import DataCall
+
+    doit = User.objects.filter(role=Role.DOIT).order_by("username").first()
+    last = ctx.last_year
+    DataCall.objects.create(
+        year=last,
+        period="Y",
+        due_date=datetime.date(last + 1, 3, 31),
+        scope=DataCall.Audience.IMPLEMENTED,
+        message=(
+            f"Sở Công Thương đề nghị các doanh nghiệp đã thực hiện giải pháp sản xuất sạch hơn báo cáo "
+            f"kết quả tiết kiệm năm {last} trước ngày 31/3/{last + 1}."
+        ),
+        created_by=doit,
+    )
+    today = timezone.localdate()
+    quarter = (today.month - 1) // 3  # the quarter that ended last (0: the last one of last year)
+    year, period = (today.year, f"Q{quarter}") if quarter else (today.year - 1, "Q4")
+    food = DataCall.objects.create(
+        year=year,
+        period=period,
+        due_date=today + datetime.timedelta(days=30),
+        scope=DataCall.Audience.SECTORS,
+        message="Đề nghị doanh nghiệp ngành chế biến thực phẩm báo cáo kết quả tiết kiệm năng lượng của quý.",
+        created_by=doit,
+    )
+    food.sectors.set(Sector.objects.filter(code="10"))
 
 
 def _write(ctx: DemoContext, state: _State, assessments: list[Assessment], plans: list[dict]) -> None:

@@ -699,3 +699,152 @@ class ReviewEvent(models.Model):
     @property
     def to_label(self) -> str:
         return self._status_label(self.to_status)
+
+
+# --------------------------------------------------------------------------- data calls
+
+
+class DataCallQuerySet(models.QuerySet["DataCall"]):
+    def visible_to(self, user: User) -> DataCallQuerySet:
+        """Calls are the city's: DOIT and the commune offices see every call (an officer only
+        its commune's part of it, ``assessments.calls``); enterprise staff see theirs as tasks on
+        their home page, not here."""
+        return self if Scope.of(user).is_office else self.none()
+
+
+class DataCall(models.Model):
+    """DOIT asks enterprises for their savings report of a period by a due date (issue 16).
+
+    The enterprises expected to answer follow from the call's scope and are computed when read
+    (``assessments.calls.expected_enterprises``); an answer is the enterprise's savings report of
+    the call's year and period."""
+
+    class Audience(models.TextChoices):
+        IMPLEMENTED = "implemented", _("Enterprises with implemented options")
+        SECTORS = "sectors", _("All active enterprises of chosen sectors")
+        COMMUNES = "communes", _("All active enterprises of chosen communes or wards")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    period = models.CharField(
+        _("period"), max_length=2, choices=SavingsReport.Period.choices, default=SavingsReport.Period.YEAR
+    )
+    due_date = models.DateField(_("due date"))
+    scope = models.CharField(
+        _("who must report"), max_length=12, choices=Audience.choices, default=Audience.IMPLEMENTED
+    )
+    sectors = models.ManyToManyField(
+        "enterprises.Sector",
+        blank=True,
+        related_name="data_calls",
+        verbose_name=_("sectors (VSIC)"),
+        help_text=_("For a call to chosen sectors: a division includes its groups."),
+    )
+    communes = models.ManyToManyField(
+        "enterprises.Commune",
+        blank=True,
+        related_name="data_calls",
+        verbose_name=_("communes and wards"),
+    )
+    message = models.TextField(_("message to the enterprises"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+
+    objects = DataCallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-due_date", "-pk"]
+        verbose_name = _("data call")
+        verbose_name_plural = _("data calls")
+        constraints = [
+            _year_check("year", "data_call_year_range"),
+            models.CheckConstraint(
+                condition=Q(period__in=["Y", "Q1", "Q2", "Q3", "Q4"]), name="data_call_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=["implemented", "sectors", "communes"]), name="data_call_scope_valid"
+            ),
+            models.UniqueConstraint(fields=["year", "period", "scope", "due_date"], name="data_call_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_period_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("calls:detail", args=[self.pk])
+
+    @property
+    def period_end(self):
+        """The last day of the call's period."""
+        import datetime as dt
+
+        end_month = {"Y": 12, "Q1": 3, "Q2": 6, "Q3": 9, "Q4": 12}[self.period]
+        next_first = dt.date(self.year + (end_month == 12), end_month % 12 + 1, 1)
+        return next_first - dt.timedelta(days=1)
+
+
+class CallReminder(models.Model):
+    """One reminder sent for a data call, recorded so that it is sent once: to the staff of an
+    enterprise before the due date and once overdue, and each week to the officers of a commune
+    with the reports still missing there."""
+
+    class Stage(models.TextChoices):
+        BEFORE = "before", _("Before the due date")
+        OVERDUE = "overdue", _("Overdue")
+        DIGEST = "digest", _("Weekly digest to the commune's officers")
+
+    call = models.ForeignKey(DataCall, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("data call"))
+    stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="call_reminders",
+        verbose_name=_("enterprise"),
+    )
+    commune = models.ForeignKey(
+        "enterprises.Commune",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="call_reminders",
+        verbose_name=_("commune or ward"),
+    )
+    week = models.DateField(_("week (Monday)"), null=True, blank=True)
+    missing = models.PositiveIntegerField(_("reports missing"), default=0)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("data call reminder")
+        verbose_name_plural = _("data call reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "enterprise", "stage"],
+                condition=Q(stage__in=["before", "overdue"]),
+                name="call_reminder_once_per_enterprise_stage",
+            ),
+            models.UniqueConstraint(
+                fields=["call", "commune", "week"],
+                condition=Q(stage="digest"),
+                name="call_reminder_digest_once_per_week",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(stage__in=["before", "overdue"], enterprise__isnull=False)
+                    | Q(stage="digest", commune__isnull=False, week__isnull=False)
+                ),
+                name="call_reminder_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call} {self.stage}"

@@ -71,3 +71,7 @@ rules.add_perm(
     "assessments.reopen_savingsreport",
     is_city_staff | (is_officer & subject_in_own_district & verified_by_user_recently),
 )
+
+# Data calls: DOIT opens them; DOIT and commune officers follow them (officers their commune's part).
+rules.add_perm("assessments.view_datacall", is_city_staff | is_officer)
+rules.add_perm("assessments.add_datacall", is_city_staff)

@@ -271,6 +271,16 @@ CELERY_BEAT_SCHEDULE["guidance-refresh-statistics"] = {
     "task": "guidance.tasks.refresh_sector_statistics",
     "schedule": crontab(hour=2, minute=30),
 }
+# Data calls: the enterprises' reminders every morning, the officers' digest of the reports still
+# missing in their commune every Monday morning (each sent once, however often the task runs).
+CELERY_BEAT_SCHEDULE["data-call-reminders"] = {
+    "task": "assessments.tasks.send_data_call_reminders",
+    "schedule": crontab(hour=7, minute=30),
+}
+CELERY_BEAT_SCHEDULE["data-call-weekly-digest"] = {
+    "task": "assessments.tasks.send_data_call_digests",
+    "schedule": crontab(hour=8, minute=0, day_of_week=1),
+}
 # Fail fast when Redis is unreachable: a report request then says the queue is unavailable and
 # keeps the job queued, instead of hanging the page.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"socket_connect_timeout": 2}

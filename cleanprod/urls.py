@@ -26,6 +26,7 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("assessments/", include("assessments.urls")),
     path("savings/", include("assessments.urls_savings")),
+    path("calls/", include("reporting.urls_calls")),
     path("training/", include("training.urls")),
     path("reports/", include("reporting.urls")),
     # Print pages and PDFs of an assessment, a savings report and an enterprise's summary.

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Commune, Enterprise, IndustrialZone, Sector
+from .models import Commune, Contact, Enterprise, IndustrialZone, Sector
 
 PROFILE_FIELDS = [
     "tax_code",
@@ -64,3 +64,72 @@ class EnterpriseContactForm(forms.ModelForm):
     class Meta:
         model = Enterprise
         fields = list(Enterprise.CONTACT_FIELDS)
+
+
+# --------------------------------------------------------------------------- CP contacts
+
+
+class StaffAccountField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.get_full_name() or obj.username} ({obj.username})"
+
+
+def _staff_accounts(enterprise: Enterprise):
+    from accounts.models import User
+
+    return User.objects.filter(enterprise=enterprise, is_active=True).order_by("full_name", "username")
+
+
+class ContactForm(forms.ModelForm):
+    """A person of the enterprise who carries the programme."""
+
+    user = StaffAccountField(
+        label=_("Portal account"),
+        queryset=Enterprise.objects.none(),
+        required=False,
+        help_text=_("The person's own account on the portal, if they have one."),
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["role", "full_name", "phone", "email", "held_from", "user"]
+        widgets = {"held_from": forms.DateInput(format="%d/%m/%Y")}
+
+    def __init__(self, *args, enterprise: Enterprise, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = _staff_accounts(enterprise)
+        if not self.is_bound:
+            self.fields["held_from"].initial = timezone.localdate()
+
+
+class HandoverForm(forms.Form):
+    """The officer records that a contact left and who took over."""
+
+    on = forms.DateField(label=_("Handover date"), widget=forms.DateInput(format="%d/%m/%Y"))
+    full_name = forms.CharField(label=_("Successor's full name"), max_length=120)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    successor_account = StaffAccountField(
+        label=_("Successor's portal account"),
+        queryset=Enterprise.objects.none(),
+        required=False,
+        help_text=_(
+            "Their account opens on a summary of the enterprise: its assessments, options, verified savings and "
+            "open tasks. Create it first on the users page if they have none."
+        ),
+    )
+
+    def __init__(self, *args, contact: Contact, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        accounts = _staff_accounts(contact.enterprise)
+        if contact.user_id:
+            accounts = accounts.exclude(pk=contact.user_id)
+        cast(forms.ModelChoiceField, self.fields["successor_account"]).queryset = accounts
+        if not self.is_bound:
+            self.fields["on"].initial = timezone.localdate()
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on > timezone.localdate():
+            raise forms.ValidationError(_("The handover date cannot be in the future."))
+        return on

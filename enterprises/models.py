@@ -426,3 +426,125 @@ class ImportJob(models.Model):
     @property
     def applied(self) -> bool:
         return self.phase == self.Phase.APPLY and self.status == self.Status.DONE
+
+
+# --------------------------------------------------------------------------- CP contacts
+
+
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def visible_to(self, user: User) -> ContactQuerySet:
+        return Scope.of(user).enterprises(self, "enterprise")
+
+    def current(self, on: dt.date | None = None) -> ContactQuerySet:
+        """Contacts holding their role on ``on`` (default today)."""
+        from django.utils import timezone
+
+        on = on or timezone.localdate()
+        return self.filter(Q(held_until__isnull=True) | Q(held_until__gte=on), held_from__lte=on)
+
+
+class Contact(models.Model):
+    """A person of an enterprise who carries the cleaner-production programme, with the dates
+    they held the role (issue 16). When one leaves, the officer records the handover
+    (``enterprises.services.contact_handover``)."""
+
+    class Role(models.TextChoices):
+        CP_LEAD = "cp_lead", _("CP team lead")
+        ENERGY_MANAGER = "energy_manager", _("Energy manager")
+        ENVIRONMENT = "environment", _("Environment officer")
+        DIRECTOR = "director", _("Director")
+        OTHER = "other", _("Other")
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("enterprise")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    full_name = models.CharField(_("full name"), max_length=120)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    held_from = models.DateField(_("held from"))
+    held_until = models.DateField(_("held until"), null=True, blank=True)
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact_roles",
+        verbose_name=_("portal account"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["enterprise", "held_until", "role", "-held_from", "pk"]
+        verbose_name = _("CP contact")
+        verbose_name_plural = _("CP contacts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(held_until__isnull=True) | Q(held_until__gte=models.F("held_from")),
+                name="contact_held_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["cp_lead", "energy_manager", "environment", "director", "other"]),
+                name="contact_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.get_role_display()})"
+
+    @property
+    def is_current(self) -> bool:
+        from django.utils import timezone
+
+        return self.held_until is None or self.held_until >= timezone.localdate()
+
+
+class Handover(models.Model):
+    """A contact who left and the successor who took over, recorded by an officer. The
+    successor's account opens on a summary of the enterprise until they have read it."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="handovers", verbose_name=_("enterprise")
+    )
+    departed = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="handed_over", verbose_name=_("departed contact")
+    )
+    successor = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="taken_over", verbose_name=_("successor")
+    )
+    on = models.DateField(_("handover date"))
+    successor_account = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handovers_received",
+        verbose_name=_("successor's account"),
+    )
+    closed_account = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account closed"),
+    )
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    seen_at = models.DateTimeField(_("summary read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        constraints = [
+            models.UniqueConstraint(fields=["departed"], name="handover_once_per_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.departed.full_name} → {self.successor.full_name}"

@@ -13,3 +13,5 @@ rules.add_perm(
 # Full edit (district, sector, tax code…) as opposed to contact fields only.
 rules.add_perm("enterprises.change_enterprise_profile", is_city_staff | (is_officer & in_scope))
 rules.add_perm("enterprises.import_enterprise", is_city_staff | is_officer)
+# CP contacts and their handover: the enterprise's commune office (and DOIT) record them.
+rules.add_perm("enterprises.manage_contacts", is_city_staff | (is_officer & in_scope))

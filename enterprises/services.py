@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Enterprise
+from .models import Contact, Enterprise, Handover
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -62,3 +63,109 @@ def enterprise_update(
     enterprise.full_clean()
     enterprise.save()
     return enterprise
+
+
+# --------------------------------------------------------------------------- CP contacts
+
+
+@transaction.atomic
+def contact_add(
+    *,
+    by: User,
+    enterprise: Enterprise,
+    role: str,
+    full_name: str,
+    held_from: dt.date,
+    phone: str = "",
+    email: str = "",
+    user: User | None = None,
+) -> Contact:
+    """Record a person who carries the programme in ``enterprise``."""
+    if not by.has_perm("enterprises.manage_contacts", enterprise):
+        raise PermissionDenied
+    if user is not None and user.enterprise_id != enterprise.pk:
+        raise ValidationError({"user": _("The account must be one of this enterprise's staff.")})
+    contact = Contact(
+        enterprise=enterprise,
+        role=role,
+        full_name=full_name.strip(),
+        phone=phone.strip(),
+        email=email.strip(),
+        held_from=held_from,
+        user=user,
+    )
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+def _close_account(account: User) -> None:
+    """Deactivate an account and end its sessions: it can no longer sign in, and a browser
+    still signed in as it is signed out at its next request."""
+    from django.contrib.sessions.models import Session
+
+    account.is_active = False
+    account.set_unusable_password()  # also invalidates the session hash of every open session
+    account.save(update_fields=["is_active", "password"])
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(account.pk):
+            session.delete()
+
+
+@transaction.atomic
+def contact_handover(
+    *,
+    by: User,
+    contact: Contact,
+    on: dt.date,
+    full_name: str,
+    phone: str = "",
+    email: str = "",
+    successor_account: User | None = None,
+) -> Handover:
+    """``contact`` leaves on ``on``; the successor takes the same role from that day. The
+    departed person's portal account (if any) is closed, unless it is the successor's too; the
+    successor's account opens on a summary of the enterprise at its next visit."""
+    enterprise = contact.enterprise
+    if not by.has_perm("enterprises.manage_contacts", enterprise):
+        raise PermissionDenied
+    if Handover.objects.filter(departed=contact).exists() or not contact.is_current:
+        raise ValidationError({"on": _("This person has already handed over the role.")})
+    if on < contact.held_from:
+        raise ValidationError({"on": _("The handover cannot be before the day the person took the role.")})
+    if successor_account is not None and successor_account.enterprise_id != enterprise.pk:
+        raise ValidationError({"successor_account": _("The account must be one of this enterprise's staff.")})
+    contact.held_until = on
+    contact.full_clean()
+    contact.save(update_fields=["held_until"])
+    successor = Contact(
+        enterprise=enterprise,
+        role=contact.role,
+        full_name=full_name.strip(),
+        phone=phone.strip(),
+        email=email.strip(),
+        held_from=on,
+        user=successor_account,
+    )
+    successor.full_clean()
+    successor.save()
+    departed_account = contact.user
+    closed = None
+    if departed_account is not None and departed_account != successor_account and departed_account.is_active:
+        _close_account(departed_account)
+        closed = departed_account
+    return Handover.objects.create(
+        enterprise=enterprise,
+        departed=contact,
+        successor=successor,
+        on=on,
+        successor_account=successor_account,
+        closed_account=closed,
+        recorded_by=by,
+    )
+
+
+def handover_summary_read(*, handover: Handover, by: User) -> None:
+    """The successor has read the summary: their account opens on the home page again."""
+    if handover.successor_account_id == by.pk and handover.seen_at is None:
+        Handover.objects.filter(pk=handover.pk, seen_at__isnull=True).update(seen_at=timezone.now())

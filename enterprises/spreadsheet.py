@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from cleanprod import spreadsheets
 
-from .models import Enterprise, EnterpriseQuerySet
+from .models import Contact, Enterprise, EnterpriseQuerySet
 
 # (key, header). The import recognises a column by its header in Vietnamese or English.
 COLUMNS = [
@@ -80,7 +80,47 @@ def export_enterprises(queryset: EnterpriseQuerySet, stream: IO[bytes]) -> None:
         _rows(queryset),
         widths=WIDTHS,
     )
+    contacts = (
+        Contact.objects.filter(enterprise__in=queryset.values("pk"))
+        .select_related("enterprise")
+        .order_by("enterprise__name", "enterprise_id", "held_until", "role", "-held_from", "pk")
+    )
+    spreadsheets.write_table(
+        wb,
+        _("CP contacts"),
+        [str(h) for _k, h in CONTACT_COLUMNS],
+        _contact_rows(contacts),
+        widths=[14, 40, 22, 28, 14, 26, 12, 12],
+        number_formats={6: "DD/MM/YYYY", 7: "DD/MM/YYYY"},
+    )
     spreadsheets.save(wb, stream)
+
+
+# The contacts sheet of the export, also read by the import (the same headers).
+CONTACT_COLUMNS = [
+    ("tax_code", gettext_lazy("Tax code")),
+    ("enterprise", gettext_lazy("Enterprise name")),
+    ("role", gettext_lazy("Role")),
+    ("full_name", gettext_lazy("Full name")),
+    ("phone", gettext_lazy("Phone")),
+    ("email", gettext_lazy("E-mail")),
+    ("held_from", gettext_lazy("Held from")),
+    ("held_until", gettext_lazy("Held until")),
+]
+
+
+def _contact_rows(contacts) -> Iterator[list]:
+    for c in contacts.iterator(chunk_size=2000):
+        yield [
+            c.enterprise.tax_code,
+            c.enterprise.name,
+            c.get_role_display(),
+            c.full_name,
+            c.phone,
+            c.email,
+            c.held_from,
+            c.held_until,
+        ]
 
 
 __all__ = ["COLUMNS", "Enterprise", "export_enterprises"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import rehoming_views, unit_views, views
+from . import contact_views, rehoming_views, unit_views, views
 
 app_name = "enterprises"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("rehome/", rehoming_views.rehome, name="rehome"),
     path("<int:pk>/", views.enterprise_detail, name="detail"),
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
+    path("<int:pk>/contacts/new/", contact_views.contact_create, name="contact_create"),
+    path("<int:pk>/contacts/<int:contact_pk>/handover/", contact_views.contact_handover, name="contact_handover"),
+    path("handovers/<int:pk>/", contact_views.handover_summary, name="handover_summary"),
 ]

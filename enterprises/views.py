@@ -69,6 +69,8 @@ def enterprise_detail(request, pk: int):
             "history": history,
             "can_edit": request.user.has_perm("enterprises.change_enterprise", enterprise),
             "cp": enterprise_cp_summary(enterprise, request.user),
+            "contacts": enterprise.contacts.select_related("user").all(),
+            "can_manage_contacts": request.user.has_perm("enterprises.manage_contacts", enterprise),
         },
     )
 

@@ -31,6 +31,9 @@ class Event(models.TextChoices):
     ASSESSMENT_RETURNED = "assessment_returned", _("Assessment returned")
     REPORT_READY = "report_ready", _("Report ready")
     BATCH_READY = "batch_ready", _("Year-end batch ready")
+    CALL_DUE_SOON = "call_due_soon", _("Savings report due soon")
+    CALL_OVERDUE = "call_overdue", _("Savings report overdue")
+    CALL_MISSING = "call_missing", _("Savings reports missing in your commune")
 
 
 class EmailMode(models.TextChoices):

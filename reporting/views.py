@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from assessments.calls import enterprise_tasks
+from enterprises.models import Handover
 from periods.models import YearLock, YearLockEvent
 from training.selectors import CoverageCounts
 
@@ -36,6 +38,7 @@ from .forms import (
     YearLockForm,
     YearReopenForm,
 )
+from .indicators.calls import year_call_figures
 from .models import (
     ActionPlan,
     EstablishmentCount,
@@ -86,10 +89,14 @@ def dashboard(request):
     year = _dashboard_year(request)
     context: dict = {"year": year, "years": list(reversed(services.report_years()))}
     if user.scope.is_enterprise:
+        handover = Handover.objects.filter(successor_account=user, seen_at__isnull=True).order_by("pk").first()
+        if handover is not None:  # a successor's account opens on the enterprise's summary
+            return redirect("enterprises:handover_summary", pk=handover.pk)
         overview = indicators.enterprise_overview(user.enterprise, year)
         context.update(
             role="enterprise",
             overview=overview,
+            tasks=enterprise_tasks(user.enterprise),
             chart_trend=_chart(
                 [str(p.year) for p in overview.trend], [p.savings_vnd for p in overview.trend], _("VND saved")
             ),
@@ -123,6 +130,7 @@ def dashboard(request):
         if ind.is_city
         else None,
         own_district=ind.districts[0] if not ind.is_city and ind.districts else None,
+        calls=year_call_figures(year, commune_id=None if scope.is_city else scope.commune_id),
     )
     return render(request, "reporting/dashboard.html", context)
 

@@ -233,3 +233,17 @@ class ReportJobFactory(DjangoModelFactory):
     format = "pdf"
     status = "queued"
     requester = factory.SubFactory(UserFactory)
+
+
+# --- data calls -------------------------------------------------------------------------------
+
+
+class DataCallFactory(DjangoModelFactory):
+    class Meta:
+        model = "assessments.DataCall"
+
+    year = 2025
+    period = "Y"
+    due_date = _date(2026, 3, 31)
+    scope = "implemented"
+    message = "Đề nghị doanh nghiệp báo cáo kết quả tiết kiệm năm 2025."

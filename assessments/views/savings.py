@@ -174,7 +174,9 @@ def savings_create(request):
         raise PermissionDenied
     enterprise = user.enterprise
     report = SavingsReport(enterprise=enterprise)
-    form = SavingsReportForm(request.POST or None, enterprise=enterprise, instance=report)
+    form = SavingsReportForm(
+        request.POST or None, enterprise=enterprise, instance=report, initial=_asked_period(request)
+    )
     formset = line_formset(extra=2)(request.POST or None, instance=report, enterprise=enterprise, prefix="lines")
     report_errors: list = []
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -228,6 +230,17 @@ def _existing_report(form, enterprise, exclude_pk: int | None = None) -> Savings
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs.first()
+
+
+def _asked_period(request) -> dict:
+    """The year and period a data call's task asks for (``?year=&period=``), when they are valid."""
+    initial: dict = {}
+    year = request.GET.get("year", "")
+    if year.isascii() and year.isdigit() and 1990 <= int(year) <= 2100:
+        initial["year"] = int(year)
+    if request.GET.get("period") in SavingsReport.Period.values:
+        initial["period"] = request.GET["period"]
+    return initial
 
 
 def _form_errors(form, exc: ValidationError) -> None:

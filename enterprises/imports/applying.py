@@ -18,6 +18,7 @@ from ..signals import bulk_changed
 
 if TYPE_CHECKING:
     from accounts.models import User
+from .contacts import import_contacts
 from .errors import ImportFileError, ImportRowsError
 from .preview import ImportPreview, ImportResult, ImportRow, RowStatus
 from .stream import validate_stream
@@ -145,8 +146,13 @@ def _apply(preview: ImportPreview, by: User) -> ImportResult:
         checked = ImportPreview(raw_rows=preview.raw_rows, columns=preview.columns, rows=rows)
         if not checked.ok:
             raise ImportRowsError(checked)
+        file = getattr(preview.raw_rows, "file", None)
+        contacts = import_contacts(file, by=by) if file is not None else 0
         if writer.created or writer.changed:
             bulk_changed.send(sender=Enterprise)
     return ImportResult(
-        created=writer.created, updated=writer.changed, unchanged=checked.updated_count - writer.changed
+        created=writer.created,
+        updated=writer.changed,
+        unchanged=checked.updated_count - writer.changed,
+        contacts=contacts,
     )

@@ -85,3 +85,4 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    contacts: int = 0  # CP contacts added or updated from the contacts sheet

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 
 from accounts.models import User
 from assessments.models import Evidence
+from enterprises.models import Contact, Handover
 from notifications.models import Notification
 from reporting.models import ActionPlan, ReportBatch, ReportJob
 from tests.factories import (
@@ -91,7 +92,25 @@ def _side(district, enterprise, requester) -> SimpleNamespace:
     )
     batch_job.file.save("bao-cao.xlsx", ContentFile(PDF), save=True)
     account = EnterpriseStaffFactory(enterprise=enterprise)
+    contact = Contact.objects.create(
+        enterprise=enterprise, role="cp_lead", full_name="Nguyễn Văn Liên Hệ", held_from=dt.date(2024, 1, 1)
+    )
+    departed = Contact.objects.create(
+        enterprise=enterprise,
+        role="energy_manager",
+        full_name="Trần Thị Cũ",
+        held_from=dt.date(2020, 1, 1),
+        held_until=dt.date(2024, 6, 30),
+    )
+    successor = Contact.objects.create(
+        enterprise=enterprise, role="energy_manager", full_name="Lê Văn Mới", held_from=dt.date(2024, 6, 30)
+    )
+    handover = Handover.objects.create(
+        enterprise=enterprise, departed=departed, successor=successor, on=dt.date(2024, 6, 30), recorded_by=requester
+    )
     return SimpleNamespace(
+        contact=contact,
+        handover=handover,
         district=district,
         enterprise=enterprise,
         account=account,

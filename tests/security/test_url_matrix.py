@@ -134,7 +134,13 @@ MATRIX: dict[str, Expect] = {
     "enterprises:import_cancel": E(NOT_ALLOWED, (REDIRECT, REDIRECT, FORBIDDEN), out={STAFF: (NOT_ALLOWED, FORBIDDEN)}),
     "enterprises:detail": E(OK, OK),
     "enterprises:edit": E(OK, OK),  # enterprise staff: the contact fields
-    "enterprises:units": E(OK, NOT_ALLOWED),  # the crosswalk: public knowledge, read by every role
+    "enterprises:units": E(OK, NOT_ALLOWED),
+    # CP contacts and handovers: the commune office (and DOIT) record them; an empty POST gives
+    # the form again with its errors. The handover summary is read by everyone who sees the
+    # enterprise; its POST (summary read) goes on to the home page.
+    "enterprises:contact_create": E((OK, OK, FORBIDDEN), (OK, OK, FORBIDDEN)),
+    "enterprises:contact_handover": E((OK, OK, FORBIDDEN), (OK, OK, FORBIDDEN)),
+    "enterprises:handover_summary": E(OK, REDIRECT),  # the crosswalk: public knowledge, read by every role
     # The re-homing worklist: DOIT and officers; an empty POST says what to do and goes back.
     "enterprises:rehome": E((OK, OK, FORBIDDEN), (REDIRECT, REDIRECT, FORBIDDEN)),
     # DOIT moves the accounts of the former district offices to communes.
@@ -233,6 +239,12 @@ MATRIX: dict[str, Expect] = {
     "guidance:document_delete": E(NOT_ALLOWED, (REDIRECT, FORBIDDEN, FORBIDDEN)),
     # Programme settings (awareness definition, evidence rule): DOIT only; an empty POST shows the form's errors.
     "programme:settings": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    # Data calls: DOIT opens them (an empty POST: the form again, with its errors); DOIT and
+    # officers follow them (an officer their commune's part); enterprise staff see their tasks on
+    # their home page only.
+    "calls:list": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
+    "calls:create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
+    "calls:detail": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
 }
 
 # --------------------------------------------------------------------------- URL arguments
@@ -246,6 +258,9 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "accounts:user_otp_reset": lambda s: {"pk": s.account.pk},
     "enterprises:detail": lambda s: {"pk": s.enterprise.pk},
     "enterprises:edit": lambda s: {"pk": s.enterprise.pk},
+    "enterprises:contact_create": lambda s: {"pk": s.enterprise.pk},
+    "enterprises:contact_handover": lambda s: {"pk": s.enterprise.pk, "contact_pk": s.contact.pk},
+    "enterprises:handover_summary": lambda s: {"pk": s.handover.pk},
     "assessments:create": lambda s: {"?": {"enterprise": s.enterprise.pk}},
     "assessments:detail": lambda s: {"pk": s.assessment.pk},
     "assessments:edit": lambda s: {"pk": s.assessment.pk},
@@ -292,6 +307,7 @@ FIXED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "reporting:indicator_edit": lambda w: {"pk": _indicator_pk("aware_share")},
     "reporting:edition": lambda w: {"pk": _edition_pk(w)},
     "reporting:edition_issue": lambda w: {"pk": _edition_pk(w)},
+    "calls:detail": lambda w: {"pk": _call_pk()},
     "password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "bad-token"},
     "otp_enrol": lambda w: {"uidb64": "MQ", "token": "bad-token"},
     "guidance:document": lambda w: {"pk": _document_pk(w, with_file=False)},
@@ -328,6 +344,15 @@ def _indicator_pk(code: str) -> int:
         code=code, defaults={"name_vi": code, "name_en": code, "measure": code, "built_in": True}
     )
     return indicator.pk
+
+
+def _call_pk() -> int:
+    import datetime as dt
+
+    from assessments.models import DataCall
+
+    call, _ = DataCall.objects.get_or_create(year=2025, period="Y", scope="implemented", due_date=dt.date(2026, 3, 31))
+    return call.pk
 
 
 def _edition_pk(w: SimpleNamespace) -> int:
