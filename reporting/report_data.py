@@ -19,6 +19,7 @@ from periods.models import YearLock
 from .areas import AreaLike, area_from_code
 from .document import EditionData, edition_data
 from .indicators import YearIndicators, compute, verified_line_rows
+from .indicators.calls import CallFigures, year_call_figures
 from .issued import edition_for
 from .narrative import drafts
 
@@ -35,6 +36,7 @@ class ReportData:
     periods: dict[str, str] = field(default_factory=dict)  # savings period code → label
     lines: Callable[[], Iterator[tuple]] = lambda: iter(())  # the verified savings lines, streamed
     edition: EditionData | None = None  # the administrative form (number, addressees, narrative…)
+    calls: tuple[CallFigures, ...] = ()  # the data calls of the year: completeness and timeliness
 
     @property
     def issued_on(self) -> dt.date | None:
@@ -60,7 +62,19 @@ class ReportData:
             periods={code: str(label) for code, label in SavingsReport.Period.choices},
             lines=lambda: verified_line_rows(ind.year, district),
             edition=edition_data(edition, drafts(ind)),
+            calls=_calls(ind.year, district),
         )
+
+
+def _calls(year: int, area) -> tuple[CallFigures, ...]:
+    """The year's data calls for the city, or for one commune (by its communes for a former
+    district); none for a district report (calls are answered since the communes)."""
+    if area is None:
+        return tuple(year_call_figures(year))
+    kind = getattr(area, "kind", "")
+    if kind == "commune":
+        return tuple(year_call_figures(year, commune_id=area.unit.pk))
+    return ()
 
 
 def gather(year: int, district: AreaLike, *, progress: ProgressCallback | None = None) -> ReportData:

@@ -69,7 +69,8 @@ def pdf_context(ind: YearIndicators, form: EditionData) -> dict:
 
 def render_html(data: ReportData) -> str:
     with translation.override("vi"):
-        return render_to_string("reporting/pdf/report.html", pdf_context(data.ind, data.form))
+        context = {**pdf_context(data.ind, data.form), "calls": data.calls}
+        return render_to_string("reporting/pdf/report.html", context)
 
 
 # Tagged PDF (PDF/UA-1): a structure tree of headings, paragraphs and tables that screen readers

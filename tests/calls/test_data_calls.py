@@ -246,3 +246,37 @@ def test_call_list_runs_a_fixed_number_of_queries(world, login, doit_user, djang
         DataCallFactory(due_date=DUE + dt.timedelta(days=i))
     with django_assert_max_num_queries(len(small.captured_queries) + 9):
         assert client.get(reverse("calls:list")).status_code == 200
+
+
+def test_the_yearly_report_shows_each_calls_completeness_and_timeliness(world, commune_a, commune_b):
+    """The Excel sheet and the PDF table of the yearly report carry the figures counted above."""
+    import io
+
+    import openpyxl
+    from django.utils import translation
+
+    from reporting.builders.pdf import render_html
+    from reporting.builders.xlsx import build_xlsx
+    from reporting.report_data import gather
+
+    DataCallFactory(scope="implemented", due_date=DUE, year=2025)
+    with translation.override("vi"):
+        data = gather(2025, None)
+        buffer = io.BytesIO()
+        build_xlsx(data, buffer)
+        html = render_html(data)
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Yêu cầu báo cáo số liệu"]
+    rows = {r[2]: r[3:8] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows[commune_a.name] == (5, 2, 1, 40.0, 20.0)
+    assert rows[commune_b.name] == (3, 1, 1, pytest.approx(33.33), pytest.approx(33.33))
+    assert rows["Thành phố Hà Nội"] == (8, 3, 2, 37.5, 25.0)
+    assert 'data-testid="data-call"' in html and "37,5" in html
+
+
+def test_the_coverage_page_shows_the_latest_calls_figures(world, login, doit_user, officer_a, commune_a):
+    DataCallFactory(scope="implemented", due_date=DUE, year=2025)
+    page = login(doit_user).get(reverse("training:coverage")).content.decode()
+    assert 'data-testid="call-coverage"' in page and commune_a.name in page
+    response = login(officer_a).get(reverse("training:coverage"))
+    figures = response.context["figures"]
+    assert [(r.commune_id, r.expected, r.received) for r in figures.rows] == [(commune_a.pk, 5, 2)]
