@@ -196,6 +196,41 @@ def seed(ctx: DemoContext) -> None:
     else:
         savings.seed(ctx)
     _seed_calls(ctx)
+    _seed_contacts(ctx)
+
+
+def _seed_contacts(ctx: DemoContext) -> None:
+    """Each enterprise with a staff account has that person as its CP team lead (so that an
+    officer can record a handover in the demo) and an energy manager."""
+    import random
+
+    from enterprises.models import Contact
+
+    rng = random.Random(ctx.seed + 16)  # its own stream: the other apps' demo data stay as they were
+    contacts = []
+    for user in User.objects.filter(role=Role.ENTERPRISE).order_by("username"):
+        start = datetime.date(ctx.first_year, 1 + rng.randrange(12), 1)
+        contacts.append(
+            Contact(
+                enterprise_id=user.enterprise_id,
+                role=Contact.Role.CP_LEAD,
+                full_name=user.full_name,
+                phone=f"09{rng.randrange(10**8):08d}",
+                email=user.email,
+                held_from=start,
+                user=user,
+            )
+        )
+        contacts.append(
+            Contact(
+                enterprise_id=user.enterprise_id,
+                role=Contact.Role.ENERGY_MANAGER,
+                full_name=rng.choice(ctx.people),
+                phone=f"024{rng.randrange(10**8):08d}",
+                held_from=start,
+            )
+        )
+    Contact.objects.bulk_create(contacts)
 
 
 def _seed_calls(ctx: DemoContext) -> None:

@@ -462,36 +462,6 @@ def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallbac
         )
         _write_sheet(
             wb,
-            _("Data calls"),
-            [
-                _("Period"),
-                _("Due date"),
-                _("Commune or ward"),
-                _("Expected"),
-                _("Received"),
-                _("On time"),
-                _("Completeness (%)"),
-                _("Timeliness (%)"),
-            ],
-            (
-                [
-                    f"{f.call.year} {f.call.get_period_display()}",
-                    f.call.due_date,
-                    row.name,
-                    row.expected,
-                    row.received,
-                    row.on_time,
-                    _none(row.completeness),
-                    _none(row.timeliness),
-                ]
-                for f in data.calls
-                for row in (*f.rows, f.total)
-            ),
-            [16, 12, 30, 10, 10, 10, 14, 14],
-            {1: "DD/MM/YYYY", 3: "#,##0", 4: "#,##0", 5: "#,##0", 6: "0.0", 7: "0.0"},
-        )
-        _write_sheet(
-            wb,
             _("Warnings"),
             [
                 _("Code"),
@@ -523,6 +493,37 @@ def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallbac
             ],
             [22, 10, 16, 14, 36, 12, 10, 100, 8],
             {6: "0"},
+        )
+        # After the warnings: the sheets up to there keep their places.
+        _write_sheet(
+            wb,
+            _("Data calls"),
+            [
+                _("Period"),
+                _("Due date"),
+                _("Commune or ward"),
+                _("Expected"),
+                _("Received"),
+                _("On time"),
+                _("Completeness (%)"),
+                _("Timeliness (%)"),
+            ],
+            (
+                [
+                    f"{f.call.year} {f.call.get_period_display()}",
+                    f.call.due_date,
+                    row.name,
+                    row.expected,
+                    row.received,
+                    row.on_time,
+                    _none(row.completeness),
+                    _none(row.timeliness),
+                ]
+                for f in data.calls
+                for row in (*f.rows, f.total)
+            ),
+            [16, 12, 30, 10, 10, 10, 14, 14],
+            {1: "DD/MM/YYYY", 3: "#,##0", 4: "#,##0", 5: "#,##0", 6: "0.0", 7: "0.0"},
         )
         _annex_sheets(wb, ind)
         report(70)
