@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cleanprod.widgets import DayInput
+
 from .models import Commune, Contact, Enterprise, IndustrialZone, Sector
 
 PROFILE_FIELDS = [
@@ -93,7 +95,7 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["role", "full_name", "phone", "email", "held_from", "user"]
-        widgets = {"held_from": forms.DateInput(format="%d/%m/%Y")}
+        widgets = {"held_from": DayInput()}
 
     def __init__(self, *args, enterprise: Enterprise, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -105,7 +107,7 @@ class ContactForm(forms.ModelForm):
 class HandoverForm(forms.Form):
     """The officer records that a contact left and who took over."""
 
-    on = forms.DateField(label=_("Handover date"), widget=forms.DateInput(format="%d/%m/%Y"))
+    on = forms.DateField(label=_("Handover date"), widget=DayInput())
     full_name = forms.CharField(label=_("Successor's full name"), max_length=120)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)

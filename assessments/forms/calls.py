@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cleanprod.widgets import DayInput
 from enterprises.models import Commune, Sector
 
 from ..models import MAX_YEAR, MIN_YEAR, DataCall
@@ -32,7 +33,7 @@ class DataCallForm(forms.ModelForm):
         model = DataCall
         fields = ["year", "period", "due_date", "scope", "sectors", "communes", "message"]
         widgets = {
-            "due_date": forms.DateInput(format="%d/%m/%Y"),
+            "due_date": DayInput(),
             "scope": forms.RadioSelect,
             "message": forms.Textarea(attrs={"rows": 4}),
         }
