@@ -8,11 +8,15 @@ national-scale sets build quickly."""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from typing import TYPE_CHECKING
+
+from django.utils import timezone
 
 from cleanprod.demo import bulk_insert
 
-from .models import Commune, CommuneOrigin, District, Enterprise, IndustrialZone, Sector, size_for
+from .models import REFORM_DATE, Commune, CommuneOrigin, District, Enterprise, IndustrialZone, Sector, size_for
 from .validators import tax_code_check_digit
 
 if TYPE_CHECKING:
@@ -135,6 +139,34 @@ REGISTERED_AFTER_REFORM = 0.08  # share of the enterprises registered since 1/7/
 NOT_YET_REHOMED = 0.03  # share of the older ones still in the re-homing worklist
 
 
+REGISTERED_BEFORE_PROGRAMME = 0.8  # share of the older ones on file before the first demo year
+CLOSED = 0.04  # share of the enterprises closed since (a few in each year)
+
+
+def _day_between(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
+    return first + dt.timedelta(days=rng.randint(0, max((last - first).days, 0)))
+
+
+def registry_dates(
+    rng: random.Random, *, after_reform: bool, closed: bool, first_year: int, today: dt.date
+) -> tuple[dt.date, dt.date | None]:
+    """(registered on, closed on) of a demo enterprise: most were on file before the programme's
+    first demo year, some joined during it, those with an address in the new form since the 2025
+    reform; a closed one closed some time after it joined, on or before yesterday."""
+    start = dt.date(first_year, 1, 1)
+    if after_reform and today > REFORM_DATE:
+        registered = _day_between(rng, REFORM_DATE, today - dt.timedelta(days=1))
+    elif rng.random() < REGISTERED_BEFORE_PROGRAMME:
+        registered = _day_between(rng, dt.date(first_year - 10, 1, 1), dt.date(first_year - 1, 12, 31))
+    else:
+        registered = _day_between(rng, start, min(REFORM_DATE - dt.timedelta(days=1), today - dt.timedelta(days=1)))
+    closed_on = None
+    if closed:
+        last = today - dt.timedelta(days=1)
+        closed_on = max(_day_between(rng, min(max(registered + dt.timedelta(days=180), start), last), last), registered)
+    return registered, closed_on
+
+
 def _origins() -> dict[int, list[CommuneOrigin]]:
     """Each commune's former units (the crosswalk), by commune id."""
     origins: dict[int, list[CommuneOrigin]] = {}
@@ -160,6 +192,10 @@ def seed(ctx: DemoContext) -> None:
     # Industry is concentrated in the outer communes (the former rural districts) and zones.
     weights = [1 if c.kind == Commune.Kind.WARD else 3 for c in communes]
     batch: list[Enterprise] = []
+    # Registration and closure dates from a generator of their own: the other demo data stay as
+    # they were drawn before the registry had dates.
+    dates_rng = random.Random(ctx.seed + 13)
+    today = timezone.localdate()
     for tax_code in tax_codes(rng, ctx.enterprises):
         picked: Commune = rng.choices(communes, weights)[0]
         origin = rng.choice(origins[picked.pk])
@@ -183,27 +219,33 @@ def seed(ctx: DemoContext) -> None:
                 commune = None
         contact = rng.choice(ctx.people)
         ownership = rng.choices([c for c, _ in Enterprise.Ownership.choices], [5, 75, 15, 5])[0]
-        batch.append(
-            Enterprise(
-                tax_code=tax_code,
-                name=name,
-                commune=commune,
-                district=district,
-                sector=sector,
-                address=address,
-                industrial_zone=zone,
-                ownership=ownership,
-                size=size_for(employees),
-                employees=employees,
-                is_designated_energy_user=employees > 300 and rng.random() < 0.6,
-                contact_name=contact,
-                contact_position=rng.choice(["Giám đốc", "Phó Giám đốc", "Trưởng phòng Kỹ thuật", "Cán bộ môi trường"]),
-                contact_phone=f"024{rng.randint(30000000, 39999999)}",
-                contact_email=f"lienhe{tax_code}@example.vn",
-                active=rng.random() > 0.04,
-                search_key=Enterprise.build_search_key(name, tax_code, address),
-            )
+        enterprise = Enterprise(
+            tax_code=tax_code,
+            name=name,
+            commune=commune,
+            district=district,
+            sector=sector,
+            address=address,
+            industrial_zone=zone,
+            ownership=ownership,
+            size=size_for(employees),
+            employees=employees,
+            is_designated_energy_user=employees > 300 and rng.random() < 0.6,
+            contact_name=contact,
+            contact_position=rng.choice(["Giám đốc", "Phó Giám đốc", "Trưởng phòng Kỹ thuật", "Cán bộ môi trường"]),
+            contact_phone=f"024{rng.randint(30000000, 39999999)}",
+            contact_email=f"lienhe{tax_code}@example.vn",
+            active=rng.random() > CLOSED,
+            search_key=Enterprise.build_search_key(name, tax_code, address),
         )
+        enterprise.registered_on, enterprise.closed_on = registry_dates(
+            dates_rng,
+            after_reform=district is None and commune is not None,
+            closed=not enterprise.active,
+            first_year=ctx.first_year,
+            today=today,
+        )
+        batch.append(enterprise)
         if len(batch) >= 20_000:
             _insert(batch)
             batch.clear()

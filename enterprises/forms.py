@@ -21,7 +21,8 @@ PROFILE_FIELDS = [
     "size",
     "employees",
     "is_designated_energy_user",
-    "active",
+    "registered_on",
+    "closed_on",
 ]
 
 
@@ -30,12 +31,23 @@ def _choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields[name])
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as ISO yyyy-mm-dd (an accepted input format)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class EnterpriseForm(forms.ModelForm):
-    """Full enterprise profile (DOIT, and officers within their district)."""
+    """Full enterprise profile (DOIT, and officers within their district). An enterprise that
+    closes gets a closure date (it stays in the figures of the years before)."""
 
     class Meta:
         model = Enterprise
         fields = [*PROFILE_FIELDS, *Enterprise.CONTACT_FIELDS]
+        widgets = {"registered_on": DateInput(), "closed_on": DateInput()}
 
     def __init__(self, *args, actor, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -51,6 +63,15 @@ class EnterpriseForm(forms.ModelForm):
         if scope.is_unit:
             commune.initial = scope.commune_id
         commune.error_messages["invalid_choice"] = _("You can only register enterprises in your own commune or ward.")
+        registered = self.fields["registered_on"]
+        registered.required = False  # left blank: today for a new enterprise, unchanged for one on file
+        registered.help_text = _("Left blank: today for a new enterprise.")
+
+    def clean_registered_on(self):
+        value = self.cleaned_data.get("registered_on")
+        if value is None:
+            value = self.instance.registered_on if self.instance.pk else timezone.localdate()
+        return value
 
     def clean(self) -> dict:
         data = super().clean() or {}

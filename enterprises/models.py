@@ -4,12 +4,14 @@ import csv
 import datetime as dt
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -227,6 +229,27 @@ class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
         """Active enterprises with no commune yet (the re-homing worklist)."""
         return self.filter(commune__isnull=True, active=True)
 
+    def active_on(self, day: dt.date) -> EnterpriseQuerySet:
+        """The enterprises registered by ``day`` and not closed on it (``active_on``)."""
+        return self.filter(registered_by(day), open_on(day))
+
+
+def registered_by(day: dt.date, prefix: str = "") -> Q:
+    """Enterprises registered on or before ``day``."""
+    return Q(**{f"{prefix}registered_on__lte": day})
+
+
+def open_on(day: dt.date, prefix: str = "") -> Q:
+    """Enterprises not closed on ``day``: no closure date, or one after it. An enterprise closed
+    on ``day`` no longer counts on that day."""
+    return Q(**{f"{prefix}closed_on__isnull": True}) | Q(**{f"{prefix}closed_on__gt": day})
+
+
+def active_on(day: dt.date, prefix: str = "") -> Q:
+    """Enterprises registered and active on ``day``: a year's figures count those of 31/12 (or
+    today for the current year), so that registering or closing one later never changes them."""
+    return registered_by(day, prefix) & open_on(day, prefix)
+
 
 class Enterprise(models.Model):
     class Ownership(models.TextChoices):
@@ -286,7 +309,23 @@ class Enterprise(models.Model):
     contact_position = models.CharField(_("contact position"), max_length=120, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
-    active = models.BooleanField(_("active"), default=True)
+    # The registry's dates: a year's figures count the enterprises registered and not closed on
+    # 31/12 of that year. ``active`` follows ``closed_on`` (kept for filters and lists).
+    registered_on = models.DateField(
+        _("registered on"),
+        default=timezone.localdate,
+        help_text=_("The day the enterprise entered the programme's registry."),
+    )
+    closed_on = models.DateField(
+        _("closed on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day the enterprise closed or left the programme. It no longer counts from that day; "
+            "the figures of earlier years keep it."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True, editable=False)  # closed_on is None
     search_key = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -311,6 +350,14 @@ class Enterprise(models.Model):
             models.CheckConstraint(
                 condition=Q(tax_code__regex=r"^[0-9]{10}(-[0-9]{3})?$"), name="enterprise_tax_code_format"
             ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("registered_on")),
+                name="enterprise_closed_after_registered",
+            ),
+            models.CheckConstraint(
+                condition=Q(active=True, closed_on__isnull=True) | Q(active=False, closed_on__isnull=False),
+                name="enterprise_active_follows_closure",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -318,13 +365,31 @@ class Enterprise(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.search_key = self.build_search_key(self.name, self.tax_code, self.address)
+        if self.closed_on is not None:
+            self.active = False
+        elif not self.active:  # deactivated without a date (the admin, a script): closed today
+            self.closed_on = timezone.localdate()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_key"}
+            kwargs["update_fields"] = {*update_fields, "search_key", "active", "closed_on"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("enterprises:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        today = timezone.localdate()
+        errors: dict[str, Any] = {}
+        if self.registered_on and self.registered_on > today:
+            errors["registered_on"] = _("The registration date cannot be in the future.")
+        if self.closed_on:
+            if self.closed_on > today:
+                errors["closed_on"] = _("The closure date cannot be in the future.")
+            elif self.registered_on and self.closed_on < self.registered_on:
+                errors["closed_on"] = _("The closure date cannot be before the registration date.")
+        if errors:
+            raise ValidationError(errors)
 
     @staticmethod
     def build_search_key(name: str, tax_code: str, address: str) -> str:

@@ -34,6 +34,7 @@ def enterprise_create(*, by: User, data: dict) -> Enterprise:
     if not by.has_perm("enterprises.add_enterprise"):
         raise PermissionDenied
     enterprise = Enterprise(**data)
+    enterprise.active = enterprise.closed_on is None
     if not by.scope.covers(enterprise):
         raise PermissionDenied
     enterprise.full_clean()
@@ -58,6 +59,8 @@ def enterprise_update(
         raise PermissionDenied
     for name, value in data.items():
         setattr(enterprise, name, value)
+    if "closed_on" in data:  # closing (or reopening) is done with the closure date
+        enterprise.active = enterprise.closed_on is None
     if not by.scope.covers(enterprise):
         raise PermissionDenied
     enterprise.full_clean()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import factory
@@ -42,6 +43,10 @@ class EnterpriseFactory(DjangoModelFactory):
     ownership = Enterprise.Ownership.PRIVATE
     size = Enterprise.Size.SMALL
     employees = 50
+    # Registered well before the years the tests compute; an inactive one closed since then.
+    registered_on = dt.date(2000, 1, 1)
+    active = True
+    closed_on = factory.LazyAttribute(lambda o: None if o.active else o.registered_on)
 
 
 class UserFactory(DjangoModelFactory):

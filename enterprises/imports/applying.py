@@ -94,6 +94,8 @@ class _Writer:
         self.history_user = by if by.pk else None
         self.reason = _("Spreadsheet import")
         self.fields = [f for f, key in FIELD_COLUMN.items() if key in columns and f != "tax_code"]
+        if "active" in self.fields:
+            self.fields.append("closed_on")  # the closure date follows the column (validation)
         self.now = timezone.now()
         self.created = 0
         self.changed = 0

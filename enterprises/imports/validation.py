@@ -197,6 +197,11 @@ def validate_row(raw: RawRow, tax_code: str, tax_errors: list[str], *, user: Use
     before = _field_values(enterprise, present) if existing is not None else {}
     for name_, value in data.items():
         setattr(enterprise, name_, value)
+    if "active" in data:  # "No" closes the enterprise today (if not closed already); "Yes" reopens it
+        if not data["active"] and enterprise.closed_on is None:
+            enterprise.closed_on = timezone.localdate()
+        elif data["active"]:
+            enterprise.closed_on = None
     exclude = ["tax_code", "commune", "district", "sector", "industrial_zone", *bad]  # already checked above
     try:
         enterprise.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from assessments.models import SavingsReport, signed
-from enterprises.models import District
+from enterprises.models import District, open_on
 
 from ..areas import Area
 from ..measures import Measure
@@ -82,7 +82,7 @@ def filtered_value(
     ):
         counts = (
             enterprise_flags(year, district, end)
-            .filter(enterprise_filter(indicator), Q(active=True))
+            .filter(enterprise_filter(indicator), open_on(end))
             .aggregate(
                 n=Count("pk"),
                 aware=Count("pk", filter=Q(is_aware=True)),
@@ -107,7 +107,7 @@ def filtered_value(
             return None
         flags = (
             enterprise_flags(year, None, end)
-            .filter(enterprise_filter(indicator), Q(active=True))
+            .filter(enterprise_filter(indicator), open_on(end))
             .aggregate(aware=Count("pk", filter=Q(is_aware=True)), applying=Count("pk", filter=Q(is_applying=True)))
         )
         part = flags["aware"] if m == Measure.AWARE_SHARE_ALL else flags["applying"]
@@ -146,7 +146,7 @@ def filtered_value(
 def model_count(year: int, district: District | Area | None, end: dt.date, extra: Q | None = None) -> int:
     """Enterprises applying cleaner production with savings verified in the year."""
     verified = SavingsReport.objects.filter(enterprise=OuterRef("pk"), status=VERIFIED, year=year)
-    qs = enterprise_flags(year, district, end).filter(Q(active=True, is_applying=True), Exists(verified))
+    qs = enterprise_flags(year, district, end).filter(open_on(end), Q(is_applying=True), Exists(verified))
     if extra is not None:
         qs = qs.filter(extra)
     return qs.count()

@@ -28,7 +28,7 @@ from assessments.models import (
     SavingsLine,
     signed,
 )
-from enterprises.models import Commune, District, Enterprise, IndustrialZone
+from enterprises.models import Commune, District, Enterprise, IndustrialZone, open_on, registered_by
 from training.models import Course, CourseKind, EnterpriseParticipation
 from training.selectors import aware_enterprise_ids
 
@@ -52,7 +52,8 @@ from .results import TrendPoint
 
 
 def enterprise_flags(year: int, district: District | Area | None, end: dt.date) -> QuerySet[Enterprise]:
-    """Enterprises of the scope annotated with ``is_aware`` and ``is_applying`` on ``end``."""
+    """Enterprises of the scope registered by ``end``, annotated with ``is_aware`` and
+    ``is_applying`` on ``end`` (those still open on ``end`` are the active ones: ``open_on``)."""
     approved_by_y = Assessment.objects.filter(enterprise=OuterRef("pk"), status=APPROVED, year__lte=year)
     applying = CPOption.objects.filter(
         assessment__enterprise=OuterRef("pk"),
@@ -61,7 +62,7 @@ def enterprise_flags(year: int, district: District | Area | None, end: dt.date) 
         implemented_on__lte=end,
     )
     return (
-        Enterprise.objects.filter(enterprise_scope(district))
+        Enterprise.objects.filter(enterprise_scope(district), registered_by(end))
         .annotate(
             is_aware=ExpressionWrapper(
                 Exists(approved_by_y) | Q(pk__in=aware_enterprise_ids(end)), output_field=BooleanField()
@@ -77,8 +78,10 @@ FLAG_COUNTS = ("n_registered", "n_active", "n_aware", "n_applying")
 
 def flag_counts(year: int, district: District | Area | None, end: dt.date) -> tuple[dict[Any, dict], dict[Any, dict]]:
     """Enterprise counts (registered, active, aware, applying) by district and by VSIC division,
-    from one query grouped by both (each enterprise is evaluated once)."""
-    active = Q(active=True)
+    from one query grouped by both (each enterprise is evaluated once). Registered and active are
+    as of ``end`` (registration and closure dates), so later registrations and closures never
+    change a past year."""
+    active = open_on(end)
     rows = (
         enterprise_flags(year, district, end)
         .annotate(district_key=F(unit_field(year, district)), division_key=division_code())
@@ -242,7 +245,7 @@ def zones_reached(year: int, district: District | Area | None, end: dt.date) -> 
     zones = _zones_of(district)
     reached = (
         enterprise_flags(year, district, end)
-        .filter(Q(active=True, is_aware=True, industrial_zone__isnull=False))
+        .filter(open_on(end), Q(is_aware=True, industrial_zone__isnull=False))
         .values("industrial_zone")
         .distinct()
         .count()

@@ -49,7 +49,6 @@ def form_data(enterprise: Enterprise | None = None, **overrides) -> dict:
             "ownership": Enterprise.Ownership.PRIVATE,
             "size": Enterprise.Size.SMALL,
             "employees": "80",
-            "active": "on",
             "contact_name": "Nguyễn Văn Giấy",
             "contact_position": "Giám đốc",
             "contact_phone": "02438001234",
@@ -71,8 +70,9 @@ def form_data(enterprise: Enterprise | None = None, **overrides) -> dict:
             "contact_phone": enterprise.contact_phone,
             "contact_email": enterprise.contact_email,
         }
-        if enterprise.active:
-            data["active"] = "on"
+        data["registered_on"] = enterprise.registered_on.isoformat()
+        if enterprise.closed_on:
+            data["closed_on"] = enterprise.closed_on.isoformat()
         if enterprise.is_designated_energy_user:
             data["is_designated_energy_user"] = "on"
     data.update(overrides)

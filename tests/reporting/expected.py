@@ -33,8 +33,13 @@ def in_scope(enterprise: Enterprise, district: District | None) -> bool:
 def expected(year: int, district: District | None = None) -> dict:
     end = min(dt.date(year, 12, 31), dt.date.today())
     start = dt.date(year, 1, 1)
-    enterprises = [e for e in Enterprise.objects.all() if in_scope(e, district)]
-    active = [e for e in enterprises if e.active]
+    # On the registry on ``end`` (registered by then), and of those the ones not closed by then.
+    enterprises = [e for e in Enterprise.objects.all() if in_scope(e, district) and e.registered_on <= end]
+
+    def is_active(e: Enterprise) -> bool:
+        return e.closed_on is None or e.closed_on > end
+
+    active = [e for e in enterprises if is_active(e)]
     assessments = list(Assessment.objects.select_related("enterprise"))
     approved = [a for a in assessments if a.status == "approved"]
     options = list(CPOption.objects.select_related("assessment__enterprise"))
@@ -235,7 +240,7 @@ def expected(year: int, district: District | None = None) -> dict:
             code,
             {"enterprises_active": 0, "aware": 0, "applying": 0, "assessments_completed": 0, "savings_vnd": 0},
         )
-        if e.active:
+        if is_active(e):
             s["enterprises_active"] += 1
             s["aware"] += e.pk in aware_ids
             s["applying"] += e.pk in applying_ids
