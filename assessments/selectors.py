@@ -96,8 +96,9 @@ def assessment_detail(assessment: Assessment) -> dict:
             Prefetch("expected_savings", queryset=OptionExpectedSaving.objects.select_related("resource"))
         )
         .annotate(
-            measured_vnd=Sum(
-                "savings_lines__vnd_saved", filter=Q(savings_lines__report__status=SavingsReport.Status.VERIFIED)
+            measured_vnd=Sum(  # net of consumption increases
+                signed("vnd_saved", "savings_lines__"),
+                filter=Q(savings_lines__report__status=SavingsReport.Status.VERIFIED),
             )
         )
         .order_by("category", "pk")

@@ -27,7 +27,7 @@ from assessments.forms.savings import (
     VerifyForm,
     line_formset,
 )
-from assessments.models import Evidence, SavingsReport
+from assessments.models import Evidence, SavingsReport, signed
 from assessments.quality import Severity
 from assessments.selectors import review_events_for
 from assessments.services import savings as services
@@ -85,7 +85,7 @@ def savings_list(request):
         .select_related("enterprise__commune")
         .annotate(
             line_count=Count("lines"),
-            vnd_total=Coalesce(Sum("lines__vnd_saved"), 0),
+            vnd_total=Coalesce(Sum(signed("vnd_saved", "lines__")), 0),  # net of consumption increases
             evidence_count=Coalesce(Subquery(evidence_count, output_field=IntegerField()), 0),
         )
     )

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from assessments.models import CPOption, ResourceType
+from assessments.models import CPOption, ResourceType, signed
 from enterprises.models import District
 
 from ..areas import Area
@@ -105,8 +105,9 @@ def year_on_year(trend: Iterable[TrendPoint], year: int) -> tuple[YearOnYear, ..
 
 
 def model_enterprises(year: int, district: District | Area | None, factors: Factors) -> tuple[ModelEnterprise, ...]:
-    """Enterprises whose verified savings of the year reach the thresholds the Department set for
-    the year (``ModelEnterpriseRule``), with the options they implemented; none without a rule."""
+    """Enterprises whose verified savings of the year (net of consumption increases) reach the
+    thresholds the Department set for the year (``ModelEnterpriseRule``), with the options they
+    implemented; none without a rule."""
     rule = ModelEnterpriseRule.objects.filter(year=year).first()
     if rule is None:
         return ()
@@ -114,7 +115,7 @@ def model_enterprises(year: int, district: District | Area | None, factors: Fact
     for row in (
         verified_lines(year, district)
         .values("report__enterprise_id", "resource_id")
-        .annotate(qty=Sum("quantity"), vnd=Sum("vnd_saved"))
+        .annotate(qty=Sum(signed("quantity")), vnd=Sum(signed("vnd_saved")))
         .order_by()
     ):
         toe, _tco2e = factors.convert(row["resource_id"], row["qty"], year)

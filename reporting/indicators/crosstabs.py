@@ -9,7 +9,7 @@ from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from assessments.models import CPOption, SavingsLine
+from assessments.models import CPOption, SavingsLine, signed
 from enterprises.models import District, Sector
 
 from ..areas import Area
@@ -37,7 +37,8 @@ def _table(frame: pd.DataFrame, index: str, columns: str, rows: list, cols: list
 
 
 def savings_by_unit_and_year(years: range, district: District | Area | None) -> CrossTable:
-    """Verified savings (VND) by district (the city) or by VSIC division (a district) and year."""
+    """Verified savings (VND, net of consumption increases) by district (the city) or by VSIC
+    division (a district) and year."""
     lines = SavingsLine.objects.filter(
         report__status=VERIFIED, report__year__gte=years.start, report__year__lt=years.stop
     ).filter(enterprise_scope(district, "report__enterprise__"))
@@ -60,7 +61,7 @@ def savings_by_unit_and_year(years: range, district: District | Area | None) -> 
             division=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code")
         )
         labels = dict(Sector.objects.filter(parent__isnull=True).values_list("code", "name"))
-    grouped = list(lines.values(key, "report__year").annotate(vnd=Sum("vnd_saved")).order_by())
+    grouped = list(lines.values(key, "report__year").annotate(vnd=Sum(signed("vnd_saved"))).order_by())
     frame = pd.DataFrame.from_records(grouped, columns=[key, "report__year", "vnd"])
     rows = sorted({r[key] for r in grouped if r[key] and r[key] != NONE})
     if any(r[key] == NONE for r in grouped):
@@ -69,12 +70,13 @@ def savings_by_unit_and_year(years: range, district: District | Area | None) -> 
 
 
 def savings_by_sector_and_category(year: int, district: District | Area | None) -> CrossTable:
-    """Verified savings (VND) of the year by VSIC division × CP category of the option."""
+    """Verified savings (VND, net of consumption increases) of the year by VSIC division × CP
+    category of the option."""
     grouped = list(
         verified_lines(year, district)
         .annotate(division=Coalesce("report__enterprise__sector__parent__code", "report__enterprise__sector__code"))
         .values("division", "option__category")
-        .annotate(vnd=Sum("vnd_saved"))
+        .annotate(vnd=Sum(signed("vnd_saved")))
         .order_by()
     )
     for row in grouped:
