@@ -7,8 +7,9 @@ The number of queries does not depend on the amount of data.
 
 Definitions (year Y, scope S):
 
-- *registered* / *active*: enterprises in S in the registry / of those, the active ones (the
-  registry holds no registration history, so these are today's figures);
+- *registered* / *active*: enterprises in S registered by Y (``Enterprise.registered_on``) / of
+  those, the ones not closed by Y (``closed_on``), so that registering or closing an enterprise
+  later never changes the figures of Y (``enterprises.models.active_on``);
 - *by Y* means by 31/12/Y, or by today for the current year;
 - *aware* by Y: active enterprises in S that took part in an enterprise-awareness course that
   ended by Y (``training.selectors.aware_enterprise_ids``) or had an approved assessment of
