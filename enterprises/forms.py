@@ -31,15 +31,6 @@ def _choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     return cast(forms.ModelChoiceField, form.fields[name])
 
 
-class DateInput(forms.DateInput):
-    """The browser's date picker; the value travels as ISO yyyy-mm-dd (an accepted input format)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
 class EnterpriseForm(forms.ModelForm):
     """Full enterprise profile (DOIT, and officers within their district). An enterprise that
     closes gets a closure date (it stays in the figures of the years before)."""
@@ -47,7 +38,7 @@ class EnterpriseForm(forms.ModelForm):
     class Meta:
         model = Enterprise
         fields = [*PROFILE_FIELDS, *Enterprise.CONTACT_FIELDS]
-        widgets = {"registered_on": DateInput(), "closed_on": DateInput()}
+        widgets = {"registered_on": DayInput(), "closed_on": DayInput()}
 
     def __init__(self, *args, actor, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -70,9 +70,9 @@ def form_data(enterprise: Enterprise | None = None, **overrides) -> dict:
             "contact_phone": enterprise.contact_phone,
             "contact_email": enterprise.contact_email,
         }
-        data["registered_on"] = enterprise.registered_on.isoformat()
+        data["registered_on"] = enterprise.registered_on.strftime("%d/%m/%Y")
         if enterprise.closed_on:
-            data["closed_on"] = enterprise.closed_on.isoformat()
+            data["closed_on"] = enterprise.closed_on.strftime("%d/%m/%Y")
         if enterprise.is_designated_energy_user:
             data["is_designated_energy_user"] = "on"
     data.update(overrides)

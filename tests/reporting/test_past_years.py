@@ -100,7 +100,7 @@ def test_2025_figures_do_not_move_when_2026_registers_and_closes(registry, doit_
             "ownership": Enterprise.Ownership.PRIVATE,
             "size": Enterprise.Size.SMALL,
             "employees": "80",
-            "registered_on": "2026-03-02",
+            "registered_on": "02/03/2026",
         },
     )
     assert response.status_code == 302
@@ -113,9 +113,9 @@ def test_2025_figures_do_not_move_when_2026_registers_and_closes(registry, doit_
     form = edit.context["form"]
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
     data.update(
-        closed_on="2026-05-15",
+        closed_on="15/05/2026",
         loaded_at=edit.context.get("loaded_at", e4.updated_at.isoformat()),
-        registered_on="2019-01-01",
+        registered_on="01/01/2019",
     )
     data = {k: ("on" if v is True else v) for k, v in data.items() if v is not False}
     response = client.post(reverse("enterprises:edit", args=[e4.pk]), data)
@@ -141,7 +141,8 @@ def test_closure_date_cannot_precede_registration_or_lie_in_the_future(registry,
     base = {name: form[name].value() for name in form.fields if form[name].value() not in (None, False)}
     base = {k: ("on" if v is True else v) for k, v in base.items()}
     base["loaded_at"] = edit.context.get("loaded_at", e2.updated_at.isoformat())
-    for closed_on in ("2020-01-01", (dt.date.today() + dt.timedelta(days=400)).isoformat()):
+    base["registered_on"] = e2.registered_on.strftime("%d/%m/%Y")
+    for closed_on in ("01/01/2020", (dt.date.today() + dt.timedelta(days=400)).strftime("%d/%m/%Y")):
         response = client.post(reverse("enterprises:edit", args=[e2.pk]), {**base, "closed_on": closed_on})
         assert response.status_code == 200
         assert "closed_on" in response.context["form"].errors
