@@ -81,7 +81,7 @@ def fill_dates(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("enterprises", "0008_import_jobs"),
+        ("enterprises", "0009_contacts"),
         ("assessments", "0001_initial"),
         ("training", "0001_initial"),
     ]
