@@ -143,6 +143,13 @@ SOURCES: tuple[AuditSource, ...] = (
         Link("reporting.ReportEdition", "reporting:edition", perm="reporting.lock_year"),
         ("district",),
     ),
+    AuditSource("contact", "enterprises.Contact", Link(_ENTERPRISE.model, _ENTERPRISE.url_name, ("enterprise",))),
+    AuditSource(
+        "programme_settings",
+        "programme.ProgrammeSettings",
+        Link("programme.ProgrammeSettings", "programme:settings", perm="programme.manage_settings", with_pk=False),
+    ),
+    AuditSource("library_document", "guidance.Document", Link("guidance.Document", "guidance:document")),
     AuditSource("user", "accounts.User", Link("accounts.User", "accounts:user_edit")),
     # Who was told of what, and when it was e-mailed (read marks are not kept).
     AuditSource("notification", "notifications.Notification", None, ("recipient",)),
@@ -171,6 +178,14 @@ NOT_AUDITED: dict[str, str] = {
     "reporting.EstablishmentCount": "a statistic copied from its source (named on the row) for a report's denominators",
     "reporting.Funding": "a line of the programme's budget for a report, entered with its activity",
     "reporting.ModelEnterpriseRule": "two thresholds of a report's list of model enterprises",
+    "reporting.IssuedFile": "written by the system: the first file built of an issued edition, with its SHA-256",
+    "enterprises.ImportJob": "is itself the record of an import (uploader, times, result); its rows keep history",
+    "enterprises.Handover": "is itself the dated record of a handover (who recorded it, when, from whom to whom)",
+    "assessments.DataCall": "opened once and never edited; it records who opened it and when",
+    "assessments.CallReminder": "is itself the record of a reminder sent (call, enterprise or commune, stage, time)",
+    "guidance.SectorStatistic": "written by the system: statistics computed from verified data, with their time",
+    "guidance.DocumentStep": "a step tag of a library document, written with the document",
+    "guidance.LibraryVisit": "a user's own time of their last visit to the library",
 }
 
 ACTIONS = {"+": gettext_lazy("Created"), "~": gettext_lazy("Changed"), "-": gettext_lazy("Deleted")}

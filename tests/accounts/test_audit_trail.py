@@ -27,7 +27,17 @@ from training.models import Officer
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ["accounts", "enterprises", "assessments", "training", "reporting"]
+PROJECT_APPS = [
+    "accounts",
+    "enterprises",
+    "assessments",
+    "training",
+    "reporting",
+    "programme",
+    "guidance",
+    "periods",
+    "notifications",
+]
 
 
 def latest(model, **filters):
