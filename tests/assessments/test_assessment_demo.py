@@ -7,7 +7,7 @@ import pytest
 from accounts import demo as accounts_demo
 from accounts.models import User
 from assessments import demo
-from assessments.models import Assessment, CPOption, ReviewEvent, SavingsReport
+from assessments.models import Assessment, CPOption, DataCall, ReviewEvent, SavingsReport
 from cleanprod.demo import DemoContext
 from enterprises import demo as enterprises_demo
 from enterprises.models import Enterprise
@@ -50,6 +50,7 @@ def test_demo_covers_every_status_and_category():
 def test_demo_is_deterministic():
     build(seed=11, n=30)
     first = snapshot()
+    DataCall.objects.all().delete()
     SavingsReport.objects.all().delete()
     Assessment.objects.all().delete()
     User.objects.all().delete()

@@ -33,7 +33,7 @@ def test_the_service_turns_the_constraint_into_a_friendly_field_error(enterprise
     SavingsReportFactory(enterprise=enterprise_x, year=2023, period="Y")
     with pytest.raises(ValidationError) as info:
         services.savings_report_create(by=staff_x, enterprise=enterprise_x, year=2023, period="Y")
-    assert "already has a savings report for this period" in info.value.message_dict["period"][0]
+    assert info.value.message_dict["period"][0] == services.duplicate_period_message()
     assert SavingsReport.objects.count() == 1
 
 
