@@ -236,6 +236,9 @@ REVIEWED_SINKS = {
     ("formset.js", "template.innerHTML"),
     ("formset.js", "body.innerHTML"),
     ("formset.js", "target.insertAdjacentHTML"),
+    # the calendar: fixed month and day names, numbers and dates it formats itself; the typed
+    # value is only parsed into a date, never written into the page
+    ("datepicker.js", "panel.innerHTML"),
 }
 SINK_RE = re.compile(r"([\w.]+)\.(innerHTML|outerHTML|insertAdjacentHTML)|document\.write|\beval\(|new Function\(")
 
