@@ -130,9 +130,14 @@ def test_moves_not_allowed_from_a_status_change_nothing(login, enterprise_x, sta
 
 
 def test_workflow_urls_answer_post_only(login, enterprise_x, officer_a):
+    """Verify and return change state on POST only; submit answers GET with its confirmation
+    step, which only the enterprise's staff may open."""
     report = report_in(S.SUBMITTED, enterprise_x)
-    for action in ("submit", "verify", "return"):
+    for action in ("verify", "return"):
         assert login(officer_a).get(reverse(f"savings:{action}", args=[report.pk])).status_code == 405
+    assert login(officer_a).get(reverse("savings:submit", args=[report.pk])).status_code == 403
+    report.refresh_from_db()
+    assert report.status == S.SUBMITTED
 
 
 def test_return_needs_a_comment_shown_next_to_the_field(login, enterprise_x, officer_a):
