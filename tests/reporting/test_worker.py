@@ -13,9 +13,11 @@ import os
 import psycopg2
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from cleanprod.celery import app
+from guidance.signals import PENDING_KEY
 from reporting import services
 from reporting.models import ReportJob
 from tests.processes import celery_worker, wait_for
@@ -49,9 +51,21 @@ def test_a_real_worker_builds_the_report_end_to_end(worker, world, doit_user, pr
     assert vi(126_000_000) in pdf_text((private_storage / pdf.file.name).read_bytes())
 
 
+def _idle(worker_app) -> bool:
+    """No task running or reserved on the worker, and no statistics refresh pending."""
+    inspect = worker_app.control.inspect(timeout=1.0)
+    active, reserved = inspect.active(), inspect.reserved()
+    if active is None or reserved is None:
+        return False
+    return not any(active.values()) and not any(reserved.values()) and cache.get(str(PENDING_KEY)) is None
+
+
 def test_a_worker_killed_mid_job_is_sent_again_by_the_sweep_then_failed_after_the_last_attempt(
     worker, world, doit_user
 ):
+    # The world's writes queued a refresh of the sector statistics, which reads the enterprise
+    # table too: let it finish before the table is held.
+    wait_for(lambda: _idle(app), 60, "the worker to finish the statistics refresh")
     # Hold the enterprise table so that the build blocks right after the worker claims the job.
     db = settings.DATABASES["default"]
     blocker = psycopg2.connect(
