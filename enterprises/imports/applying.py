@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 
 
-def _bulk_update(enterprises: list[Enterprise], field_names: list[str]) -> None:
+def bulk_update_enterprises(enterprises: list[Enterprise], field_names: list[str]) -> None:
     """Write ``field_names`` of many enterprises. ``bulk_update()`` builds a CASE WHEN per field
     and row, which costs minutes of Python for tens of thousands of rows; on PostgreSQL one
     ``UPDATE … FROM (VALUES …)`` per batch does the same in seconds. Elsewhere (SQLite, for
@@ -126,7 +126,7 @@ class _Writer:
                 default_change_reason=self.reason,
             )
         if changed:
-            _bulk_update(changed, [*self.fields, "search_key", "updated_at"])
+            bulk_update_enterprises(changed, [*self.fields, "search_key", "updated_at"])
             Enterprise.history.bulk_history_create(  # type: ignore[attr-defined]
                 changed,
                 batch_size=BATCH_SIZE,

@@ -16,34 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises import rehoming
+from enterprises.imports.applying import bulk_update_enterprises
 from enterprises.models import Enterprise
 from enterprises.signals import bulk_changed
 
 CHUNK = 2000
-
-
-def _save_communes(placed: list[Enterprise]) -> None:
-    """Write the commune and ``updated_at`` of the placed enterprises. ``bulk_update()`` builds a
-    CASE WHEN per row and field: minutes of Python for 20,000 enterprises (docs/performance.md);
-    on PostgreSQL one ``UPDATE … FROM (VALUES …)`` does the same in a fraction of a second."""
-    if connection.vendor != "postgresql":
-        Enterprise.objects.bulk_update(placed, ["commune", "updated_at"], batch_size=CHUNK)
-        return
-    meta = Enterprise._meta
-    qn = connection.ops.quote_name
-    columns = {f.name: str(f.column) for f in meta.concrete_fields}
-    pk, commune, updated = (qn(columns[name]) for name in ("id", "commune", "updated_at"))
-    rows = ", ".join(["(%s, %s)"] * len(placed))
-    params: list[int | None] = []
-    for enterprise in placed:
-        params += [enterprise.pk, enterprise.commune_id]
-    with connection.cursor() as cursor:
-        # Identifiers come from the model's metadata; every value is a parameter.
-        cursor.execute(
-            f"UPDATE {qn(meta.db_table)} AS t SET {commune} = v.commune, {updated} = %s "  # noqa: S608
-            f"FROM (VALUES {rows}) AS v(id, commune) WHERE t.{pk} = v.id",
-            [placed[0].updated_at, *params],
-        )
 
 
 def _record_history(placed: list[Enterprise], at) -> None:
@@ -97,7 +74,7 @@ class Command(BaseCommand):
                         suggestion.enterprise.updated_at = now
                         placed.append(suggestion.enterprise)
                 if apply and placed:
-                    _save_communes(placed)
+                    bulk_update_enterprises(placed, ["commune", "updated_at"])
                     _record_history(placed, now)
                     saved += len(placed)
         if saved:
