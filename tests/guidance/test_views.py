@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -84,6 +85,49 @@ def test_sector_page_runs_a_fixed_number_of_queries(login, officer_a, division_1
     sector_statistics_refresh()
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+# The tables a request of the sector page may read: the session and the signed-in account, the
+# navigation's units, the divisions of the filter, and the stored statistics. Never the
+# assessments, options or savings the statistics are computed from (the worker's job).
+SECTOR_PAGE_TABLES = {
+    "django_session",
+    "accounts_user",
+    "otp_totp_totpdevice",
+    "enterprises_commune",
+    "enterprises_district",
+    "enterprises_sector",
+    "guidance_sectorstatistic",
+}
+
+
+def tables_read(queries) -> set[str]:
+    return {name for q in queries for name in re.findall(r'(?:FROM|JOIN) "(\w+)"', q["sql"])}
+
+
+@pytest.mark.parametrize(("params", "count"), [({}, 9), ({"category": "housekeeping"}, 9), ({"division": "10"}, 10)])
+def test_sector_page_reads_only_stored_statistics(
+    login,
+    officer_a,
+    division_10,  # noqa: F811
+    params,
+    count,
+    django_assert_num_queries,
+):
+    client = login(officer_a)
+    sector_statistics_refresh()
+    url = reverse("guidance:sectors")
+    client.get(url, params)
+    with django_assert_num_queries(count) as small:
+        assert client.get(url, params).status_code == 200
+    assert tables_read(small.captured_queries) <= SECTOR_PAGE_TABLES
+    for code in ("11", "13", "14", "20"):
+        for _ in range(5):
+            approved_option(EnterpriseFactory(sector=Sector.objects.get(code=code)))
+    sector_statistics_refresh()
+    with django_assert_num_queries(count) as large:
+        assert client.get(url, params).status_code == 200
+    assert tables_read(large.captured_queries) <= SECTOR_PAGE_TABLES
 
 
 def test_option_form_shows_the_sector_statistics_beside_the_option(login, officer_a, division_10):  # noqa: F811
