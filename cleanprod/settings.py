@@ -271,6 +271,13 @@ CELERY_BEAT_SCHEDULE["guidance-refresh-statistics"] = {
     "task": "guidance.tasks.refresh_sector_statistics",
     "schedule": crontab(hour=2, minute=30),
 }
+# Every dashboard (the city's and each commune's, every year kept, every language) whose figures are
+# missing or older than the data is queued for the workers once a night, so that nobody waits for a
+# first computation in the morning (each dashboard once, however often the task runs).
+CELERY_BEAT_SCHEDULE["reporting-fill-dashboards"] = {
+    "task": "reporting.dashboard.fill_dashboards",
+    "schedule": crontab(hour=1, minute=30),
+}
 # Data calls: the enterprises' reminders every morning, the officers' digest of the reports still
 # missing in their commune every Monday morning (each sent once, however often the task runs).
 CELERY_BEAT_SCHEDULE["data-call-reminders"] = {

@@ -26,26 +26,33 @@ recomputes them. Only a dashboard never computed before is computed in the reque
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 
 from . import indicators, snapshots
+from .areas import area_for
 from .indicators import ReviewQueue, YearIndicators
+from .indicators.calls import year_call_figures
+from .indicators.results import share
 from .models import DashboardSnapshot
 
 if TYPE_CHECKING:
-    from enterprises.models import District
+    from enterprises.models import Commune, District
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +60,9 @@ log = logging.getLogger(__name__)
 DASHBOARD_CACHE_SECONDS = 3600
 # One background refresh per scope and generation; after this long another may start.
 REFRESH_LOCK_SECONDS = 300
+# One queued computation per dashboard and generation: after this long (a lost job) another may
+# be queued. A national fill queues a few thousand jobs: the last starts well within it.
+QUEUED_SECONDS = 3 * 3600
 
 
 def _prefix() -> str:
@@ -159,8 +169,42 @@ def latest_verified_year() -> int | None:
 
 
 @dataclass(frozen=True)
+class CallSummary:
+    """A data call's completeness and timeliness for the dashboard's scope, as stored with its
+    figures (``reporting.indicators.calls``)."""
+
+    pk: int
+    year: int
+    period_label: str
+    due_date: dt.date
+    expected: int
+    received: int
+    on_time: int
+
+    @property
+    def completeness(self) -> Decimal | None:
+        return share(self.received, self.expected)
+
+    @property
+    def timeliness(self) -> Decimal | None:
+        return share(self.on_time, self.expected)
+
+
+@dataclass(frozen=True)
 class DashboardFigures:
     indicators: YearIndicators
+    calls: tuple[CallSummary, ...]
+    queue: ReviewQueue
+    # When newer figures are being computed by a worker (these are the last ones computed).
+    refreshing_since: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class PendingFigures:
+    """No figures were ever computed for this dashboard: a worker computes them (queued at
+    ``queued_at``, None when the queue could not be reached); the review queue is current."""
+
+    queued_at: dt.datetime | None
     queue: ReviewQueue
 
 
@@ -168,50 +212,235 @@ def _figures_name(year: int, district_code: str | None, for_city_staff: bool, la
     return f"figures:{language}:{district_code or 'city'}:{int(for_city_staff)}:{year}"
 
 
-def _compute_figures(name: str, year: int, district: District | None, for_city_staff: bool) -> DashboardFigures:
+def _unit(code: str | None) -> District | Commune | None:
+    """The unit a dashboard's figures are for: None for the city, a commune (five-digit code) or a
+    district."""
+    from enterprises.models import Commune, District
+
+    if not code:
+        return None
+    return Commune.objects.get(code=code) if len(code) == 5 else District.objects.get(code=code)
+
+
+def _scope_commune_id(unit: District | Commune | None) -> int | None:
+    from enterprises.models import Commune
+
+    return unit.pk if isinstance(unit, Commune) else None
+
+
+def _review_queue(year: int, unit: District | Commune | None, for_city_staff: bool) -> ReviewQueue:
+    """What waits for review in the dashboard's scope: not figures, always current (a few
+    small queries)."""
+    return indicators.review_queue(area_for(year, unit), for_city_staff=for_city_staff)
+
+
+def _call_summaries(year: int, unit: District | Commune | None) -> tuple[CallSummary, ...]:
+    return tuple(
+        CallSummary(
+            pk=f.call.pk,
+            year=f.call.year,
+            period_label=str(f.call.get_period_display()),
+            due_date=f.call.due_date,
+            expected=f.total.expected,
+            received=f.total.received,
+            on_time=f.total.on_time,
+        )
+        for f in year_call_figures(year, commune_id=_scope_commune_id(unit))
+    )
+
+
+def _calls_to_json(calls: tuple[CallSummary, ...]) -> list[dict]:
+    return [{**dataclasses.asdict(c), "due_date": c.due_date.isoformat()} for c in calls]
+
+
+def _calls_from_json(rows: Any) -> tuple[CallSummary, ...]:
+    if not isinstance(rows, list):
+        raise snapshots.SnapshotError("no data calls stored")
+    try:
+        return tuple(CallSummary(**{**row, "due_date": dt.date.fromisoformat(row["due_date"])}) for row in rows)
+    except (TypeError, KeyError, ValueError) as exc:
+        raise snapshots.SnapshotError("unreadable data calls") from exc
+
+
+def _compute_figures(
+    name: str, year: int, unit: District | Commune | None, for_city_staff: bool, generation: str
+) -> DashboardFigures:
+    """Compute one dashboard's figures and keep them in PostgreSQL (in a worker only)."""
     # The open findings (one row per unresolved data-quality finding, thousands in a city) are for
     # the report; the dashboard does not show them, so they are not computed.
-    ind = indicators.compute(year, district, with_findings=False)
+    ind = indicators.compute(year, unit, with_findings=False)
+    calls = _call_summaries(year, unit)
     DashboardSnapshot.objects.update_or_create(
-        name=name, defaults={"data": snapshots.indicators_to_json(ind), "computed_at": ind.computed_at}
+        name=name,
+        defaults={
+            "data": {**snapshots.indicators_to_json(ind), "calls": _calls_to_json(calls), "generation": generation},
+            "computed_at": ind.computed_at,
+        },
     )
-    return DashboardFigures(indicators=ind, queue=indicators.review_queue(district, for_city_staff=for_city_staff))
+    return DashboardFigures(indicators=ind, calls=calls, queue=_review_queue(year, unit, for_city_staff))
 
 
-def _stored_figures(name: str, district: District | None, for_city_staff: bool) -> DashboardFigures | None:
+def _stored_figures(name: str) -> tuple[str, YearIndicators, tuple[CallSummary, ...]] | None:
+    """The figures last computed for the dashboard ``name`` and the generation they were computed
+    in, from PostgreSQL (one query); None when there are none or they cannot be read."""
     row = DashboardSnapshot.objects.filter(name=name).values_list("data", flat=True).first()
     if row is None:
         return None
     try:
         ind = snapshots.indicators_from_json(row)
-    except snapshots.SnapshotError:  # written by an older release: compute again
+        calls = _calls_from_json(row.get("calls"))
+    except snapshots.SnapshotError:  # written by an older release: computed again by a worker
         return None
-    # The review queue is one small query: always current.
-    return DashboardFigures(indicators=ind, queue=indicators.review_queue(district, for_city_staff=for_city_staff))
+    return str(row.get("generation") or STORED), ind, calls
 
 
-def dashboard_figures(year: int, district: District | None, *, for_city_staff: bool) -> DashboardFigures:
-    """The indicators of ``year`` for the city or ``district`` and the scope's review queue."""
-    language = get_language() or "vi"
-    code = district.code if district else None
+def _queued_key(name: str, generation: str) -> str:
+    return f"{_prefix()}:{name}:queued:{generation}"
+
+
+def queue_refresh(
+    year: int, district_code: str | None, for_city_staff: bool, language: str, generation: str
+) -> tuple[dt.datetime | None, bool]:
+    """Queue the computation of one dashboard's figures for ``generation``, once: one job per
+    dashboard and generation, however many requests (or beat runs) ask. Returns when it was
+    queued (None when the queue could not be reached) and whether this call queued it."""
+    name = _figures_name(year, district_code, for_city_staff, language)
+    marker = _queued_key(name, generation)
+    now = timezone.now()
+    if not cache.add(marker, now.isoformat(), QUEUED_SECONDS):
+        queued = cache.get(marker)
+        return (dt.datetime.fromisoformat(queued) if isinstance(queued, str) else None), False
+    try:
+        refresh_dashboard.delay(year, district_code, for_city_staff, language)
+    except Exception:  # the queue is unavailable: a later request or the nightly fill tries again
+        log.warning("Dashboard figures could not be queued", exc_info=True)
+        cache.delete(marker)
+        return None, False
+    return now, True
+
+
+def dashboard_figures(
+    year: int, unit: District | Commune | None, *, for_city_staff: bool
+) -> DashboardFigures | PendingFigures:
+    """The figures of ``year`` for the city or ``unit``, with its data calls and review queue, as
+    a worker last computed them; never computed here. Figures of an older generation (or none)
+    queue one computation, and the last figures computed are served meanwhile; with none at all
+    the answer says when the computation was queued. When tasks run in-process (no broker), the
+    queued computation has run by the time ``delay`` returns, and its figures are served."""
+    language = get_language() or settings.LANGUAGE_CODE
+    code = unit.code if unit else None
     name = _figures_name(year, code, for_city_staff, language)
-    return _cached(
-        name,
-        lambda: _compute_figures(name, year, district, for_city_staff),
-        refresh=lambda: refresh_dashboard.delay(year, code, for_city_staff, language),
-        stored=lambda: _stored_figures(name, district, for_city_staff),
-    )
+    key = f"{_prefix()}:{name}"
+    found = cache.get_many([_generation_key(), key])
+    generation = _current_generation(found)
+    entry = found.get(key)
+    if entry is None:
+        stored = _stored_figures(name)
+        if stored is not None:
+            stored_generation, ind, calls = stored
+            queue = _review_queue(year, unit, for_city_staff)
+            entry = (stored_generation, DashboardFigures(indicators=ind, calls=calls, queue=queue))
+            cache.set(key, entry, DASHBOARD_CACHE_SECONDS)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    queued_at, _new = queue_refresh(year, code, for_city_staff, language, generation)
+    fresh = cache.get(key)  # tasks run in-process: already computed
+    if fresh is not None and fresh[0] == generation:
+        return fresh[1]
+    if entry is not None:
+        return dataclasses.replace(entry[1], refreshing_since=queued_at)
+    return PendingFigures(queued_at=queued_at, queue=_review_queue(year, unit, for_city_staff))
 
 
 @shared_task(name="reporting.dashboard.refresh_dashboard", soft_time_limit=600, time_limit=660)
-def refresh_dashboard(year: int, district_code: str | None, for_city_staff: bool, language: str) -> None:
-    """Recompute one scope's dashboard figures into the cache (after its data changed)."""
-    from enterprises.models import District
-
-    district = District.objects.get(code=district_code) if district_code else None
+def refresh_dashboard(year: int, district_code: str | None, for_city_staff: bool, language: str) -> bool:
+    """Compute one dashboard's figures into PostgreSQL and the cache (a worker). Does nothing when
+    they are current already (the same dashboard queued twice). True when computed."""
     name = _figures_name(year, district_code, for_city_staff, language)
+    key = f"{_prefix()}:{name}"
+    found = cache.get_many([_generation_key(), key])
+    generation = _current_generation(found)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return False
+    unit = _unit(district_code)
     with translation.override(language):
-        _store(name, lambda: _compute_figures(name, year, district, for_city_staff))
+        value = _compute_figures(name, year, unit, for_city_staff, generation)
+    cache.set(key, (generation, value), DASHBOARD_CACHE_SECONDS)
+    return True
+
+
+# --------------------------------------------------------------------------- every dashboard
+
+
+def dashboard_years(today: dt.date | None = None) -> list[int]:
+    """The years whose dashboards are kept computed: from the first year with an assessment or a
+    savings report to this year (the earlier years a dashboard offers hold no data; asked for,
+    they are queued like any other)."""
+    from django.db.models import Min
+
+    from assessments.models import Assessment, SavingsReport
+
+    from .services import report_years
+
+    firsts = [model.objects.aggregate(first=Min("year"))["first"] for model in (Assessment, SavingsReport)]
+    years = report_years(today)
+    first = min([year for year in firsts if year is not None], default=years[-1])
+    return [year for year in years if year >= first]
+
+
+def dashboard_keys(today: dt.date | None = None) -> list[tuple[int, str | None, bool, str]]:
+    """Every dashboard a user can open: the city's (DOIT) and each commune or ward in force (its
+    officers'), for every year kept and every language of the portal."""
+    from enterprises.models import Commune
+
+    today = today or timezone.localdate()
+    communes = Commune.objects.in_force(today).order_by("code").values_list("code", flat=True)
+    scopes: list[tuple[str | None, bool]] = [(None, True), *((code, False) for code in communes)]
+    languages = [code for code, _name in settings.LANGUAGES]
+    return [
+        (year, code, for_city_staff, language)
+        for year in reversed(dashboard_years(today))  # the latest years first: the ones opened most
+        for code, for_city_staff in scopes
+        for language in languages
+    ]
+
+
+@shared_task(name="reporting.dashboard.fill_dashboards", soft_time_limit=600, time_limit=660)
+def fill_dashboards() -> int:
+    """Beat (nightly), after migrations and after ``seed_demo``: queue the computation of every
+    dashboard whose figures are missing or older than the data (one job each, none twice).
+    Returns how many were queued."""
+    generation = _current_generation(cache.get_many([_generation_key()]))
+    stored = dict(DashboardSnapshot.objects.values_list("name", "data__generation"))
+    queued = 0
+    for year, code, for_city_staff, language in dashboard_keys():
+        if stored.get(_figures_name(year, code, for_city_staff, language)) == generation:
+            continue
+        queued += queue_refresh(year, code, for_city_staff, language, generation)[1]
+    return queued
+
+
+def schedule_fill() -> bool:
+    """Queue ``fill_dashboards`` for a worker (after migrations and after ``seed_demo``). Nothing
+    is computed here: when tasks run in-process (no broker, development) nothing is queued, and
+    each dashboard is computed when first opened. True when queued."""
+    from cleanprod.celery import app
+
+    if app.conf.task_always_eager:
+        return False
+    try:
+        fill_dashboards.delay()
+    except Exception:  # the queue is unavailable: the nightly fill does it
+        log.warning("Dashboard figures could not be queued", exc_info=True)
+        return False
+    return True
+
+
+def _after_migrate(sender, **kwargs) -> None:
+    if "plan" not in kwargs:  # a flush (tests) sends post_migrate too: no migration ran
+        return
+    transaction.on_commit(schedule_fill, using=kwargs.get("using"))
 
 
 def _watched_models() -> list[type[Model]]:
@@ -245,6 +474,7 @@ def _watched_models() -> list[type[Model]]:
         periods.YearLock,
         programme.ProgrammeSettings,
         reporting.YearSnapshot,
+        assessments.DataCall,
     ]
 
 
@@ -262,3 +492,6 @@ def connect_signals() -> None:
         post_save.connect(_on_change, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-save")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-delete")
     bulk_changed.connect(_on_change, dispatch_uid="dashboard-enterprises-bulk")
+    from django.apps import apps
+
+    post_migrate.connect(_after_migrate, sender=apps.get_app_config("reporting"), dispatch_uid="dashboard-migrate")

@@ -38,7 +38,6 @@ from .forms import (
     YearLockForm,
     YearReopenForm,
 )
-from .indicators.calls import year_call_figures
 from .models import (
     ActionPlan,
     EstablishmentCount,
@@ -106,9 +105,14 @@ def dashboard(request):
     if not scope.is_office:
         context["role"] = "none"
         return render(request, "reporting/dashboard.html", context)
-    district = None if scope.is_city else user.district
-    figures = dashboard_cache.dashboard_figures(year, district, for_city_staff=scope.is_city)
-    ind, queue = figures.indicators, figures.queue
+    # The city for DOIT; the commune or ward office an officer acts for (``accounts.scope``).
+    unit = None if scope.is_city else user.commune
+    figures = dashboard_cache.dashboard_figures(year, unit, for_city_staff=scope.is_city)
+    context.update(role="city" if scope.is_city else "officer", unit=unit, queue=figures.queue)
+    if isinstance(figures, dashboard_cache.PendingFigures):  # never computed yet: a worker does it
+        context["pending"] = figures
+        return render(request, "reporting/dashboard.html", context)
+    ind = figures.indicators
     if ind.is_city:
         breakdown = _chart([d.name for d in ind.districts], [d.savings_vnd for d in ind.districts], _("VND saved"))
     else:
@@ -116,9 +120,8 @@ def dashboard(request):
             [f"{s.code} {s.name}" for s in ind.sectors], [s.savings_vnd for s in ind.sectors], _("VND saved")
         )
     context.update(
-        role="city" if scope.is_city else "officer",
         ind=ind,
-        queue=queue,
+        refreshing_since=figures.refreshing_since,
         kpis=[ind.fig[code] for code in DASHBOARD_KPIS if code in ind.fig],
         chart_breakdown=breakdown,
         chart_trend=_chart([str(p.year) for p in ind.trend], [p.savings_vnd for p in ind.trend], _("VND saved")),
@@ -130,7 +133,7 @@ def dashboard(request):
         if ind.is_city
         else None,
         own_district=ind.districts[0] if not ind.is_city and ind.districts else None,
-        calls=year_call_figures(year, commune_id=None if scope.is_city else scope.commune_id),
+        calls=figures.calls,
     )
     return render(request, "reporting/dashboard.html", context)
 

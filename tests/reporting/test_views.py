@@ -330,10 +330,13 @@ def test_doit_dashboard_shows_city_kpis_against_targets(world, login, doit_user)
     assert 'data-chart="hbar"' in body and "chartjs/chart.umd.min.js" in body and "<script>" not in body
 
 
-def test_officer_dashboard_is_their_district_with_review_queue(world, login, officer_b):
+def test_officer_dashboard_is_their_commune_with_review_queue(world, login, officer_b):
+    """The commune or ward office the officer acts for (Xã Đông Anh, which carries on district B
+    and where its enterprises are located)."""
     response = login(officer_b).get("/", {"year": 2024})
     ind = response.context["ind"]
-    assert ind.district_code == "017" and response.context["queue"].savings_submitted == 1
+    assert ind.district_code == officer_b.commune.code == "00454"
+    assert response.context["queue"].savings_submitted == 1
     assert 'data-testid="coverage-card"' not in response.content.decode()
     assert world.y.name in response.content.decode()  # the report waiting for verification
 

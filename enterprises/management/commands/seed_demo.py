@@ -18,6 +18,7 @@ from accounts.demo import demo_logins
 from cleanprod.demo import DEMO_PASSWORD, DemoContext
 from enterprises.models import Enterprise
 from enterprises.signals import bulk_changed
+from reporting.dashboard import schedule_fill
 
 SEEDERS = ["enterprises", "accounts", "training", "assessments", "reporting", "guidance"]
 
@@ -82,6 +83,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {app}: {time.monotonic() - t0:.1f} s")
             # Bulk inserts send no post_save: say that the data changed (cached dashboards refresh).
             bulk_changed.send(sender=Enterprise)
+        # The dashboards' figures are computed by a worker, not by the first person to open them.
+        if schedule_fill():
+            self.stdout.write("  dashboards: figures queued for the workers")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {ctx.enterprises} enterprises, years {first}-{last}, seed {ctx.seed} "
