@@ -26,6 +26,21 @@ if TYPE_CHECKING:
 
 MILLION = Decimal(1_000_000)
 
+# Up to this many open findings the PDF lists them one by one; above it (a city of thousands of
+# reports awaiting verification) it counts them per unit and points to the workbook, which lists
+# every one: a signed report is not a work list, and a thousand-row table is most of its build.
+FINDINGS_LISTED = 40
+
+
+def findings_by_unit(findings) -> list[tuple[str, int, int, int]]:
+    """(unit, reports with findings, errors, warnings) per unit, by the unit's name."""
+    rows: dict[str, list] = {}
+    for f in findings:
+        row = rows.setdefault(f.district, [set(), 0, 0])
+        row[0].add(f.report_id)
+        row[1 if f.severity == "error" else 2] += 1
+    return [(unit, len(reports), errors, warnings) for unit, (reports, errors, warnings) in sorted(rows.items())]
+
 
 def report_title(year: int) -> str:
     # Translators: the official title of the yearly report; in Vietnamese it must read exactly
@@ -64,6 +79,8 @@ def pdf_context(ind: YearIndicators, form: EditionData) -> dict:
         "chart_trend_vnd": charts.columns(years, [Decimal(p.savings_vnd) / MILLION for p in ind.trend], places=1),
         "chart_trend_toe": charts.columns(years, [p.savings_toe for p in ind.trend], places=2),
         "trend_first": ind.trend[0].year if ind.trend else ind.year,
+        "findings_listed": len(ind.findings) <= FINDINGS_LISTED,
+        "findings_by_unit": findings_by_unit(ind.findings) if len(ind.findings) > FINDINGS_LISTED else [],
     }
 
 
