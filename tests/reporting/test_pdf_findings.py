@@ -42,12 +42,14 @@ def _pdf(ind) -> str:
 def test_few_findings_are_listed_one_by_one(world):
     ind = dataclasses.replace(compute(2024), findings=tuple(_finding(i, "Quận A", "warning") for i in range(3)))
     text = _pdf(ind)
-    assert "Công ty số 2" in text and "trang \"Cảnh báo\"" not in text
+    assert "Công ty số 2" in text and 'trang "Cảnh báo"' not in text
 
 
 def test_many_findings_are_counted_per_unit_and_listed_in_the_workbook(world):
     n = FINDINGS_LISTED + 10
-    findings = tuple(_finding(i, "Quận A" if i < 30 else "Quận B", "error" if i % 5 == 0 else "warning") for i in range(n))
+    findings = tuple(
+        _finding(i, "Quận A" if i < 30 else "Quận B", "error" if i % 5 == 0 else "warning") for i in range(n)
+    )
     ind = dataclasses.replace(compute(2024), findings=findings)
     text = _pdf(ind)
     assert "Công ty số 1 " not in text  # not listed one by one
