@@ -1,5 +1,5 @@
 """The yearly city report, PDF and Excel: wall time and peak memory of the process that builds it,
-against a floor (the same SQL run directly plus a plain openpyxl write-only dump of the detail rows).
+against a floor (the same SQL run directly).
 
     python bench/reports.py --size city|national [--year Y] [--runs 3] [--formats pdf,xlsx]
 
@@ -8,9 +8,11 @@ the function the Celery task and ``manage.py build_report`` call; its peak RSS i
 ``os.wait4`` (the rusage of that child alone). The floor:
 
 1. ``--child capture`` runs ``indicators.compute_live`` once and records every SQL statement it sends
-   (as PostgreSQL received it) and the SQL of the detail rows (``live_verified_line_rows``);
-2. ``--child floor`` replays those statements with a plain cursor (fetching every row), then streams the
-   detail query through a server-side cursor into an openpyxl write-only sheet, raw values, no styling.
+   (as PostgreSQL received it);
+2. ``--child floor`` replays those statements with a plain cursor (fetching every row).
+
+The verified savings lines are not in the report (its workbook holds the tables): their export, the
+detailed data, is timed against its own floor by ``bench/detail.py``.
 
 Nothing is written to the benchmark database. Figures: medians of ``--runs`` runs.
 """
@@ -71,17 +73,12 @@ def child_capture(args) -> dict:
     with translation.override("vi"), CaptureQueriesContext(connection) as ctx:
         indicators.compute_live(args.year, district)
     statements = [q["sql"] for q in ctx.captured_queries]
-    qs = indicators.live_verified_line_queryset(args.year, district)
-    sql, params = qs.query.sql_with_params()
-    with connection.cursor() as cursor:
-        detail = cursor.mogrify(sql, params).decode()
-    Path(args.output).write_text(json.dumps({"aggregate": statements, "detail": detail}), encoding="utf-8")
+    Path(args.output).write_text(json.dumps({"aggregate": statements}), encoding="utf-8")
     return {"aggregate_statements": len(statements)}
 
 
 def child_floor(args) -> dict:
     from django.db import connection, transaction
-    from openpyxl import Workbook
 
     captured = json.loads(Path(args.sql).read_text(encoding="utf-8"))
     connection.ensure_connection()
@@ -95,27 +92,8 @@ def child_floor(args) -> dict:
             if cursor.description is not None:
                 cursor.fetchall()
     sql_seconds = time.perf_counter() - started
-    t0 = time.perf_counter()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("detail")
-    count = 0
-    with transaction.atomic(), connection.connection.cursor(name="bench_floor_detail") as cursor:
-        cursor.itersize = 2000
-        cursor.execute(captured["detail"])
-        for row in cursor:
-            ws.append(row)
-            count += 1
-    with open(args.output, "wb") as stream:
-        wb.save(stream)
-    dump_seconds = time.perf_counter() - t0
     connection.close()
-    return {
-        "seconds": round(sql_seconds + dump_seconds, 3),
-        "sql_seconds": round(sql_seconds, 3),
-        "dump_seconds": round(dump_seconds, 3),
-        "detail_rows": count,
-        "bytes": Path(args.output).stat().st_size,
-    }
+    return {"seconds": round(sql_seconds, 3), "sql_seconds": round(sql_seconds, 3)}
 
 
 CHILDREN = {"build": child_build, "capture": child_capture, "floor": child_floor}
@@ -131,11 +109,12 @@ def use_database(name: str) -> None:
         common.database_url = lambda size: base(size).rsplit("/", 1)[0] + "/" + name
 
 
-def run_child(size: str, *argv: str) -> dict:
-    """Run this script as a child for ``size``; its JSON result plus wall time and peak RSS."""
+def run_child(size: str, *argv: str, script: Path = HERE) -> dict:
+    """Run this script (or another benchmark ``script`` with the same children protocol) as a child
+    for ``size``; its JSON result plus wall time and peak RSS."""
     started = time.perf_counter()
     process = subprocess.Popen(  # noqa: S603 - our own script
-        [sys.executable, str(HERE), "--size", size, *DATABASE_ARGS, *argv],
+        [sys.executable, str(script), "--size", size, *DATABASE_ARGS, *argv],
         stdout=subprocess.PIPE,
         env={**os.environ},
     )
@@ -244,8 +223,6 @@ def main() -> None:
             results["floor"] = {
                 "seconds_median": median_of(floor, "seconds"),
                 "sql_seconds_median": median_of(floor, "sql_seconds"),
-                "dump_seconds_median": median_of(floor, "dump_seconds"),
-                "detail_rows": floor[0]["detail_rows"],
                 "peak_rss_mb_median": median_of(floor, "peak_rss_mb"),
             }
         for fmt in args.formats.split(","):

@@ -32,6 +32,7 @@ FORMAT_CHOICES = [
     (ReportJob.Format.XLSX, _("Excel")),
     (ReportJob.Format.DOCX, _("Word (to finish and sign)")),
     (BOTH, _("PDF and Excel")),
+    (ReportJob.Format.LINES, _("Detailed data (Excel): the verified savings lines")),
 ]
 
 
@@ -92,6 +93,17 @@ class ReportRequestForm(forms.Form):
     def formats(self) -> list[str]:
         fmt = self.cleaned_data["format"]
         return [ReportJob.Format.PDF, ReportJob.Format.XLSX] if fmt == BOTH else [fmt]
+
+
+class DetailDataForm(ReportRequestForm):
+    """Year and scope of the detailed data (the CSV download, a GET form): the scopes of the
+    report request, with the same rule (an officer: their own commune only)."""
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_detail_%s")  # beside the request form on the same page
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["format"]
+        self.fields.pop("all_districts", None)
 
 
 class YearLockForm(forms.Form):

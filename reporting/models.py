@@ -296,7 +296,7 @@ class Target(models.Model):
 
 def report_upload_to(instance: ReportJob, filename: str) -> str:
     """A generated, unguessable name; never anything the user typed."""
-    return f"reports/{uuid.uuid4().hex}.{instance.format}"
+    return f"reports/{uuid.uuid4().hex}.{instance.extension}"
 
 
 class ReportJobQuerySet(models.QuerySet["ReportJob"]):
@@ -350,6 +350,8 @@ class ReportJob(models.Model):
         PDF = "pdf", _("PDF")
         XLSX = "xlsx", _("Excel")
         DOCX = "docx", _("Word")
+        # The detailed data: the verified savings lines of the year and scope (an XLSX file).
+        LINES = "lines", _("Detailed data (Excel)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -379,7 +381,7 @@ class ReportJob(models.Model):
         verbose_name=_("commune or ward"),
         help_text=_("A commune's or ward's report (from 2025)."),
     )
-    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -428,6 +430,8 @@ class ReportJob(models.Model):
     reused = False
     # Set (not stored) by the archive: whether the viewer may request this failed job again.
     can_retry = False
+    # Set (not stored) by the archive on detailed data the viewer may also download as CSV.
+    detail_csv_query = ""
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -478,9 +482,27 @@ class ReportJob(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
+    def extension(self) -> str:
+        """The file's extension: the detailed data is a workbook."""
+        return "xlsx" if self.format == self.Format.LINES else self.format
+
+    @property
+    def is_detail(self) -> bool:
+        return self.format == self.Format.LINES
+
+    @property
     def download_name(self) -> str:
         scope = self.commune.code if self.commune else self.district.code if self.district else "ha-noi"
-        return f"bao-cao-sxsh-{self.year}-{scope}.{self.format}"
+        stem = "du-lieu-chi-tiet-sxsh" if self.is_detail else "bao-cao-sxsh"
+        return f"{stem}-{self.year}-{scope}.{self.extension}"
+
+    @property
+    def detail_query(self) -> str:
+        """The query string of the detailed data (CSV) of the job's year and scope."""
+        query = f"year={self.year}"
+        if self.commune_id:
+            return f"{query}&commune={self.commune_id}"
+        return f"{query}&district={self.district_id}" if self.district_id else query
 
 
 # --------------------------------------------------------------------------- stored figures of locked years
@@ -509,7 +531,7 @@ class YearSnapshot(models.Model):
 
 
 class YearSnapshotLine(models.Model):
-    """One verified savings line of a locked year, as the Excel detail sheet lists it at lock time
+    """One verified savings line of a locked year, as the detailed data lists it at lock time
     (``reporting.indicators.verified_line_rows``)."""
 
     lock = models.ForeignKey("periods.YearLock", on_delete=models.CASCADE, related_name="lines", verbose_name=_("lock"))
@@ -661,7 +683,10 @@ class IssuedFile(models.Model):
     edition = models.ForeignKey(
         ReportEdition, on_delete=models.CASCADE, related_name="files", verbose_name=_("report edition")
     )
-    format = models.CharField(_("format"), max_length=4, choices=ReportJob.Format.choices)
+    # The report's own files (the detailed data is not part of the issued document).
+    format = models.CharField(
+        _("format"), max_length=4, choices=[c for c in ReportJob.Format.choices if c[0] != ReportJob.Format.LINES]
+    )
     file = models.FileField(_("file"), upload_to=issued_upload_to, max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("size (bytes)"))

@@ -1,24 +1,23 @@
 """Data first, then layout: everything a report file shows, gathered before any builder writes.
 
 ``gather`` computes the figures of a year and scope (``reporting.indicators``) and collects what
-else the file needs (the lock's time of a locked year, the labels of codes, the detail lines as a
-row iterator); the builders (PDF, XLSX) only lay a ``ReportData`` out and never query the
-database themselves. The detail lines stay a stream (hundreds of thousands of rows at city size)."""
+else the file needs (the lock's time of a locked year, the edition, the data calls); the builders
+(PDF, Word, XLSX) only lay a ``ReportData`` out and never query the database themselves. The
+verified savings lines are not part of the report: they are the detailed data (``detail``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils import timezone
 
-from assessments.models import CPOption, SavingsReport
 from periods.models import YearLock
 
 from .areas import AreaLike, area_from_code
 from .document import EditionData, edition_data
-from .indicators import YearIndicators, compute, verified_line_rows
+from .indicators import YearIndicators, compute
 from .indicators.calls import CallFigures, year_call_figures
 from .issued import edition_for
 from .narrative import drafts
@@ -32,9 +31,6 @@ class ReportData:
 
     ind: YearIndicators
     fixed_time: dt.datetime | None = None  # a locked year: the lock's time (reproducible files)
-    categories: dict[str, str] = field(default_factory=dict)  # CP option category code → label
-    periods: dict[str, str] = field(default_factory=dict)  # savings period code → label
-    lines: Callable[[], Iterator[tuple]] = lambda: iter(())  # the verified savings lines, streamed
     edition: EditionData | None = None  # the administrative form (number, addressees, narrative…)
     calls: tuple[CallFigures, ...] = ()  # the data calls of the year: completeness and timeliness
 
@@ -58,9 +54,6 @@ class ReportData:
         return cls(
             ind=ind,
             fixed_time=fixed_time,
-            categories={code: str(label) for code, label in CPOption.Category.choices},
-            periods={code: str(label) for code, label in SavingsReport.Period.choices},
-            lines=lambda: verified_line_rows(ind.year, district),
             edition=edition_data(edition, drafts(ind)),
             calls=_calls(ind.year, district),
         )

@@ -628,11 +628,19 @@ def build_file(*, year: int, district: Unit | None, fmt: str, stream: IO[bytes],
     task and ``manage.py build_report``). A locked year's file is byte-for-byte the same every
     time it is built: its figures are stored, and the dates inside the file (PDF metadata, Excel
     document properties and zip entries, the issue date) are the lock's, not the build's; the
-    files of an issued edition are kept as first built and served as kept."""
+    files of an issued edition are kept as first built and served as kept. ``fmt`` ``lines`` is
+    the detailed data of the year and scope (``reporting.detail``), not part of an edition."""
     from .builders import build
     from .issued import issued_edition, write_issued
     from .report_data import gather
     from .snapshots import stored_version
+
+    if fmt == ReportJob.Format.LINES:  # the detailed data: the lines alone, no figures computed
+        from .builders.lines import build_lines_xlsx
+        from .detail import gather_lines
+
+        build_lines_xlsx(gather_lines(year, district), stream, progress=progress)
+        return
 
     def build_into(out: IO[bytes]) -> None:
         with translation.override("vi"):

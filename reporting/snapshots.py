@@ -4,7 +4,7 @@ reproducible: the same figures every time").
 When the final report of year Y is issued (the year is locked), the first build of a report of Y,
 in a Celery worker (``reporting.services.year_snapshot_ensure``), calls ``take_snapshot``: it
 computes the indicators of Y for the city and for every district and stores them as JSON
-(``YearSnapshot``), and copies the verified savings lines of Y that the Excel detail sheet lists
+(``YearSnapshot``), and copies the verified savings lines of Y that the detailed data lists
 (``YearSnapshotLine``). From then on
 ``reporting.indicators.compute`` and ``verified_line_rows`` read the snapshot for Y instead of the
 live tables, so that later changes (an enterprise deactivated, a row changed by hand, a factor
@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.functional import Promise
 
@@ -393,10 +394,9 @@ def stored_version(year: int, district: Any) -> int:
     return data if isinstance(data, int) else FORMAT_VERSION
 
 
-def locked_line_rows(year: int, district: Any) -> Iterator[tuple] | None:
-    """The verified savings lines of a locked year as ``verified_line_rows`` yields them, from the
-    snapshot, streamed; None when the year is not locked or its figures are not stored yet (one
-    query to tell: the lines are stored with the figures, in the same transaction)."""
+def _locked_lines(year: int, district: Any) -> QuerySet[YearSnapshotLine] | None:
+    """The stored lines of a locked year in the scope; None when the year is not locked, its
+    figures are not stored yet, or the scope's lines are read live (a commune, a former district)."""
     lock_id = (
         YearLock.objects.filter(year=year, snapshots__scope=YearSnapshot.CITY).values_list("pk", flat=True).first()
     )
@@ -407,6 +407,22 @@ def locked_line_rows(year: int, district: Any) -> Iterator[tuple] | None:
         if getattr(district, "kind", "district") != "district":
             return None  # the lines of a commune or a former district's group: read live
         qs = qs.filter(district_code=district.code)
+    return qs
+
+
+def locked_line_count(year: int, district: Any) -> int | None:
+    """How many lines ``locked_line_rows`` yields; None when it reads them live."""
+    qs = _locked_lines(year, district)
+    return None if qs is None else qs.count()
+
+
+def locked_line_rows(year: int, district: Any) -> Iterator[tuple] | None:
+    """The verified savings lines of a locked year as ``verified_line_rows`` yields them, from the
+    snapshot, streamed; None when the year is not locked or its figures are not stored yet (one
+    query to tell: the lines are stored with the figures, in the same transaction)."""
+    qs = _locked_lines(year, district)
+    if qs is None:
+        return None
     rows = (
         qs.order_by("position")
         .values_list(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reopen/", views.year_reopen, name="year_reopen"),
     path("<int:pk>/download/", views.report_download, name="download"),
     path("batches/<int:pk>/download.zip", views.batch_download, name="batch_download"),
+    path("detail.csv", views.detail_csv, name="detail_csv"),
     path("<int:pk>/retry/", views.report_retry, name="retry"),
     path("retry-failed/", views.report_retry_failed, name="retry_failed"),
     path("plans/", views.plan_list, name="plans"),

@@ -22,10 +22,13 @@ from . import dashboard as dashboard_cache
 from . import indicators, services
 from .archive import archive_page, batch_files, pinned_reports
 from .builders import CONTENT_TYPES
+from .builders.lines import csv_chunks
+from .detail import gather_lines
 from .forms import (
     TARGET_FIELDS,
     ActionPlanForm,
     ArchiveFilterForm,
+    DetailDataForm,
     EditionForm,
     EditionStartForm,
     EstablishmentFormSet,
@@ -163,6 +166,9 @@ def _jobs_context(request) -> dict:
     jobs = list(archive.jobs())
     for job in jobs:
         job.can_retry = services.report_can_retry(by=user, job=job)
+        # The detailed data's CSV beside its Excel file, where the user may download it.
+        if job.is_detail and (user.scope.is_city or job.commune_id is not None):
+            job.detail_csv_query = job.detail_query
     query = request.GET.copy()
     query.pop("page", None)
     poll = query.copy()
@@ -280,11 +286,23 @@ def report_retry_failed(request):
     return redirect("reporting:list")
 
 
+def _detail_form(user, request_form) -> DetailDataForm:
+    """The detailed data's form, its scope lists read once for both forms of the page."""
+    detail = DetailDataForm(user=user)
+    for name in ("district", "commune"):
+        if request_form is not None and name in request_form.fields and name in detail.fields:
+            choices = [choice for choice in request_form.fields[name].widget.choices]  # noqa: C416 - no COUNT
+            request_form.fields[name].widget.choices = detail.fields[name].widget.choices = choices
+    return detail
+
+
 def _list_context(request, *, form=None, can_request: bool, lock_form=None, reopen_form=None) -> dict:
     """The reports page; DOIT staff also see the locked years, the lock log and the forms to
     issue a final report or reopen a year."""
     user = request.user
     context = {"form": form, "can_request": can_request, **_jobs_context(request)}
+    if user.scope.is_office:
+        context["detail_form"] = _detail_form(user, form)
     if context["page"].number == 1 and not context["filters"].active:
         context["pinned"] = pinned_reports(user)
     if can_request:
@@ -420,6 +438,23 @@ def batch_download(request, pk: int):
 
     response = StreamingHttpResponse(stream_zip(members()), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{batch.download_name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def detail_csv(request):
+    """The detailed data of a year and scope (its verified savings lines) as CSV, written while it
+    is sent: the download starts at once and memory stays flat whatever the number of lines. The
+    scope follows the report's rule; any other scope, or a user without one, is answered 404."""
+    user = request.user
+    form = DetailDataForm(request.GET, user=user) if user.scope.is_office else None
+    if form is None or not form.is_valid():
+        raise Http404
+    data = gather_lines(form.cleaned_data["year"], form.unit)
+    response = StreamingHttpResponse(csv_chunks(data), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{data.download_name("csv")}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

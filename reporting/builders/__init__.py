@@ -19,6 +19,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": XLSX_CONTENT_TYPE,
+    "lines": XLSX_CONTENT_TYPE,  # the detailed data (``builders.lines``)
 }
 
 

@@ -1,9 +1,10 @@
 """The yearly action-plan report as XLSX (openpyxl, write-only): the same figures as the PDF.
 
-A summary sheet against targets with a native bar chart, one sheet per table, and a detail sheet
-of the verified savings lines streamed from the database. Numbers are stored as numbers with
-number formats; every text goes through ``cleanprod.spreadsheets.cell`` (no formula injection);
-header rows are frozen and filtered.
+A summary sheet against targets with a native bar chart, and one sheet per table. The verified
+savings lines behind the tables are not in the workbook: they are the "detailed data", a download
+of their own (``reporting.detail``), which the summary sheet points to. Numbers are stored as
+numbers with number formats; every text goes through ``cleanprod.spreadsheets.cell`` (no formula
+injection); header rows are frozen and filtered.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart, Reference
@@ -98,6 +101,7 @@ def _summary(wb, ind: YearIndicators) -> None:
     captions += [[cell(ws, _("Plan in force")), cell(ws, f"{p.decision_number} – {p.title}")] for p in ind.plans]
     if ind.awareness_kinds:
         captions.append([cell(ws, _("Definition of aware")), cell(ws, ind.awareness_definition)])
+    captions.append([cell(ws, _("Detailed data")), cell(ws, detail_note())])
     ws.append([])
     for row in captions:
         ws.append(row)
@@ -126,6 +130,15 @@ def _summary(wb, ind: YearIndicators) -> None:
     # Beside its data (columns A–C), not over it; printed with it.
     ws.add_chart(chart, f"{CHART_COLUMN}{chart_header}")
     print_area(ws, len(headers), max(chart_header + len(shares), chart_header + CHART_ROWS))
+
+
+def detail_note() -> str:
+    """Where the lines behind the tables are: the workbook holds the tables only."""
+    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("reporting:list")
+    return _(
+        "The verified savings lines of this year and scope are a separate download, “Detailed data” "
+        "(CSV or Excel), on the Reports page of the portal: %(url)s"
+    ) % {"url": url}
 
 
 def _cross_sheet(wb, title: str, first: str, table) -> None:
@@ -287,8 +300,8 @@ def save_workbook(wb, stream: IO[bytes], fixed_time: dt.datetime | None = None) 
 
 
 def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallback | None = None, **_kw) -> None:
-    """Write the workbook of ``data`` to ``stream``; the detail sheet streams ``data.lines``.
-    A locked year's file is reproducible (``data.fixed_time``, see ``save_workbook``)."""
+    """Write the workbook of ``data`` to ``stream``. A locked year's file is reproducible
+    (``data.fixed_time``, see ``save_workbook``)."""
     report = progress or (lambda pct: None)
     ind = data.ind
     with translation.override("vi"):
@@ -536,50 +549,8 @@ def build_xlsx(data: ReportData, stream: IO[bytes], *, progress: ProgressCallbac
             {1: "DD/MM/YYYY", 3: "#,##0", 4: "#,##0", 5: "#,##0", 6: "0.0", 7: "0.0"},
         )
         _annex_sheets(wb, ind)
-        report(70)
-        _write_sheet(
-            wb,
-            _("Verified savings lines"),
-            [
-                _("District"),
-                _("Tax code"),
-                _("Enterprise"),
-                _("VSIC division"),
-                _("Period"),
-                _("Resource"),
-                _("Unit"),
-                _("Net quantity (increases negative)"),
-                _("Net TOE"),
-                _("Net tCO2e"),
-                _("Net saved (VND)"),
-                _("Option category"),
-                _("Report no."),
-            ],
-            (_detail_row(row, data.categories, data.periods) for row in data.lines()),
-            [18, 14, 40, 8, 8, 24, 8, 16, 12, 12, 16, 26, 10],
-            {7: QUANTITY_FORMAT, 8: FACTOR_FORMAT, 9: FACTOR_FORMAT, 12: "0"},
-        )
         report(90)
         save_workbook(wb, stream, data.fixed_time)
-
-
-def _detail_row(row: tuple, categories: dict[str, str], periods: dict[str, str]) -> list:
-    district, tax_code, name, division, period, resource, unit, quantity, toe, tco2e, vnd, category, report_id = row
-    return [
-        district,
-        tax_code,
-        name,
-        division,
-        periods.get(period, period),
-        resource,
-        unit,
-        quantity,
-        _none(toe),
-        _none(tco2e),
-        vnd,
-        categories.get(category or "", ""),
-        report_id,
-    ]
 
 
 def _former_districts(wb, ind) -> None:

@@ -50,7 +50,7 @@ from __future__ import annotations
 from .base import Factors, analytic_queries, year_end
 from .compute import compute, compute_live
 from .findings import open_findings
-from .lines import live_verified_line_queryset, live_verified_line_rows, verified_line_rows
+from .lines import live_verified_line_queryset, live_verified_line_rows, verified_line_count, verified_line_rows
 from .overview import (
     EnterpriseOverview,
     EnterpriseSavings,
@@ -122,6 +122,7 @@ __all__ = [
     "open_findings",
     "review_queue",
     "share",
+    "verified_line_count",
     "verified_line_rows",
     "year_end",
 ]

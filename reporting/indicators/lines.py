@@ -1,5 +1,5 @@
-"""The verified savings lines of a year, streamed (the detail sheet and the snapshot of a locked
-year)."""
+"""The verified savings lines of a year, streamed (the detailed data, ``reporting.detail``, and the
+snapshot of a locked year)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ def verified_line_rows(year: int, district: Any) -> Iterator[tuple]:
     if frozen is not None:
         return frozen
     return live_verified_line_rows(year, district)
+
+
+def verified_line_count(year: int, district: Any) -> int:
+    """How many lines ``verified_line_rows`` yields (one query): the progress of an export."""
+    from ..snapshots import locked_line_count
+
+    frozen = locked_line_count(year, district)
+    return frozen if frozen is not None else verified_lines(year, district).count()
 
 
 def live_verified_line_rows(year: int, district: Any, *, with_district_code: bool = False) -> Iterator[tuple]:

@@ -8,20 +8,24 @@ pidfile and stopped by that PID.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 
+import openpyxl
 import psycopg2
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from assessments.models import SavingsLine
 from cleanprod.celery import app
 from guidance.signals import PENDING_KEY
 from reporting import services
 from reporting.models import ReportJob
 from tests.processes import celery_worker, wait_for
 
+from .expected import expected
 from .test_builders import pdf_text, vi
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -49,6 +53,27 @@ def test_a_real_worker_builds_the_report_end_to_end(worker, world, doit_user, pr
     pdf = next(r for r in rows if r.format == "pdf")
     assert pdf.attempts == 1 and pdf.progress == 100 and pdf.celery_task_id in worker.log()
     assert vi(126_000_000) in pdf_text((private_storage / pdf.file.name).read_bytes())
+
+
+def test_a_real_worker_builds_the_detailed_data_with_its_progress(worker, world, doit_user, private_storage):
+    [job] = services.report_request(by=doit_user, year=2024, district=world.b, formats=["lines"])
+
+    def finished():
+        found = ReportJob.objects.get(pk=job.pk)
+        return found if found.is_finished else None
+
+    row = wait_for(finished, 90, "the worker to build the detailed data")
+    assert row.status == "done" and row.progress == 100 and row.attempts == 1, row.error
+    assert row.file.name.endswith(".xlsx") and row.download_name == "du-lieu-chi-tiet-sxsh-2024-017.xlsx"
+    wb = openpyxl.load_workbook(io.BytesIO((private_storage / row.file.name).read_bytes()))
+    [ws] = wb.worksheets
+    header, *lines = ws.iter_rows(values_only=True)
+    assert header[:4] == ("Năm", "Quận/huyện", "Mã số thuế", "Doanh nghiệp")
+    verified = SavingsLine.objects.filter(
+        report__status="verified", report__year=2024, report__enterprise__district=world.b
+    )
+    assert len(lines) == verified.count() > 0
+    assert sum(r[11] for r in lines) == expected(2024)["districts"]["017"]["savings_vnd"]
 
 
 def _idle(worker_app) -> bool:

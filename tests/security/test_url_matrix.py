@@ -219,6 +219,8 @@ MATRIX: dict[str, Expect] = {
     "notifications:settings": E(OK, OK),  # an empty POST: the form again, with its error
     "notifications:open": E((NOT_FOUND, REDIRECT, NOT_FOUND), NOT_ALLOWED),  # side A's is the officer's
     "reporting:batch_download": E((OK, OK, NOT_FOUND), NOT_ALLOWED),  # the ZIP holds what each may see
+    # The detailed data as CSV: the report's scopes (an officer: their commune), 404 otherwise.
+    "reporting:detail_csv": E((OK, OK, NOT_FOUND), NOT_ALLOWED),
     "reporting:plans": E((OK, OK, FORBIDDEN), NOT_ALLOWED),
     "reporting:plan_create": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
     "reporting:plan_edit": E((OK, FORBIDDEN, FORBIDDEN), (OK, FORBIDDEN, FORBIDDEN)),
@@ -298,6 +300,7 @@ SCOPED: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "reporting:download": lambda s: {"pk": s.job.pk},
     "notifications:open": lambda s: {"pk": s.notification.pk},
     "reporting:batch_download": lambda s: {"pk": s.batch.pk},
+    "reporting:detail_csv": lambda s: {"?": {"year": 2023, "commune": s.enterprise.commune_id}},
     "reporting:retry": lambda s: {"pk": s.job.pk},
 }
 

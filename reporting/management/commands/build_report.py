@@ -1,5 +1,5 @@
 """manage.py build_report --year Y [--district CODE | --commune CODE | --former-district CODE]
-    [--by USERNAME] --format pdf|xlsx|docx --output PATH
+    [--by USERNAME] --format pdf|xlsx|docx|lines --output PATH
 manage.py build_report --year Y --all-districts --by USERNAME [--format pdf|xlsx|both] [--wait]
 
 The first form builds the yearly action-plan report synchronously with the same builder as the
@@ -26,7 +26,8 @@ from enterprises.models import Commune, District
 from reporting.models import ReportJob
 from reporting.services import allowed_district, build_file, report_request_all, report_years
 
-FORMATS = {"pdf": ["pdf"], "xlsx": ["xlsx"], "docx": ["docx"], "both": ["pdf", "xlsx"]}
+# ``lines``: the detailed data (the verified savings lines of the year and scope, an XLSX file).
+FORMATS = {"pdf": ["pdf"], "xlsx": ["xlsx"], "docx": ["docx"], "lines": ["lines"], "both": ["pdf", "xlsx"]}
 
 
 class Command(BaseCommand):
