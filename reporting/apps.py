@@ -7,6 +7,7 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self) -> None:
+        from . import enterprise_dashboard  # noqa: F401 (registers its tasks)
         from .dashboard import connect_signals
 
         connect_signals()

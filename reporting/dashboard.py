@@ -1,27 +1,30 @@
-"""The dashboard's figures behind the cache, invalidated when the data they are computed from
-changes.
+"""The dashboards' figures, computed by Celery workers and never in a request.
 
-A dashboard reads ``reporting.indicators`` (the one place figures are computed) for a year and
-a scope, plus the review queue of that scope. Computing them reads every enterprise, assessment
-and savings line of the scope, so the result is cached (in Redis in production, shared by every
-web process) under a *generation*: any committed write to a model the figures depend on starts a
-new generation, and an entry of an older generation is never taken as current again. So a
-dashboard is cheap between changes and catches up with every change (see below).
+A dashboard (the city's for DOIT, a commune's or ward's for its officers; the enterprises' own in
+``reporting.enterprise_dashboard``) shows ``reporting.indicators`` (the one place figures are
+computed) for a year and a scope, the completeness and timeliness of the year's data calls, and
+the review queue of that scope. Computing the figures reads every enterprise, assessment and
+savings line of the scope: seconds for the city at national size. So they are computed by
+workers, kept in PostgreSQL (``DashboardSnapshot``, one row per year, scope and language) and
+cached (in Redis in production, shared by every web process) under a *generation*: any committed
+write to a model the figures depend on starts a new generation, and figures of an older
+generation are never taken as current again. Bulk writes that send no model signals (the
+spreadsheet import) send ``enterprises.signals.bulk_changed``.
+
+A request reads the cache, else the stored row (one query). Current figures are served as they
+are. Figures of an older generation are served too (the page says newer ones are on their way)
+while one computation is queued for a worker. With no figures at all the page says they are being
+prepared and when they were queued. Either way one job per dashboard and generation is queued,
+however many people open it (a marker in the cache), and a job whose figures are current already
+does nothing. When tasks run in-process (development without a broker) the job has run by the
+time it is queued, and its figures are served.
+
+Besides the changes, ``fill_dashboards`` queues every dashboard whose figures are missing or out
+of date (every year with data, the city and each commune or ward in force, every language): after
+migrations (``post_migrate``), after ``seed_demo``, and nightly from Celery beat.
 
 A reader notes the generation before computing and stores the result with it: a write that
-commits while the figures are being computed makes them stale at once, never current. Bulk
-writes that send no model signals (the spreadsheet import) send ``enterprises.signals.bulk_changed``.
-
-At national size computing the city's figures takes seconds, and some write happens somewhere
-every few seconds. So when a scope's entry is of an older generation, the request is answered
-with it (the page shows when its figures were computed) and a Celery task computes the current
-figures, once per generation; only a scope never computed (or expired) is computed in the request.
-When tasks run in-process (no broker configured) the refresh is done before answering.
-
-Behind the cache, the last figures computed for each dashboard are also kept in PostgreSQL
-(``DashboardSnapshot``). When the cache has no entry at all (Redis restarted, flushed or evicted
-it), they are served at once and treated like an entry of an older generation: a worker
-recomputes them. Only a dashboard never computed before is computed in the request.
+commits while the figures are being computed makes them stale at once, never current.
 """
 
 from __future__ import annotations
@@ -411,8 +414,13 @@ def fill_dashboards() -> int:
     """Beat (nightly), after migrations and after ``seed_demo``: queue the computation of every
     dashboard whose figures are missing or older than the data (one job each, none twice).
     Returns how many were queued."""
+    from .enterprise_dashboard import fill_enterprise_dashboards
+
     generation = _current_generation(cache.get_many([_generation_key()]))
-    stored = dict(DashboardSnapshot.objects.values_list("name", "data__generation"))
+    # The enterprises' own figures: one job computes those missing or out of date, in batches.
+    if cache.add(f"{_prefix()}:enterprises:queued:{generation}", timezone.now().isoformat(), QUEUED_SECONDS):
+        fill_enterprise_dashboards.delay()
+    stored = dict(DashboardSnapshot.objects.filter(name__startswith="figures:").values_list("name", "data__generation"))
     queued = 0
     for year, code, for_city_staff, language in dashboard_keys():
         if stored.get(_figures_name(year, code, for_city_staff, language)) == generation:

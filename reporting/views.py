@@ -24,6 +24,7 @@ from .archive import archive_page, batch_files, pinned_reports
 from .builders import CONTENT_TYPES
 from .builders.lines import csv_chunks
 from .detail import gather_lines
+from .enterprise_dashboard import PendingEnterpriseFigures, enterprise_figures
 from .forms import (
     TARGET_FIELDS,
     ActionPlanForm,
@@ -94,11 +95,16 @@ def dashboard(request):
         handover = Handover.objects.filter(successor_account=user, seen_at__isnull=True).order_by("pk").first()
         if handover is not None:  # a successor's account opens on the enterprise's summary
             return redirect("enterprises:handover_summary", pk=handover.pk)
-        overview = indicators.enterprise_overview(user.enterprise, year)
+        # The verified savings as a worker computed them; the reports and assessments are read live.
+        figures = enterprise_figures(user.enterprise_id, year)
+        pending = isinstance(figures, PendingEnterpriseFigures)
+        overview = indicators.enterprise_overview(user.enterprise, year, trend=() if pending else figures.trend)
         context.update(
             role="enterprise",
             overview=overview,
             tasks=enterprise_tasks(user.enterprise),
+            pending=figures if pending else None,
+            savings_figures=None if pending else figures,
             chart_trend=_chart(
                 [str(p.year) for p in overview.trend], [p.savings_vnd for p in overview.trend], _("VND saved")
             ),

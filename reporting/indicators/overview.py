@@ -4,7 +4,7 @@ overview (cached in ``reporting.dashboard``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from assessments.models import (
 from enterprises.models import District, Enterprise
 
 from ..areas import Area
-from .base import enterprise_scope, to_decimal
+from .base import Factors, Sums, enterprise_scope, to_decimal, to_int
 from .queries import savings_trend
 from .results import TrendPoint
 
@@ -116,6 +116,55 @@ class ReportStatusRow:
     url: str
 
 
+OVERVIEW_YEARS = 5
+
+
+def enterprise_trends(enterprise_ids: Sequence[int], *, factors: Factors | None = None) -> dict[int, list[TrendPoint]]:
+    """The verified savings of each enterprise of ``enterprise_ids`` in every year it has any, as
+    ``savings_trend`` computes them for one enterprise (a year with none is not listed): two
+    grouped queries for all of them, and the factors."""
+    lines = SavingsLine.objects.filter(
+        report__status=SavingsReport.Status.VERIFIED, report__enterprise_id__in=enterprise_ids
+    )
+    factors = factors or Factors()
+    sums: dict[tuple[int, int], Sums] = {}
+    grouped = lines.values("report__enterprise_id", "report__year", "resource_id").annotate(
+        qty=Sum(signed("quantity")), vnd=Sum(signed("vnd_saved"))
+    )
+    for row in grouped.order_by():
+        toe, tco2e = factors.convert(row["resource_id"], row["qty"], row["report__year"])
+        sums.setdefault((row["report__enterprise_id"], row["report__year"]), Sums()).add(toe, tco2e, row["vnd"])
+    reports = {
+        (e, y): n
+        for e, y, n in lines.values("report__enterprise_id", "report__year")
+        .annotate(n=Count("report", distinct=True))
+        .values_list("report__enterprise_id", "report__year", "n")
+        .order_by()
+    }
+    trends: dict[int, list[TrendPoint]] = {pk: [] for pk in enterprise_ids}
+    for (pk, y), total in sorted(sums.items()):
+        trends[pk].append(
+            TrendPoint(
+                year=y,
+                savings_toe=to_decimal(total.toe),
+                savings_tco2e=to_decimal(total.tco2e),
+                savings_vnd=total.vnd,
+                reports_verified=to_int(reports.get((pk, y))),
+            )
+        )
+    return trends
+
+
+def trend_of_years(points: Sequence[TrendPoint], years: range) -> tuple[TrendPoint, ...]:
+    """``points`` (the years with verified savings) for each year of ``years``, at zero when none."""
+    by_year = {p.year: p for p in points}
+    zero = to_decimal(None)
+    return tuple(
+        by_year.get(y) or TrendPoint(year=y, savings_toe=zero, savings_tco2e=zero, savings_vnd=0, reports_verified=0)
+        for y in years
+    )
+
+
 @dataclass(frozen=True)
 class EnterpriseOverview:
     """The enterprise staff dashboard: their verified savings over the years, their reports and
@@ -133,8 +182,19 @@ class EnterpriseOverview:
         return sum(p.savings_vnd for p in self.trend)
 
 
-def enterprise_overview(enterprise: Enterprise, year: int, *, years: int = 5) -> EnterpriseOverview:
-    trend = tuple(savings_trend(range(year - years + 1, year + 1), None, enterprise))
+def overview_years(year: int, years: int = OVERVIEW_YEARS) -> range:
+    """The years of an enterprise's own savings chart for ``year``."""
+    return range(year - years + 1, year + 1)
+
+
+def enterprise_overview(
+    enterprise: Enterprise, year: int, *, years: int = OVERVIEW_YEARS, trend: Sequence[TrendPoint] | None = None
+) -> EnterpriseOverview:
+    """``trend``: the verified savings of the years shown, as a worker stored them
+    (``reporting.enterprise_dashboard``); computed here when not given."""
+    if trend is None:
+        trend = savings_trend(overview_years(year, years), None, enterprise)
+    trend = tuple(trend)
     reports = tuple(
         ReportStatusRow(
             pk=r.pk,

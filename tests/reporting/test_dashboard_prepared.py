@@ -20,7 +20,9 @@ from django.test.utils import CaptureQueriesContext
 from assessments.models import Assessment, SavingsReport
 from cleanprod.celery import app
 from enterprises.models import Commune
-from reporting import dashboard, indicators
+from reporting import dashboard, enterprise_dashboard, indicators
+from reporting.indicators import overview
+from reporting.indicators.queries import savings_trend
 from reporting.models import DashboardSnapshot
 from tests.factories import DataCallFactory, EnterpriseFactory, SavingsLineFactory, SavingsReportFactory
 
@@ -39,7 +41,10 @@ def with_a_worker():
         with (
             mock.patch.object(dashboard.refresh_dashboard, "delay") as refresh,
             mock.patch.object(dashboard.fill_dashboards, "delay") as fill,
+            mock.patch.object(enterprise_dashboard.refresh_enterprise_dashboard, "delay") as refresh_enterprise,
+            mock.patch.object(enterprise_dashboard.fill_enterprise_dashboards, "delay") as fill_enterprises,
         ):
+            refresh.enterprise, fill.enterprises = refresh_enterprise, fill_enterprises
             yield refresh, fill
     finally:
         app.conf.task_always_eager = previous
@@ -54,14 +59,16 @@ def nothing_computed():
         mock.patch.object(indicators, "compute_live", side_effect=fail),
         mock.patch.object(dashboard, "_compute_figures", side_effect=fail),
         mock.patch.object(dashboard, "year_call_figures", side_effect=fail),
+        mock.patch.object(enterprise_dashboard, "enterprise_trends", side_effect=fail),
+        mock.patch.object(overview, "savings_trend", side_effect=fail),
     ):
         yield
 
 
 def figure_queries(captured) -> list[str]:
     """The queries that read the data figures are computed from (savings lines, baselines,
-    options, training)."""
-    tables = ("savingsline", "baselineconsumption", "cpoption", "attendance", "enterpriseparticipation")
+    training)."""
+    tables = ("savingsline", "baselineconsumption", "attendance", "enterpriseparticipation")
     return [q["sql"] for q in captured if any(f'_{table}"' in q["sql"] for table in tables)]
 
 
@@ -159,10 +166,11 @@ def test_the_nightly_fill_queues_every_missing_dashboard_once(world):
     assert years == list(range(first, dt.date.today().year + 1))  # from the first year with data
     assert len(keys) == len(years) * (1 + communes) * 2  # the city and each commune, in vi and en
     assert {(k[1], k[2], k[3]) for k in keys} >= {(None, True, "vi"), (None, True, "en"), ("00235", False, "vi")}
-    with with_a_worker() as (refresh, _fill):
+    with with_a_worker() as (refresh, fill):
         assert dashboard.fill_dashboards() == len(keys)
         assert dashboard.fill_dashboards() == 0  # run twice: nothing queued twice
     assert {c.args for c in refresh.call_args_list} == set(keys)
+    fill.enterprises.assert_called_once_with()  # the enterprises' own figures: one job
 
 
 def test_the_nightly_fill_fills_the_gaps_only(world):
@@ -210,3 +218,37 @@ def test_seed_demo_queues_the_fill_without_computing():
         call_command("seed_demo", enterprises=20, years="2024-2024", seed=7, stdout=StringIO())
     fill.assert_called_once_with()
     refresh.assert_not_called()
+
+
+# --------------------------------------------------------------------------- enterprises' own pages
+
+
+def test_an_enterprise_page_never_computes_its_savings_in_the_request(world, login, staff_x):
+    client = login(staff_x)
+    with with_a_worker() as (refresh, _fill), nothing_computed():
+        for _ in range(3):
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get("/", {"year": 2025})
+            body = response.content.decode()
+            assert 'data-testid="dashboard-pending"' in body
+            assert "Số liệu tiết kiệm của doanh nghiệp đang được chuẩn bị" in body
+            assert 'data-testid="enterprise-reports"' in body  # its own reports: read live
+            assert figure_queries(captured.captured_queries) == []
+    refresh.enterprise.assert_called_once_with(world.x.pk)
+    assert enterprise_dashboard.refresh_enterprise_dashboard(world.x.pk) is True  # the worker
+    assert enterprise_dashboard.refresh_enterprise_dashboard(world.x.pk) is False  # queued twice
+    with with_a_worker(), nothing_computed():
+        response = client.get("/", {"year": 2025})
+    assert "dashboard-pending" not in response.content.decode()
+    live = tuple(savings_trend(overview.overview_years(2025), None, world.x))
+    assert response.context["overview"].trend == live and any(p.savings_vnd for p in live)
+
+
+def test_the_nightly_fill_computes_every_enterprise_with_staff_once(world, staff_x, staff_y):
+    assert enterprise_dashboard.fill_enterprise_dashboards() == 2  # x and y have staff; the others none
+    assert enterprise_dashboard.fill_enterprise_dashboards() == 0
+    for enterprise in (world.x, world.y):
+        stored = enterprise_dashboard.enterprise_figures(enterprise.pk, 2024)
+        assert stored.trend == tuple(savings_trend(overview.overview_years(2024), None, enterprise))
+    dashboard.bump_generation()  # the data changed
+    assert enterprise_dashboard.fill_enterprise_dashboards() == 2
