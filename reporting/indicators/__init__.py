@@ -41,12 +41,14 @@ Definitions (year Y, scope S):
 
 The package: ``results`` (typed results), ``base`` (scope filters, factors, exact sums),
 ``queries`` (the grouped queries), ``defined`` (indicator rows, plans and targets), ``compute``
-(a year's figures), ``findings`` (data-quality points), ``lines`` (the verified lines,
-streamed) and ``overview`` (review queue and the enterprise's own page). Callers import from the package.
+(a year's figures), ``allscopes`` (the figures of the city and every unit in one pass),
+``findings`` (data-quality points), ``lines`` (the verified lines, streamed) and ``overview``
+(review queue and the enterprise's own page). Callers import from the package.
 """
 
 from __future__ import annotations
 
+from .allscopes import compute_all
 from .base import Factors, analytic_queries, year_end
 from .compute import compute, compute_live
 from .findings import open_findings
@@ -114,6 +116,7 @@ __all__ = [
     "YearIndicators",
     "analytic_queries",
     "compute",
+    "compute_all",
     "compute_live",
     "enterprise_overview",
     "enterprise_savings",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 
@@ -111,23 +112,59 @@ def model_enterprises(year: int, district: District | Area | None, factors: Fact
     rule = ModelEnterpriseRule.objects.filter(year=year).first()
     if rule is None:
         return ()
-    totals: dict[int, dict] = {}
-    for row in (
+    rows = (
         verified_lines(year, district)
         .values("report__enterprise_id", "resource_id")
         .annotate(qty=Sum(signed("quantity")), vnd=Sum(signed("vnd_saved")))
         .order_by()
-    ):
+    )
+    ranked = _ranked(_savings_by_enterprise(year, rows, factors), rule)
+    if not ranked:
+        return ()
+    return _model_rows(ranked, *_model_details(year, [pk for pk, _t in ranked]))
+
+
+def model_enterprises_by_unit(year: int, unit: str, factors: Factors) -> dict[Any, tuple[ModelEnterprise, ...]]:
+    """``model_enterprises`` of every unit at once (``unit``: the enterprise's unit field), by
+    unit id; a unit without any is left out (4 queries)."""
+    rule = ModelEnterpriseRule.objects.filter(year=year).first()
+    if rule is None:
+        return {}
+    rows = list(
+        verified_lines(year, None)
+        .values("report__enterprise_id", f"report__enterprise__{unit}", "resource_id")
+        .annotate(qty=Sum(signed("quantity")), vnd=Sum(signed("vnd_saved")))
+        .order_by()
+    )
+    unit_of = {row["report__enterprise_id"]: row[f"report__enterprise__{unit}"] for row in rows}
+    by_unit: dict[Any, dict[int, dict]] = {}
+    for pk, totals in _savings_by_enterprise(year, rows, factors).items():
+        by_unit.setdefault(unit_of[pk], {})[pk] = totals
+    ranked = {key: r for key, totals in by_unit.items() if (r := _ranked(totals, rule))}
+    details = _model_details(year, [pk for r in ranked.values() for pk, _t in r])
+    return {key: _model_rows(r, *details) for key, r in ranked.items()}
+
+
+def _savings_by_enterprise(year: int, rows: Iterable[Any], factors: Factors) -> dict[int, dict]:
+    """TOE and VND saved per enterprise from its lines grouped by resource."""
+    totals: dict[int, dict] = {}
+    for row in rows:
         toe, _tco2e = factors.convert(row["resource_id"], row["qty"], year)
         t = totals.setdefault(row["report__enterprise_id"], {"toe": None, "vnd": 0})
         t["toe"] = add_sums(t["toe"], toe)
         t["vnd"] += row["vnd"] or 0
+    return totals
+
+
+def _ranked(totals: dict[int, dict], rule: ModelEnterpriseRule) -> list[tuple[int, dict]]:
+    """The enterprises that reach the rule's thresholds, the largest savings first."""
     chosen = {pk: t for pk, t in totals.items() if (t["toe"] or 0) >= rule.min_toe and t["vnd"] >= rule.min_vnd}
-    if not chosen:
-        return ()
     ranked = sorted(chosen.items(), key=lambda item: (-(item[1]["toe"] or 0), -item[1]["vnd"], item[0]))
-    ranked = ranked[:MODEL_LIST_SIZE]
-    ids = [pk for pk, _t in ranked]
+    return ranked[:MODEL_LIST_SIZE]
+
+
+def _model_details(year: int, ids: list[int]) -> tuple[dict[int, Any], dict[int, list[str]]]:
+    """The enterprises and the options they implemented by ``year`` (2 queries)."""
     from enterprises.models import Enterprise
 
     names = {e.pk: e for e in Enterprise.objects.filter(pk__in=ids).select_related("district", "commune")}
@@ -144,6 +181,12 @@ def model_enterprises(year: int, district: District | Area | None, factors: Fact
         .values_list("assessment__enterprise_id", "category", "description")
     ):
         done.setdefault(enterprise_id, []).append(f"{labels.get(category, category)}: {description}"[:160])
+    return names, done
+
+
+def _model_rows(
+    ranked: list[tuple[int, dict]], names: dict[int, Any], done: dict[int, list[str]]
+) -> tuple[ModelEnterprise, ...]:
     return tuple(
         ModelEnterprise(
             name=names[pk].name,
@@ -157,12 +200,22 @@ def model_enterprises(year: int, district: District | Area | None, factors: Fact
     )
 
 
-def factor_rows(year: int, resources: tuple[ResourceRow, ...], factors: Factors) -> tuple[FactorRow, ...]:
+def factor_resource_types(codes: list[str]) -> list[ResourceType]:
+    """The resources of ``codes`` in the order of the tables (1 query)."""
+    return list(ResourceType.objects.filter(code__in=codes).order_by("sort_order", "code"))
+
+
+def factor_rows(
+    year: int, resources: tuple[ResourceRow, ...], factors: Factors, types: list[ResourceType] | None = None
+) -> tuple[FactorRow, ...]:
     """Every factor the year's figures used, with its source; a grid factor of an earlier year is
-    a fallback (fuel factors are standing factors, valid until replaced)."""
+    a fallback (fuel factors are standing factors, valid until replaced). ``types``: resources in
+    the order of the tables, at least those of ``resources`` (read when not given)."""
     codes = {r.code: r for r in resources if r.has_energy_factor and r.lines}
     rows = []
-    for resource in ResourceType.objects.filter(code__in=list(codes)).order_by("sort_order", "code"):
+    for resource in factor_resource_types(list(codes)) if types is None else types:
+        if resource.code not in codes:
+            continue
         factor = factors.row(resource.pk, year)
         if factor is None:
             continue

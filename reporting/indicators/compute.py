@@ -28,13 +28,24 @@ from training.selectors import CoverageStatus, awareness_course_kinds, coverage_
 
 from ..areas import COMMUNE, FORMER_DISTRICT, Area, AreaLike, area_for, breakdown_units, by_communes, unit_field
 from ..measures import Measure
-from .annex import establishments, factor_rows, funding, model_enterprises, year_on_year
+from .annex import establishments, factor_resource_types, factor_rows, funding, model_enterprises, year_on_year
 from .base import APPROVED, Factors, ProgressCallback, analytic_queries, enterprise_scope, to_decimal, to_int, year_end
 from .crosstabs import savings_by_sector_and_category, savings_by_unit_and_year
-from .defined import figures_of, indicator_figures, indicators_for, model_count, plan_results, plans_in_force
-from .energy import energy_saving
-from .findings import open_findings, year_warnings
+from .defined import (
+    entered_values,
+    figures_of,
+    filtered_value,
+    indicator_figures,
+    indicators_for,
+    model_count,
+    plan_results,
+    plans_in_force,
+    targets_of,
+)
+from .energy import EnergySaving, energy_saving
+from .findings import open_findings, pending_counts, year_warnings
 from .queries import (
+    SavingsCube,
     approved_assessments,
     count_by,
     flag_counts,
@@ -98,65 +109,55 @@ def compute_live(
 
 
 def _compute_live(
-    year: int, district: Area | None, progress: ProgressCallback | None, with_findings: bool
+    year: int,
+    district: Area | None,
+    progress: ProgressCallback | None,
+    with_findings: bool,
+    source: Any = None,
 ) -> YearIndicators:
+    """The figures of the scope from its queries (``source``: a ``LiveScope`` by default; the
+    figures of every unit at once pass the slices of their grouped queries, ``allscopes``)."""
     report = progress or (lambda pct: None)
     end = min(year_end(year), timezone.localdate())  # the current year: as of today
+    src = source if source is not None else LiveScope(year, district, end)
     city = district is None
-    plans = plans_in_force(year)
+    plans = src.plans()
 
     # Enterprises, by district and by sector (1 query).
-    flags_by_district, flags_by_sector = flag_counts(year, district, end)
+    flags_by_district, flags_by_sector = src.flag_counts()
     report(15)
 
     # Assessments and options (4 queries).
-    unit = unit_field(year, district)
-    assessments_by_district = count_by(approved_assessments(year, district), F(f"enterprise__{unit}"))
-    assessments_by_sector = count_by(
-        approved_assessments(year, district), Coalesce("enterprise__sector__parent__code", "enterprise__sector__code")
-    )
-    implemented = implemented_options(year, district)
-    options_by_district = count_by(implemented, F(f"assessment__enterprise__{unit}"))
-    identified = (
-        CPOption.objects.filter(assessment__status=APPROVED, assessment__year=year)
-        .filter(enterprise_scope(district, "assessment__enterprise__"))
-        .values("category")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    identified_by_category: dict[Any, int] = {row["category"]: row["n"] for row in identified}
-    implemented_by_category: dict[Any, dict[str, Any]] = {
-        row["category"]: dict(row)
-        for row in implemented.values("category")
-        .annotate(n=Count("pk"), investment=Sum("investment_vnd"), expected=Sum("expected_savings_vnd"))
-        .order_by()
-    }
-    medians = payback_medians(implemented)
+    assessments_by_district, assessments_by_sector = src.assessments()
+    options_by_district, identified_by_category, implemented_by_category, medians = src.options()
     report(35)
 
     # Savings (6 queries: the factors, the savings by group and resource, the resources, the
     # energy baseline; no query per savings line).
-    factors = Factors()
-    cube = savings_cube(year, district, factors)
+    factors = src.factors
+    cube = src.cube()
     savings_by_district, savings_by_sector, savings_by_category = cube.by_district, cube.by_sector, cube.by_category
-    resources = _resource_rows(year, cube.by_resource, factors)
-    energy = energy_saving(year, district, factors)
+    resources = _resource_rows(year, cube.by_resource, factors, src.resource_types(list(cube.by_resource)))
+    energy = src.energy()
     report(55)
 
     # Training (4 queries).
-    coverage = _coverage(end, district)
+    coverage = src.coverage()
     coverage_by_id = {row.district_id: row for row in coverage}
-    training = _training(year, district, coverage, end)
+    training = _training_figures(src.training_counts(), coverage)
     report(65)
 
     # Tables.
     tables = (flags_by_district, assessments_by_district, options_by_district, savings_by_district, coverage_by_id)
-    units = breakdown_units(year) if district is None else district.units()
+    units = src.units()
     district_rows = tuple(_district_row(d, *tables) for d in units)
     unlocated = _unlocated_row(*tables)
     if district is None and (by_communes(year) or unlocated.enterprises_registered or unlocated.savings_vnd):
         district_rows += (unlocated,)  # nothing is dropped: the rows add up to the city
-    sector_rows = _sector_rows(flags_by_sector, assessments_by_sector, savings_by_sector, energy.by_division)
+    sector_codes = sorted(set(flags_by_sector) | set(assessments_by_sector) | set(savings_by_sector))
+    sector_rows = _sector_rows(
+        flags_by_sector, assessments_by_sector, savings_by_sector, energy.by_division, src.sector_names(sector_codes)
+    )
     category_rows = tuple(
         CategoryRow(
             code=code if code is not None else UNATTRIBUTED,
@@ -172,7 +173,7 @@ def _compute_live(
         for code, label in [*CPOption.Category.choices, (None, UNATTRIBUTED_LABEL)]
     )
     first_year = min((p.first_year for p in plans), default=None)
-    trend = tuple(savings_trend(trend_years(year, first_year), district, factors=factors))
+    trend = tuple(src.trend(trend_years(year, first_year)))
     report(80)
 
     registered = sum(r.enterprises_registered for r in district_rows)
@@ -182,9 +183,9 @@ def _compute_live(
     toe = sum((r.toe for r in resources if r.toe is not None), Decimal(0))
     tco2e = sum((r.tco2e for r in resources if r.tco2e is not None), Decimal(0))
     vnd = sum(r.vnd for r in resources)
-    zones, zones_total = zones_reached(year, district, end)
-    est = establishments(year, district)
-    aware_units, units_total = units_with_awareness(year, district, end)
+    zones, zones_total = src.zones()
+    est = src.establishments()
+    aware_units, units_total = src.units_with_awareness()
     base: dict[str, Number | None] = {
         Measure.ENTERPRISES_ACTIVE: active,
         Measure.AWARE_COUNT: aware,
@@ -209,18 +210,28 @@ def _compute_live(
         Measure.DISTRICTS_COVERED_SHARE: training.covered_share,
         Measure.ZONES_REACHED: zones,
         Measure.ZONES_REACHED_SHARE: share(zones, zones_total),
-        Measure.MODELS: model_count(year, district, end),
+        Measure.MODELS: src.model_count(),
         Measure.UNITS_AWARENESS: aware_units,
         Measure.UNITS_AWARENESS_SHARE: share(aware_units, units_total),
     }
     base = {str(code): value for code, value in base.items()}
-    indicators = indicators_for(plans)
-    values = indicator_figures(indicators, base, year=year, district=district, end=end, factors=factors)
-    plan_rows = plan_results(year, plans, {i.pk: i for i in indicators}, values, city=city)
+    indicators = src.indicators(plans)
+    values = indicator_figures(
+        indicators,
+        base,
+        year=year,
+        district=district,
+        end=end,
+        factors=factors,
+        value_of=src.filtered_value,
+        entered=src.entered_values(),
+    )
+    plan_rows = plan_results(year, plans, {i.pk: i for i in indicators}, values, city=city, targets=src.targets(plans))
     figures = figures_of([i for i in indicators if i.active], values, plan_rows)
-    warnings = year_warnings(year, district, resources)
-    findings = open_findings(year, district) if with_findings else ()
-    funding_rows, funding_total, cost_per_toe = funding(year, district, toe)
+    warnings = year_warnings(year, district, resources, pending=src.pending())
+    findings = src.findings() if with_findings else ()
+    funding_rows, funding_total, cost_per_toe = src.funding(toe)
+    factor_codes = [r.code for r in resources if r.has_energy_factor and r.lines]
     report(90)
     return YearIndicators(
         year=year,
@@ -242,7 +253,7 @@ def _compute_live(
         findings=findings,
         baseline_energy_toe=energy.total.adjusted_baseline_toe if energy.total.enterprises else None,
         reporting_enterprises=energy.total.enterprises,
-        awareness_kinds=tuple(str(CourseKind(kind).label) for kind in awareness_course_kinds()),
+        awareness_kinds=src.awareness_kinds(),
         energy=EnergyMethod(
             enterprises=energy.total.enterprises,
             by_output=energy.total.by_output,
@@ -257,11 +268,140 @@ def _compute_live(
         funding_total=funding_total,
         cost_per_toe=cost_per_toe,
         year_on_year=year_on_year(trend, year),
-        models=model_enterprises(year, district, factors),
-        factors=factor_rows(year, resources, factors),
-        by_unit_year=savings_by_unit_and_year(range(trend[0].year, year + 1), district),
-        by_sector_category=savings_by_sector_and_category(year, district),
+        models=src.models(),
+        factors=factor_rows(year, resources, factors, src.factor_types(factor_codes)),
+        by_unit_year=src.by_unit_year(range(trend[0].year, year + 1)),
+        by_sector_category=src.by_sector_category(),
     )
+
+
+class LiveScope:
+    """The queries behind one scope's figures, each run for that scope alone (the figures of
+    every unit at once slice grouped queries instead: ``allscopes.UnitSlice``, same methods).
+    ``findings``: the scope's open findings when they were already gathered."""
+
+    def __init__(self, year: int, area: Area | None, end: dt.date, *, findings: tuple | None = None) -> None:
+        self.year, self.area, self.end = year, area, end
+        self.factors = Factors()
+        self._findings = findings
+
+    def plans(self) -> list:
+        return plans_in_force(self.year)
+
+    def flag_counts(self) -> tuple[dict, dict]:
+        return flag_counts(self.year, self.area, self.end)
+
+    def assessments(self) -> tuple[dict, dict]:
+        """Approved assessments of the year by unit and by VSIC division."""
+        year, area = self.year, self.area
+        unit = unit_field(year, area)
+        return (
+            count_by(approved_assessments(year, area), F(f"enterprise__{unit}")),
+            count_by(
+                approved_assessments(year, area),
+                Coalesce("enterprise__sector__parent__code", "enterprise__sector__code"),
+            ),
+        )
+
+    def options(self) -> tuple[dict, dict, dict, dict]:
+        """Implemented options by unit; identified options, implemented ones (count, investment,
+        expected savings) and their median payback by category."""
+        year, area = self.year, self.area
+        implemented = implemented_options(year, area)
+        by_unit = count_by(implemented, F(f"assessment__enterprise__{unit_field(year, area)}"))
+        identified = (
+            CPOption.objects.filter(assessment__status=APPROVED, assessment__year=year)
+            .filter(enterprise_scope(area, "assessment__enterprise__"))
+            .values("category")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        implemented_by_category = {
+            row["category"]: dict(row)
+            for row in implemented.values("category")
+            .annotate(n=Count("pk"), investment=Sum("investment_vnd"), expected=Sum("expected_savings_vnd"))
+            .order_by()
+        }
+        identified_by_category = {row["category"]: row["n"] for row in identified}
+        return by_unit, identified_by_category, implemented_by_category, payback_medians(implemented)
+
+    def cube(self) -> SavingsCube:
+        return savings_cube(self.year, self.area, self.factors)
+
+    def resource_types(self, ids: list[int]) -> list[ResourceType]:
+        """The active resources and those with savings (``ids``), in the order of the tables."""
+        return list(ResourceType.objects.filter(Q(active=True) | Q(pk__in=ids)).order_by("sort_order", "code"))
+
+    def energy(self) -> EnergySaving:
+        return energy_saving(self.year, self.area, self.factors)
+
+    def coverage(self) -> list:
+        return _coverage(self.end, self.area)
+
+    def training_counts(self) -> TrainingCounts:
+        return _training_counts(self.year, self.area, self.end)
+
+    def units(self) -> list:
+        return breakdown_units(self.year) if self.area is None else self.area.units()
+
+    def sector_names(self, codes: list) -> dict:
+        return dict(Sector.objects.filter(code__in=codes).values_list("code", "name"))
+
+    def trend(self, years: range) -> list:
+        return savings_trend(years, self.area, factors=self.factors)
+
+    def zones(self) -> tuple[int, int]:
+        return zones_reached(self.year, self.area, self.end)
+
+    def establishments(self) -> Any:
+        return establishments(self.year, self.area)
+
+    def units_with_awareness(self) -> tuple[int, int]:
+        return units_with_awareness(self.year, self.area, self.end)
+
+    def model_count(self) -> int:
+        return model_count(self.year, self.area, self.end)
+
+    def indicators(self, plans: list) -> list:
+        return indicators_for(plans)
+
+    def entered_values(self) -> dict:
+        return entered_values(self.year) if self.area is None else {}
+
+    def filtered_value(self, indicator: Any) -> Number | None:
+        return filtered_value(indicator, self.year, self.area, self.end, self.factors)
+
+    def targets(self, plans: list) -> list:
+        return targets_of(self.year, plans)
+
+    def pending(self) -> tuple[dict, int]:
+        return pending_counts(self.year, self.area)
+
+    def findings(self) -> tuple:
+        return self._findings if self._findings is not None else open_findings(self.year, self.area)
+
+    def funding(self, toe: Decimal) -> tuple:
+        return funding(self.year, self.area, toe)
+
+    def models(self) -> tuple:
+        return model_enterprises(self.year, self.area, self.factors)
+
+    def factor_types(self, codes: list[str]) -> list[ResourceType]:
+        return factor_resource_types(codes)
+
+    def by_unit_year(self, years: range) -> Any:
+        return savings_by_unit_and_year(years, self.area)
+
+    def by_sector_category(self) -> Any:
+        return savings_by_sector_and_category(self.year, self.area)
+
+    def awareness_kinds(self) -> tuple[str, ...]:
+        return awareness_labels()
+
+
+def awareness_labels() -> tuple[str, ...]:
+    """The labels of the course kinds that count as awareness (the programme setting)."""
+    return tuple(str(CourseKind(kind).label) for kind in awareness_course_kinds())
 
 
 def _coverage(end: dt.date, area: Area | None) -> list:
@@ -319,10 +459,10 @@ def _district_row(
     )
 
 
-def _sector_rows(flags: dict, assessments: dict, savings: dict, energy: dict) -> tuple[SectorRow, ...]:
-    """One row per VSIC division that has enterprises or figures in the scope."""
+def _sector_rows(flags: dict, assessments: dict, savings: dict, energy: dict, names: dict) -> tuple[SectorRow, ...]:
+    """One row per VSIC division that has enterprises or figures in the scope (``names``: the
+    divisions' names by code)."""
     codes = sorted(set(flags) | set(assessments) | set(savings))
-    names = dict(Sector.objects.filter(code__in=codes).values_list("code", "name"))
     return tuple(
         SectorRow(
             code=code,
@@ -341,10 +481,11 @@ def _sector_rows(flags: dict, assessments: dict, savings: dict, energy: dict) ->
     )
 
 
-def _resource_rows(year: int, totals: dict[int, dict[str, Any]], factors: Factors) -> tuple[ResourceRow, ...]:
-    """Verified savings of the year per resource (every active resource, and any other with
-    savings), converted with the factors of the year (1 query: the resources)."""
-    resources = ResourceType.objects.filter(Q(active=True) | Q(pk__in=list(totals))).order_by("sort_order", "code")
+def _resource_rows(
+    year: int, totals: dict[int, dict[str, Any]], factors: Factors, resources: list[ResourceType]
+) -> tuple[ResourceRow, ...]:
+    """Verified savings of the year per resource (``resources``: every active resource, and any
+    other with savings), converted with the factors of the year."""
     result = []
     for r in resources:
         t: dict[str, Any] = totals.get(r.pk, {})
@@ -375,7 +516,12 @@ def _resource_rows(year: int, totals: dict[int, dict[str, Any]], factors: Factor
     return tuple(result)
 
 
-def _training(year: int, district: Area | None, coverage: list, end: dt.date) -> TrainingFigures:
+# (officers who passed an officer training, courses held by kind, enterprises that took part)
+TrainingCounts = tuple[int, dict[str, int], int]
+
+
+def _training_counts(year: int, district: Area | None, end: dt.date) -> TrainingCounts:
+    """The training of the year in the scope (3 queries)."""
     first = dt.date(year, 1, 1)
     officers = Attendance.objects.filter(
         passed=True,
@@ -398,12 +544,21 @@ def _training(year: int, district: Area | None, coverage: list, end: dt.date) ->
             )
         )
     by_kind = {row["kind"]: row["n"] for row in courses.values("kind").annotate(n=Count("pk")).order_by()}
+    return (
+        officers.values("officer").distinct().count(),
+        by_kind,
+        participations.values("enterprise").distinct().count(),
+    )
+
+
+def _training_figures(counts: TrainingCounts, coverage: list) -> TrainingFigures:
+    officers_trained, by_kind, participating = counts
     statuses = [row.status for row in coverage]
     return TrainingFigures(
-        officers_trained=officers.values("officer").distinct().count(),
+        officers_trained=officers_trained,
         courses_held=sum(by_kind.values()),
         courses_by_kind={code: by_kind.get(code, 0) for code, _label in CourseKind.choices},
-        enterprises_participating=participations.values("enterprise").distinct().count(),
+        enterprises_participating=participating,
         districts_total=len(coverage),
         districts_covered=sum(1 for s in statuses if s != CoverageStatus.NOT_COVERED),
         districts_well_covered=statuses.count(CoverageStatus.COVERED),

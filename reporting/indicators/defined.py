@@ -13,7 +13,9 @@ milestone (e.g. the 2025 target of a 2021–2025 plan) is shown, with its year."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
@@ -73,30 +75,6 @@ def filtered_value(
         and (getattr(district, "kind", "district") != "district" or indicator.district_id != district.pk)
     ):
         return None  # an indicator of another district has no value in this one
-    if m in (
-        Measure.ENTERPRISES_ACTIVE,
-        Measure.AWARE_COUNT,
-        Measure.AWARE_SHARE,
-        Measure.APPLYING_COUNT,
-        Measure.APPLYING_SHARE,
-    ):
-        counts = (
-            enterprise_flags(year, district, end)
-            .filter(enterprise_filter(indicator), open_on(end))
-            .aggregate(
-                n=Count("pk"),
-                aware=Count("pk", filter=Q(is_aware=True)),
-                applying=Count("pk", filter=Q(is_applying=True)),
-            )
-        )
-        table: dict[str, Number | None] = {
-            Measure.ENTERPRISES_ACTIVE: counts["n"],
-            Measure.AWARE_COUNT: counts["aware"],
-            Measure.AWARE_SHARE: share(counts["aware"], counts["n"]),
-            Measure.APPLYING_COUNT: counts["applying"],
-            Measure.APPLYING_SHARE: share(counts["applying"], counts["n"]),
-        }
-        return table[m]
     if m in (Measure.AWARE_SHARE_ALL, Measure.APPLYING_SHARE_ALL):
         # Of all industrial establishments of the indicator's divisions (the city's counts).
         from .annex import establishments_by_division
@@ -112,44 +90,111 @@ def filtered_value(
         )
         part = flags["aware"] if m == Measure.AWARE_SHARE_ALL else flags["applying"]
         return share(part, sum(counts[c] for c in codes))
-    if m == Measure.ASSESSMENTS_COMPLETED:
-        return approved_assessments(year, district).filter(enterprise_filter(indicator, "enterprise__")).count()
-    if m in (Measure.OPTIONS_IMPLEMENTED, Measure.INVESTMENT_VND):
-        row = (
-            implemented_options(year, district)
-            .filter(enterprise_filter(indicator, "assessment__enterprise__"))
-            .aggregate(n=Count("pk"), investment=Sum("investment_vnd"))
+    values, default = filtered_values_by(indicator, year, district, end, factors, None)
+    return values.get(None, default)
+
+
+def filtered_values_by(
+    indicator: Indicator,
+    year: int,
+    district: District | Area | None,
+    end: dt.date,
+    factors: Factors,
+    unit: str | None,
+) -> tuple[dict[Any, Number | None], Number | None]:
+    """The indicator's measure narrowed by its filters in the scope, per value of the
+    enterprise's field ``unit`` (all under None when not given), from one grouped query; and the
+    value of a unit with no data. Measures of all establishments and those without filters have
+    no per-unit value here (None)."""
+    m = indicator.measure
+
+    def grouped(qs: Any, prefix: str, **aggregates: Any) -> dict[Any, dict]:
+        if unit is None:
+            return {None: qs.aggregate(**aggregates)}
+        field = f"{prefix}{unit}"
+        return {row[field]: row for row in qs.values(field).annotate(**aggregates).order_by()}
+
+    if m in (
+        Measure.ENTERPRISES_ACTIVE,
+        Measure.AWARE_COUNT,
+        Measure.AWARE_SHARE,
+        Measure.APPLYING_COUNT,
+        Measure.APPLYING_SHARE,
+    ):
+        rows = grouped(
+            enterprise_flags(year, district, end).filter(enterprise_filter(indicator), open_on(end)),
+            "",
+            n=Count("pk"),
+            aware=Count("pk", filter=Q(is_aware=True)),
+            applying=Count("pk", filter=Q(is_applying=True)),
         )
-        return row["n"] if m == Measure.OPTIONS_IMPLEMENTED else int(row["investment"] or 0)
+
+        def flags_value(counts: dict) -> Number | None:
+            n, aware, applying = counts.get("n", 0), counts.get("aware", 0), counts.get("applying", 0)
+            table: dict[str, Number | None] = {
+                Measure.ENTERPRISES_ACTIVE: n,
+                Measure.AWARE_COUNT: aware,
+                Measure.AWARE_SHARE: share(aware, n),
+                Measure.APPLYING_COUNT: applying,
+                Measure.APPLYING_SHARE: share(applying, n),
+            }
+            return table[m]
+
+        return {k: flags_value(v) for k, v in rows.items()}, flags_value({})
+    if m == Measure.ASSESSMENTS_COMPLETED:
+        done = approved_assessments(year, district).filter(enterprise_filter(indicator, "enterprise__"))
+        return {k: v["n"] for k, v in grouped(done, "enterprise__", n=Count("pk")).items()}, 0
+    if m in (Measure.OPTIONS_IMPLEMENTED, Measure.INVESTMENT_VND):
+        options = implemented_options(year, district).filter(enterprise_filter(indicator, "assessment__enterprise__"))
+        rows = grouped(options, "assessment__enterprise__", n=Count("pk"), investment=Sum("investment_vnd"))
+        if m == Measure.OPTIONS_IMPLEMENTED:
+            return {k: v["n"] for k, v in rows.items()}, 0
+        return {k: int(v["investment"] or 0) for k, v in rows.items()}, 0
     if m in (Measure.SAVINGS_TOE, Measure.SAVINGS_TCO2E, Measure.SAVINGS_VND):
         lines = verified_lines(year, district).filter(enterprise_filter(indicator, "report__enterprise__"))
         if indicator.resource_id:
             lines = lines.filter(resource_id=indicator.resource_id)
-        toe: Decimal | None = None
-        tco2e: Decimal | None = None
-        vnd = 0
+        field = f"report__enterprise__{unit}" if unit else None
+        sums: dict[Any, list] = {} if field else {None: [None, None, 0]}
         for group in (
-            lines.values("resource_id").annotate(qty=Sum(signed("quantity")), v=Sum(signed("vnd_saved"))).order_by()
+            lines.values(*([field] if field else []), "resource_id")
+            .annotate(qty=Sum(signed("quantity")), v=Sum(signed("vnd_saved")))
+            .order_by()
         ):
             t, c = factors.convert(group["resource_id"], group["qty"], year)
-            toe, tco2e, vnd = add_sums(toe, t), add_sums(tco2e, c), vnd + (group["v"] or 0)
-        if m == Measure.SAVINGS_TOE:
-            return toe or Decimal(0)
-        if m == Measure.SAVINGS_TCO2E:
-            return tco2e or Decimal(0)
-        return vnd
+            acc = sums.setdefault(group[field] if field else None, [None, None, 0])
+            acc[0], acc[1], acc[2] = add_sums(acc[0], t), add_sums(acc[1], c), acc[2] + (group["v"] or 0)
+        position = [str(Measure.SAVINGS_TOE), str(Measure.SAVINGS_TCO2E), str(Measure.SAVINGS_VND)].index(m)
+        default: Number = 0 if m == Measure.SAVINGS_VND else Decimal(0)
+        return {k: acc[position] or default for k, acc in sums.items()}, default
     if m == Measure.MODELS:
-        return model_count(year, district, end, enterprise_filter(indicator))
-    return None  # measures without filters are read from the base values (``Indicator.clean``)
+        counts: dict[Any, Number | None] = {**model_counts_by(year, district, end, unit, enterprise_filter(indicator))}
+        return counts, 0
+    return {}, None  # measures without filters are read from the base values (``Indicator.clean``)
 
 
 def model_count(year: int, district: District | Area | None, end: dt.date, extra: Q | None = None) -> int:
     """Enterprises applying cleaner production with savings verified in the year."""
+    return _models_applying(year, district, end, extra).count()
+
+
+def model_counts_by(
+    year: int, district: District | Area | None, end: dt.date, unit: str | None, extra: Q | None = None
+) -> dict[Any, int]:
+    """``model_count`` per value of the enterprise's field ``unit`` (all under None when not
+    given; one query)."""
+    qs = _models_applying(year, district, end, extra)
+    if unit is None:
+        return {None: qs.count()}
+    return dict(qs.values(unit).annotate(n=Count("pk")).values_list(unit, "n").order_by())
+
+
+def _models_applying(year: int, district: District | Area | None, end: dt.date, extra: Q | None) -> Any:
     verified = SavingsReport.objects.filter(enterprise=OuterRef("pk"), status=VERIFIED, year=year)
     qs = enterprise_flags(year, district, end).filter(open_on(end), Q(is_applying=True), Exists(verified))
     if extra is not None:
         qs = qs.filter(extra)
-    return qs.count()
+    return qs
 
 
 def entered_values(year: int) -> dict[int, Decimal]:
@@ -165,15 +210,21 @@ def indicator_figures(
     district: District | Area | None,
     end: dt.date,
     factors: Factors,
+    value_of: Callable[[Indicator], Number | None] | None = None,
+    entered: dict[int, Decimal] | None = None,
 ) -> dict[str, Number | None]:
-    """The value of every indicator, by code."""
-    entered = entered_values(year) if district is None else {}
+    """The value of every indicator, by code (``value_of``: an indicator with filters' value,
+    ``entered``: the figures DOIT entered, when already gathered)."""
+    if entered is None:
+        entered = entered_values(year) if district is None else {}
+    if value_of is None:
+        value_of = lambda indicator: filtered_value(indicator, year, district, end, factors)  # noqa: E731
     values: dict[str, Number | None] = {str(m): base.get(m) for m in ALL_ESTABLISHMENTS.values()}
     for indicator in indicators:
         if indicator.info.entered:
             values[indicator.code] = entered.get(indicator.pk)
         elif has_filters(indicator):
-            values[indicator.code] = filtered_value(indicator, year, district, end, factors)
+            values[indicator.code] = value_of(indicator)
         else:
             values[indicator.code] = base.get(indicator.measure)
     return values
@@ -193,18 +244,19 @@ def plan_results(
     values: dict[str, Number | None],
     *,
     city: bool,
+    targets: list[Target] | None = None,
 ) -> tuple[PlanResult, ...]:
     """Every plan in force with its targets for ``year`` (or the plan's next milestone), each
     against the year's result. In a district's report only shares are compared (counts and
-    amounts are the city's)."""
-    targets: dict[int, dict[int, Target]] = {}
-    for target in Target.objects.filter(plan__in=plans, year__gte=year).order_by("plan_id", "year", "pk"):
+    amounts are the city's). ``targets``: ``targets_of(year, plans)`` when already read."""
+    by_plan: dict[int, dict[int, Target]] = {}
+    for target in targets_of(year, plans) if targets is None else targets:
         # The earliest year ≥ ``year`` per indicator: the year itself, or the next milestone.
-        targets.setdefault(target.plan_id, {}).setdefault(target.indicator_id, target)
+        by_plan.setdefault(target.plan_id, {}).setdefault(target.indicator_id, target)
     results = []
     for plan in plans:
         rows = []
-        for indicator_id, target in targets.get(plan.pk, {}).items():
+        for indicator_id, target in by_plan.get(plan.pk, {}).items():
             indicator = indicators[indicator_id]
             if not city and indicator.info.city_only:
                 continue
@@ -243,6 +295,11 @@ def plan_results(
             )
         )
     return tuple(results)
+
+
+def targets_of(year: int, plans: list[ActionPlan]) -> list[Target]:
+    """The targets of the plans for ``year`` and later years (1 query)."""
+    return list(Target.objects.filter(plan__in=plans, year__gte=year).order_by("plan_id", "year", "pk"))
 
 
 def figures_of(

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     Count,
+    F,
     OuterRef,
     Q,
     Subquery,
@@ -34,10 +36,57 @@ from .base import VERIFIED, enterprise_scope
 from .results import OpenFinding, QualityWarning, ResourceRow
 
 
+def pending_counts(year: int, district: District | Area | None) -> tuple[dict[str, int], int]:
+    """(savings reports of the year submitted, returned and verified with warnings; assessments
+    of the year awaiting approval) in the scope (2 queries)."""
+    pending = (
+        SavingsReport.objects.filter(year=year).filter(enterprise_scope(district, "enterprise__")).aggregate(**PENDING)
+    )
+    assessments = (
+        Assessment.objects.filter(year=year, status=Assessment.Status.SUBMITTED)
+        .filter(enterprise_scope(district, "enterprise__"))
+        .count()
+    )
+    return pending, assessments
+
+
+def pending_counts_by_unit(year: int, unit: str) -> tuple[dict[Any, Any], dict[Any, int]]:
+    """``pending_counts`` of every unit at once (``unit``: the enterprise's unit field), each
+    unit's counts under its id (2 queries)."""
+    pending = {
+        row["unit"]: row
+        for row in SavingsReport.objects.filter(year=year)
+        .annotate(unit=F(f"enterprise__{unit}"))
+        .values("unit")
+        .annotate(**PENDING)
+        .order_by()
+    }
+    assessments = dict(
+        Assessment.objects.filter(year=year, status=Assessment.Status.SUBMITTED)
+        .values(f"enterprise__{unit}")
+        .annotate(n=Count("pk"))
+        .values_list(f"enterprise__{unit}", "n")
+        .order_by()
+    )
+    return pending, assessments
+
+
+PENDING = {
+    "submitted": Count("pk", filter=Q(status=SavingsReport.Status.SUBMITTED)),
+    "returned": Count("pk", filter=Q(status=SavingsReport.Status.RETURNED)),
+    "warned": Count("pk", filter=Q(status=SavingsReport.Status.VERIFIED, warning_count__gt=0)),
+}
+
+
 def year_warnings(
-    year: int, district: District | Area | None, resources: tuple[ResourceRow, ...]
+    year: int,
+    district: District | Area | None,
+    resources: tuple[ResourceRow, ...],
+    *,
+    pending: tuple[dict[str, int], int] | None = None,
 ) -> tuple[QualityWarning, ...]:
-    """Data-quality points still open for the year in the scope."""
+    """Data-quality points still open for the year in the scope (``pending``: its
+    ``pending_counts`` when already counted)."""
     found: list[QualityWarning] = []
     for r in resources:
         if r.has_energy_factor and r.quantity and (r.toe is None or r.tco2e is None):
@@ -59,42 +108,34 @@ def year_warnings(
                     r.lines,
                 )
             )
-    pending = (
-        SavingsReport.objects.filter(year=year)
-        .filter(enterprise_scope(district, "enterprise__"))
-        .aggregate(
-            submitted=Count("pk", filter=Q(status=SavingsReport.Status.SUBMITTED)),
-            returned=Count("pk", filter=Q(status=SavingsReport.Status.RETURNED)),
-            warned=Count("pk", filter=Q(status=SavingsReport.Status.VERIFIED, warning_count__gt=0)),
-        )
-    )
-    if pending["submitted"]:
+    counts, assessments = pending_counts(year, district) if pending is None else pending
+    if counts["submitted"]:
         found.append(
             QualityWarning(
                 "reports_unverified",
                 ngettext(
                     "%(n)s savings report of %(year)s is submitted but not verified yet: it is not counted.",
                     "%(n)s savings reports of %(year)s are submitted but not verified yet: they are not counted.",
-                    pending["submitted"],
+                    counts["submitted"],
                 )
-                % {"n": pending["submitted"], "year": year},
-                pending["submitted"],
+                % {"n": counts["submitted"], "year": year},
+                counts["submitted"],
             )
         )
-    if pending["returned"]:
+    if counts["returned"]:
         found.append(
             QualityWarning(
                 "reports_returned",
                 ngettext(
                     "%(n)s savings report of %(year)s was returned for correction and is not counted.",
                     "%(n)s savings reports of %(year)s were returned for correction and are not counted.",
-                    pending["returned"],
+                    counts["returned"],
                 )
-                % {"n": pending["returned"], "year": year},
-                pending["returned"],
+                % {"n": counts["returned"], "year": year},
+                counts["returned"],
             )
         )
-    if pending["warned"]:
+    if counts["warned"]:
         found.append(
             QualityWarning(
                 "verified_with_warnings",
@@ -103,17 +144,12 @@ def year_warnings(
                     "and the officer's written justification is kept with it.",
                     "%(n)s verified savings reports of %(year)s carry data-quality warnings: they are counted, "
                     "and the officers' written justifications are kept with them.",
-                    pending["warned"],
+                    counts["warned"],
                 )
-                % {"n": pending["warned"], "year": year},
-                pending["warned"],
+                % {"n": counts["warned"], "year": year},
+                counts["warned"],
             )
         )
-    assessments = (
-        Assessment.objects.filter(year=year, status=Assessment.Status.SUBMITTED)
-        .filter(enterprise_scope(district, "enterprise__"))
-        .count()
-    )
     if assessments:
         found.append(
             QualityWarning(

@@ -81,8 +81,20 @@ def flag_counts(year: int, district: District | Area | None, end: dt.date) -> tu
     from one query grouped by both (each enterprise is evaluated once). Registered and active are
     as of ``end`` (registration and closure dates), so later registrations and closures never
     change a past year."""
+    return _fold_flags(_flag_rows(year, district, end))
+
+
+def flag_counts_by_unit(year: int, end: dt.date) -> dict[Any, tuple[dict[Any, dict], dict[Any, dict]]]:
+    """``flag_counts`` of every unit of the year's breakdown at once, by unit id (one query)."""
+    rows: dict[Any, list[dict]] = {}
+    for row in _flag_rows(year, None, end):
+        rows.setdefault(row["district_key"], []).append(row)
+    return {key: _fold_flags(unit_rows) for key, unit_rows in rows.items()}
+
+
+def _flag_rows(year: int, district: District | Area | None, end: dt.date) -> list[Any]:
     active = open_on(end)
-    rows = (
+    return list(
         enterprise_flags(year, district, end)
         .annotate(district_key=F(unit_field(year, district)), division_key=division_code())
         .values("district_key", "division_key")
@@ -94,6 +106,9 @@ def flag_counts(year: int, district: District | Area | None, end: dt.date) -> tu
         )
         .order_by()
     )
+
+
+def _fold_flags(rows: list[Any]) -> tuple[dict[Any, dict], dict[Any, dict]]:
     by_district: dict[Any, dict] = {}
     by_sector: dict[Any, dict] = {}
     for row in rows:
@@ -126,7 +141,19 @@ class SavingsCube:
 def savings_cube(year: int, district: District | Area | None, factors: Factors) -> SavingsCube:
     """One query sums the year's verified lines by (district, division, category, resource); the
     factors of the year convert each group's quantity (exact, see ``Factors``)."""
-    rows = (
+    return _fold_cube(_cube_rows(year, district), year, factors)
+
+
+def savings_cube_by_unit(year: int, factors: Factors) -> dict[Any, SavingsCube]:
+    """``savings_cube`` of every unit of the year's breakdown at once, by unit id (one query)."""
+    rows: dict[Any, list[dict]] = {}
+    for row in _cube_rows(year, None):
+        rows.setdefault(row["district_key"], []).append(row)
+    return {key: _fold_cube(unit_rows, year, factors) for key, unit_rows in rows.items()}
+
+
+def _cube_rows(year: int, district: District | Area | None) -> list[Any]:
+    return list(
         verified_lines(year, district)
         .annotate(
             district_key=F(f"report__enterprise__{unit_field(year, district)}"),
@@ -137,6 +164,9 @@ def savings_cube(year: int, district: District | Area | None, factors: Factors) 
         .annotate(qty=Sum("quantity"), vnd=Sum("vnd_saved"), n=Count("pk"))
         .order_by()
     )
+
+
+def _fold_cube(rows: list[Any], year: int, factors: Factors) -> SavingsCube:
     groups: tuple[dict[Any, Sums], dict[Any, Sums], dict[Any, Sums]] = ({}, {}, {})
     by_resource: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -178,17 +208,33 @@ def _payback_expr() -> Any:
 def payback_medians(qs: QuerySet[CPOption]) -> dict[str, Decimal | None]:
     """Median simple payback (years) of the options per category; options without expected
     savings have no payback and are left out."""
+    return payback_medians_by(qs, None).get(None, {})
+
+
+def payback_medians_by(qs: QuerySet[CPOption], group: str | None) -> dict[Any, dict[str, Decimal | None]]:
+    """``payback_medians`` per value of the field ``group`` (all under None when not given): one
+    query, the median of each (group, category) computed by the database."""
     qs = qs.filter(expected_savings_vnd__gt=0)
+    key = [group] if group else []
+    medians: dict[Any, dict[str, Decimal | None]] = {}
     if connection.vendor == "postgresql":
-        rows = qs.values("category").annotate(m=Median(_payback_expr())).order_by()
-        return {row["category"]: Decimal(str(round(row["m"], 4))) for row in rows if row["m"] is not None}
+        rows = qs.values(*key, "category").annotate(m=Median(_payback_expr())).order_by()
+        for row in rows:
+            if row["m"] is not None:
+                medians.setdefault(row[group] if group else None, {})[row["category"]] = Decimal(
+                    str(round(row["m"], 4))
+                )
+        return medians
     # SQLite (local development only) has no percentile function: sort the paybacks in Python.
     import statistics
 
-    values: dict[str, list[Decimal]] = {}
-    for category, investment, expected in qs.values_list("category", "investment_vnd", "expected_savings_vnd"):
-        values.setdefault(category, []).append(Decimal(investment) / Decimal(expected))
-    return {k: Decimal(str(round(statistics.median(v), 4))) for k, v in values.items()}
+    values: dict[Any, dict[str, list[Decimal]]] = {}
+    for *unit, category, investment, expected in qs.values_list(
+        *key, "category", "investment_vnd", "expected_savings_vnd"
+    ):
+        by_category = values.setdefault(unit[0] if unit else None, {})
+        by_category.setdefault(category, []).append(Decimal(investment) / Decimal(expected))
+    return {g: {k: Decimal(str(round(statistics.median(v), 4))) for k, v in cats.items()} for g, cats in values.items()}
 
 
 def trend_years(year: int, first_year: int | None) -> range:
@@ -208,9 +254,7 @@ def savings_trend(
 ) -> list[TrendPoint]:
     """Verified savings per year (TOE and tCO2e with each year's factors): two grouped queries
     (by year and resource, converted with the factors in Python; reports per year) and the factors."""
-    lines = SavingsLine.objects.filter(
-        report__status=VERIFIED, report__year__gte=years.start, report__year__lt=years.stop
-    ).filter(enterprise_scope(district, "report__enterprise__"))
+    lines = _trend_lines(years).filter(enterprise_scope(district, "report__enterprise__"))
     if enterprise is not None:
         lines = lines.filter(report__enterprise=enterprise)
     factors = factors or Factors()
@@ -227,6 +271,40 @@ def savings_trend(
         .values_list("report__year", "n")
         .order_by()
     )
+    return _trend_points(years, sums, reports)
+
+
+def savings_trend_by_unit(years: range, unit: str, factors: Factors) -> dict[Any, list[TrendPoint]]:
+    """``savings_trend`` of every unit at once (``unit``: the enterprise's unit field), by unit
+    id; a unit without verified savings in those years is left out (two queries)."""
+    lines = _trend_lines(years)
+    field = f"report__enterprise__{unit}"
+    sums: dict[Any, dict[int, Sums]] = {}
+    for row in (
+        lines.values(field, "report__year", "resource_id")
+        .annotate(qty=Sum(signed("quantity")), vnd=Sum(signed("vnd_saved")))
+        .order_by()
+    ):
+        toe, tco2e = factors.convert(row["resource_id"], row["qty"], row["report__year"])
+        sums.setdefault(row[field], {}).setdefault(row["report__year"], Sums()).add(toe, tco2e, row["vnd"])
+    reports: dict[Any, dict[int, int]] = {}
+    for key, y, n in (
+        lines.values(field, "report__year")
+        .annotate(n=Count("report", distinct=True))
+        .values_list(field, "report__year", "n")
+        .order_by()
+    ):
+        reports.setdefault(key, {})[y] = n
+    return {key: _trend_points(years, sums.get(key, {}), reports.get(key, {})) for key in set(sums) | set(reports)}
+
+
+def _trend_lines(years: range) -> QuerySet[SavingsLine]:
+    return SavingsLine.objects.filter(
+        report__status=VERIFIED, report__year__gte=years.start, report__year__lt=years.stop
+    )
+
+
+def _trend_points(years: range, sums: dict[int, Sums], reports: dict[int, int]) -> list[TrendPoint]:
     return [
         TrendPoint(
             year=y,
@@ -273,6 +351,45 @@ def units_with_awareness(year: int, district: District | Area | None, end: dt.da
     held = Exists(courses.filter(district=OuterRef("pk")))
     attended = Exists(EnterpriseParticipation.objects.filter(course__in=courses, enterprise__district=OuterRef("pk")))
     return units.filter(held | attended).count(), units.count()
+
+
+def zones_reached_by_unit(year: int, end: dt.date) -> dict[Any, int]:
+    """The first figure of ``zones_reached`` for every unit of the year's breakdown, by unit id
+    (one query)."""
+    unit = unit_field(year)
+    return dict(
+        enterprise_flags(year, None, end)
+        .filter(open_on(end), Q(is_aware=True, industrial_zone__isnull=False))
+        .values(unit)
+        .annotate(n=Count("industrial_zone", distinct=True))
+        .values_list(unit, "n")
+        .order_by()
+    )
+
+
+def zones_by_unit(year: int) -> dict[Any, set[int]]:
+    """The industrial zones of each unit of the year's breakdown (``_zones_of``), by unit id
+    (one query)."""
+    found: dict[Any, set[int]] = {}
+    field = "district__successor_origins__commune" if unit_field(year) == "commune_id" else "district"
+    for pk, key in IndustrialZone.objects.filter(**{f"{field}__isnull": False}).values_list("pk", field):
+        found.setdefault(key, set()).add(pk)
+    return found
+
+
+def awareness_units(year: int, end: dt.date) -> set[Any]:
+    """The units of the year's breakdown where an enterprise-awareness course ended in the year
+    was held or attended by one of their enterprises (``units_with_awareness``; 2 queries)."""
+    first = dt.date(year, 1, 1)
+    courses = Course.objects.filter(kind=CourseKind.ENTERPRISE_AWARENESS, end_date__gte=first, end_date__lte=end)
+    unit = unit_field(year)
+    held = set(courses.values_list(unit, flat=True).distinct())
+    attended = set(
+        EnterpriseParticipation.objects.filter(course__in=courses)
+        .values_list(f"enterprise__{unit}", flat=True)
+        .distinct()
+    )
+    return (held | attended) - {None}
 
 
 def year_end_of(year: int) -> dt.date:
