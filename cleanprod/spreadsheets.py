@@ -26,6 +26,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1F6F43")
 INTEGER_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.00"
 DATE_FORMAT = "dd/mm/yyyy"
+GENERAL = "General"  # a number as Excel shows it by default (a year, an id): written with no style
 
 
 def is_formula_like(value: str) -> bool:
@@ -61,6 +62,8 @@ def _fast_cell(ws: Worksheet, value: Any, number_format: str | None, styles: dic
     if value is None or (isinstance(value, str) and not is_formula_like(value)):
         return value
     kind = type(value)
+    if number_format == GENERAL and (kind is int or kind is float or kind is Decimal):
+        return value  # a number in the General format: no style, openpyxl's fast path
     if kind is int or kind is float or kind is Decimal:
         key = (kind is int, number_format)
         style = styles.get(key)

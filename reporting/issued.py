@@ -14,6 +14,12 @@ and every later build of that report serves those bytes.
   again from the stored figures; when the new bytes match the recorded SHA-256 they are stored
   again, otherwise the build fails with a message instead of serving a different document.
 - Reopening the year turns the edition back into a draft and deletes its kept files.
+
+So a change of layout never changes an issued document. When the verified savings lines left the
+workbook for the detailed data (``reporting.detail``), the workbooks issued before kept their
+sheet of lines: they are served as kept; only one lost from storage could not be rebuilt (the
+rebuild, without that sheet, does not match its SHA-256) and is restored from the backup. The
+detailed data is not part of an edition: a locked year's lines come from its stored figures.
 """
 
 from __future__ import annotations

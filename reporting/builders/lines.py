@@ -19,8 +19,8 @@ from typing import IO, TYPE_CHECKING, Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cleanprod.spreadsheets import INTEGER_FORMAT, is_formula_like, new_workbook, write_table
-from reporting.builders.xlsx import FACTOR_FORMAT, QUANTITY_FORMAT, save_workbook
+from cleanprod.spreadsheets import GENERAL, INTEGER_FORMAT, is_formula_like, new_workbook, write_table
+from reporting.builders.xlsx import save_workbook
 
 if TYPE_CHECKING:
     from reporting.detail import LinesData
@@ -29,7 +29,10 @@ ProgressCallback = Callable[[int], None]
 CSV_BATCH = 2000  # rows per chunk of the CSV response
 PROGRESS_EVERY = 5000  # rows between two progress updates of a build
 WIDTHS = [6, 18, 14, 40, 8, 10, 24, 8, 16, 12, 12, 16, 26, 10]
-NUMBER_FORMATS = {0: "0", 8: QUANTITY_FORMAT, 9: FACTOR_FORMAT, 10: FACTOR_FORMAT, 11: INTEGER_FORMAT, 13: "0"}
+# Numbers are numbers; only the VND amount carries a format (thousands separated). The year, the
+# quantities, TOE, tCO2e and the report number are shown in Excel's General format: openpyxl writes
+# a styled cell far more slowly than a plain one, which shows on hundreds of thousands of lines.
+NUMBER_FORMATS = {0: GENERAL, 8: GENERAL, 9: GENERAL, 10: GENERAL, 11: INTEGER_FORMAT, 13: GENERAL}
 
 
 def headers() -> list[str]:
