@@ -91,7 +91,7 @@ def compute_all(
         reloaded = _reload(units)
         for done, area in enumerate(scopes, start=1):
             if area is None:
-                source: Any = LiveScope(year, None, end, findings=findings)
+                source = LiveScope(year, None, end, findings=findings)
                 result[None] = _compute_live(year, None, None, with_findings, source)
             elif groups is not None and area.kind == kind:
                 area = reloaded[area.pk]
