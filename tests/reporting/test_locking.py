@@ -717,6 +717,17 @@ def test_locked_years_pdf_and_excel_keep_their_numbers(world, doit_user, private
     assert "Tên mới sau khi khóa sổ" not in str(detail)
 
 
+def test_a_locked_years_detailed_data_csv_lists_the_stored_lines(world, doit_user, login):
+    lock_and_store(LOCKED, doit_user)
+    client = login(doit_user)
+    first = b"".join(client.get(reverse("reporting:detail_csv"), {"year": LOCKED}).streaming_content)
+    change_live_data(world)  # a late verified line, a renamed enterprise, a new factor
+
+    second = b"".join(client.get(reverse("reporting:detail_csv"), {"year": LOCKED}).streaming_content)
+    assert second == first
+    assert len(second.decode("utf-8-sig").splitlines()) == 1 + 6 and "Tên mới sau khi khóa sổ" not in second.decode()
+
+
 def test_the_final_excel_file_and_a_later_build_hold_the_same_cells(
     world, doit_user, private_storage, django_capture_on_commit_callbacks
 ):
