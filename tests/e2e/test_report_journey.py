@@ -1,8 +1,9 @@
-"""DOIT staff request last year's city report, watch it finish and download both files
-(Celery runs eagerly in this test, inside the live server)."""
+"""DOIT staff request last year's city report, watch it finish and download both files, then the
+year's detailed data as CSV (Celery runs eagerly in this test, inside the live server)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import subprocess
 
@@ -59,5 +60,16 @@ def test_doit_requests_downloads_last_years_city_report(private_storage, sign_in
     xlsx_path = tmp_path / info.value.suggested_filename
     info.value.save_as(xlsx_path)
     wb = openpyxl.load_workbook(xlsx_path)
-    detail = wb.worksheets[-1]
-    assert sorted(row[10] for row in detail.iter_rows(min_row=2, values_only=True)) == [9_600_000, 22_800_000]
+    summary = [row for row in wb.worksheets[0].iter_rows(values_only=True) if row and row[0] == "Dữ liệu chi tiết"]
+    assert summary and "/reports/" in summary[0][1]  # the workbook says where the lines are
+
+    # The lines themselves: the detailed data, as CSV.
+    detail = page.locator("[data-testid=detail-csv-form]")
+    detail.locator("select[name=year]").select_option(str(last_year))
+    with page.expect_download() as info:
+        detail.locator("button[type=submit]").click()
+    csv_path = tmp_path / info.value.suggested_filename
+    info.value.save_as(csv_path)
+    assert csv_path.suffix == ".csv" and csv_path.read_bytes().startswith(b"\xef\xbb\xbf")
+    header, *rows = list(csv.reader(csv_path.read_text(encoding="utf-8-sig").splitlines()))
+    assert header[0] == "Năm" and sorted(int(row[11]) for row in rows) == [9_600_000, 22_800_000]
