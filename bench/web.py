@@ -7,8 +7,11 @@ requests after ``--warmup`` requests:
 - the enterprise list with a diacritic-free search and two filters, as DOIT and as an officer, and
   the Django admin changelist doing the same search and filters as a superuser (ratio admin/portal);
 - the same list without a search (the first page everyone opens);
-- the dashboard of DOIT and of an officer: cold (cache cleared before each request, figures last
-  computed kept in PostgreSQL), warm, and first ever (nothing cached or stored);
+- the dashboard of DOIT, of an officer and of enterprise staff: the computation of its figures as a
+  worker runs it (``refresh_dashboard``, ``refresh_enterprise_dashboard``), then the request cold
+  (cache cleared before each request, the figures the worker computed kept in PostgreSQL), warm, and
+  first ever (nothing cached or stored: the page says the figures are being prepared and queues
+  their computation; no request computes them);
 - the number of SQL queries of every list page and dashboard;
 - EXPLAIN (ANALYZE, BUFFERS) of the list's search queries and of the admin's.
 
@@ -73,10 +76,72 @@ def bench_users():
         .order_by("username")
         .first()
     )
+    # The demo enterprise's staff (seed_demo), or else the first enterprise staff account.
+    staff = User.objects.filter(role=Role.ENTERPRISE, is_active=True)
+    enterprise = staff.filter(username="doanhnghiep").first() or staff.order_by("pk").first()
     admin = User.objects.filter(username=BENCH_ADMIN).first()
     if admin is None:
         admin = User.objects.create_superuser(BENCH_ADMIN, f"{BENCH_ADMIN}@example.vn", None)
-    return {"doit": doit, "officer": officer, "admin": admin}
+    return {"doit": doit, "officer": officer, "enterprise": enterprise, "admin": admin}
+
+
+DASHBOARD_ROLES = ("doit", "officer", "enterprise")
+
+
+class Dashboards:
+    """The dashboard each benchmark user opens: computed as a worker does, or forgotten."""
+
+    def __init__(self, users: dict) -> None:
+        from django.conf import settings
+
+        from reporting import dashboard
+
+        self.year = dashboard.latest_verified_year()
+        self.language = settings.LANGUAGE_CODE  # the benchmark clients choose no language
+        self.officer_commune = users["officer"].commune.code
+        self.enterprise_id = users["enterprise"].enterprise_id
+
+    def names(self, role: str) -> list[str]:
+        from reporting import dashboard
+
+        if role == "enterprise":
+            return [f"enterprise:{self.enterprise_id}"]
+        code, for_city_staff = (None, True) if role == "doit" else (self.officer_commune, False)
+        return [dashboard._figures_name(self.year, code, for_city_staff, self.language)]
+
+    def compute(self, role: str) -> None:
+        """What the worker runs for this dashboard (nothing cached: it computes)."""
+        from django.core.cache import cache
+
+        from reporting import dashboard
+        from reporting.enterprise_dashboard import refresh_enterprise_dashboard
+
+        cache.clear()
+        if role == "enterprise":
+            assert refresh_enterprise_dashboard(self.enterprise_id)
+        else:
+            code, for_city_staff = (None, True) if role == "doit" else (self.officer_commune, False)
+            assert dashboard.refresh_dashboard(self.year, code, for_city_staff, self.language)
+
+    def forget(self, role: str) -> None:
+        """Nothing cached or stored for this dashboard (never computed)."""
+        from django.core.cache import cache
+
+        from reporting.models import DashboardSnapshot
+
+        cache.clear()
+        DashboardSnapshot.objects.filter(name__in=self.names(role)).delete()
+
+
+def timed_call(function, *, repeat: int, before=None) -> dict:
+    samples = []
+    for _ in range(repeat):
+        if before:
+            before()
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return summary(samples)
 
 
 def timed(client, url: str, params: dict, *, repeat: int, warmup: int, before=None) -> dict:
@@ -192,10 +257,9 @@ def main(argv: list[str] | None = None) -> dict:
     from django.urls import reverse
 
     from enterprises.models import Enterprise
-    from reporting.models import DashboardSnapshot
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        print("warning: no REDIS_URL: tasks run in the request, so cold dashboards include the refresh")
+        print("warning: no REDIS_URL: tasks run in the request, so cold and first dashboards include the computation")
 
     users = bench_users()
     clients = {name: signed_in_client(user) for name, user in users.items()}
@@ -218,19 +282,24 @@ def main(argv: list[str] | None = None) -> dict:
     timings["admin_changelist_search"] = timed(clients["admin"], admin_url, admin_search, **run)
     timings["admin_changelist_broad_search"] = timed(clients["admin"], admin_url, admin_broad, **run)
 
-    def forget_everything() -> None:
-        cache.clear()
-        DashboardSnapshot.objects.all().delete()
-
-    for role in ("doit", "officer"):
-        # Cold: the cache is empty (Redis restarted or flushed); the figures last computed are in
-        # PostgreSQL and a refresh is queued for a worker.
-        timings[f"dashboard_cold_{role}"] = timed(clients[role], "/", {}, before=cache.clear, **run)
-        timings[f"dashboard_warm_{role}"] = timed(clients[role], "/", {}, **run)
-        # First ever: nothing cached or stored, computed in the request.
-        timings[f"dashboard_first_{role}"] = timed(
-            clients[role], "/", {}, before=forget_everything, repeat=options.cold_repeat, warmup=1
+    dashboards = Dashboards(users)
+    for role in DASHBOARD_ROLES:
+        client = clients[role]
+        # The worker: the computation a first request used to make (the figures are then stored).
+        timings[f"dashboard_worker_{role}"] = timed_call(
+            lambda role=role: dashboards.compute(role), repeat=options.cold_repeat
         )
+        # Cold: the cache is empty (Redis restarted or flushed); the figures the worker computed
+        # are in PostgreSQL and a refresh is queued for a worker.
+        timings[f"dashboard_cold_{role}"] = timed(client, "/", {}, before=cache.clear, **run)
+        dashboards.compute(role)  # current figures in the cache, as after the worker's refresh
+        timings[f"dashboard_warm_{role}"] = timed(client, "/", {}, **run)
+        # First ever: nothing cached or stored; the page says the figures are being prepared and
+        # queues their computation (with a broker; without one, tasks run in the request).
+        timings[f"dashboard_first_{role}"] = timed(
+            client, "/", {}, before=lambda role=role: dashboards.forget(role), **run
+        )
+        dashboards.compute(role)
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         current_app.control.purge()  # the refreshes queued above (no worker runs here)
 
@@ -256,14 +325,20 @@ def main(argv: list[str] | None = None) -> dict:
         "training_coverage": (reverse("training:coverage"), {}),
         "reports": (reverse("reporting:list"), {}),
         "users": (reverse("accounts:users"), {}),
-        "dashboard_warm": ("/", {}),
     }
     queries: dict[str, dict[str, int]] = {}
     for role in ("doit", "officer"):
         counts = {name: query_count(clients[role], url, params) for name, (url, params) in pages.items()}
-        counts["dashboard_cold"] = query_count(clients[role], "/", before=cache.clear)
-        counts["dashboard_first"] = query_count(clients[role], "/", before=forget_everything)
         queries[role] = counts
+    for role in DASHBOARD_ROLES:
+        counts = queries.setdefault(role, {})
+        counts["dashboard_cold"] = query_count(clients[role], "/", before=cache.clear)
+        dashboards.compute(role)
+        counts["dashboard_warm"] = query_count(clients[role], "/")
+        counts["dashboard_first"] = query_count(clients[role], "/", before=lambda role=role: dashboards.forget(role))
+        dashboards.compute(role)
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        current_app.control.purge()
     queries["admin"] = {"admin_changelist_search": query_count(clients["admin"], admin_url, admin_search)}
 
     plans = {
@@ -297,7 +372,10 @@ def main(argv: list[str] | None = None) -> dict:
             ),
             "admin_ratio_at_least_3": all(ratios[f"admin_over_portal_{role}"] >= 3 for role in ("doit", "officer")),
             "dashboard_cold_under_300ms": all(
-                timings[f"dashboard_cold_{role}"]["median_ms"] < 300 for role in ("doit", "officer")
+                timings[f"dashboard_cold_{role}"]["median_ms"] < 300 for role in DASHBOARD_ROLES
+            ),
+            "dashboard_first_under_300ms": all(
+                timings[f"dashboard_first_{role}"]["median_ms"] < 300 for role in DASHBOARD_ROLES
             ),
         },
     }
