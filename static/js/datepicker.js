@@ -70,8 +70,9 @@
         if (cell && cell % 7 === 0) { html += "</tr><tr>"; }
         var date = new Date(year, month, day);
         var selected = chosen && chosen.getTime() === date.getTime();
+        // Named with its month and year: a screen reader on "18" alone does not say which month.
         html += '<td><button type="button" class="btn btn-sm ' + (selected ? "btn-success" : "btn-light") +
-          '" data-day="' + format(date) + '">' + day + "</button></td>";
+          '" data-day="' + format(date) + '" aria-label="' + day + " " + MONTHS[month] + " " + year + '">' + day + "</button></td>";
       }
       for (; cell % 7; cell++) { html += "<td></td>"; }
       html += '</tr></tbody></table><button type="button" class="btn btn-sm btn-link" data-close>' + TEXT.close + "</button>";

@@ -8,6 +8,32 @@
     });
   });
 
+  // A form sent back with errors: the focus goes to its error summary (data-error-summary) or,
+  // without one, to the first field marked invalid, which announces its message. A keyboard or
+  // screen-reader user then starts where something must be corrected, not at the top of the page.
+  function focusFirstError() {
+    var target = document.querySelector("main [data-error-summary]") ||
+      document.querySelector("main form [aria-invalid='true'], main form .is-invalid");
+    if (!target) { return; }
+    if (target.hasAttribute("data-error-summary") && !target.hasAttribute("tabindex")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+  }
+  document.addEventListener("DOMContentLoaded", focusFirstError);
+
+  // Chromium announces a required select or file field that is still empty as "invalid" before
+  // anything was sent. A field that failed validation carries aria-invalid="true" from the server;
+  // every other required select and file field is marked not invalid, so that only real errors
+  // are announced.
+  function markUnsentRequiredFields(root) {
+    (root || document).querySelectorAll(
+      "select[required]:not([aria-invalid]), input[type=file][required]:not([aria-invalid])"
+    ).forEach(function (field) { field.setAttribute("aria-invalid", "false"); });
+  }
+  markUnsentRequiredFields();
+  document.body.addEventListener("htmx:afterSwap", function (event) { markUnsentRequiredFields(event.target); });
+
   // A table too wide for the window scrolls inside its frame: the frame then takes keyboard focus
   // (so it can be scrolled with the arrow keys) and is named after the table's caption.
   function frameScrollingTables(root) {
