@@ -71,6 +71,7 @@ def test_a_locked_years_files_carry_the_locks_time_and_are_identical_on_every_bu
 
     xlsx, again = build("xlsx"), build("xlsx")
     assert sha256(xlsx) == sha256(again)
+    assert sha256(build("lines")) == sha256(build("lines"))  # the detailed data too
     with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
         assert {info.date_time for info in archive.infolist()} == {when}
         core = archive.read("docProps/core.xml").decode()

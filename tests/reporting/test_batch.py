@@ -24,9 +24,9 @@ YEAR = 2024
 
 
 def detail_rows(path) -> list[tuple]:
-    """The data rows of the last sheet (the verified savings lines) of a built workbook."""
+    """The data rows (the verified savings lines) of a built detailed-data workbook."""
     wb = openpyxl.load_workbook(path, read_only=True)
-    rows = list(wb.worksheets[-1].iter_rows(values_only=True))[1:]
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))[1:]
     wb.close()
     return rows
 
@@ -37,17 +37,17 @@ def test_batch_creates_one_job_per_active_district_and_the_city_and_all_end_done
     District.objects.filter(code="001").update(active=False)  # an inactive district gets no report
     active = list(District.objects.filter(active=True).order_by("code"))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        jobs = services.report_request_all(by=doit_user, year=YEAR, formats=["xlsx"])
+        jobs = services.report_request_all(by=doit_user, year=YEAR, formats=["lines"])
     dispatches = [getattr(c, "func", c) for c in callbacks if getattr(c, "func", c).__name__.startswith("_enqueue")]
     assert dispatches == [services._enqueue_group]  # one dispatch: the whole batch is one Celery group
     assert len(jobs) == len(active) + 1 == ReportJob.objects.count()
     assert jobs[0].district is None  # the city first
     assert [j.district for j in jobs[1:]] == active
     rows = list(ReportJob.objects.select_related("district"))
-    assert {(r.status, r.format, r.year, r.final, r.progress) for r in rows} == {("done", "xlsx", YEAR, False, 100)}
+    assert {(r.status, r.format, r.year, r.final, r.progress) for r in rows} == {("done", "lines", YEAR, False, 100)}
     assert all(r.requester == doit_user and r.dispatched_at is not None for r in rows)
 
-    # The files are real and each holds its own scope's lines: district A's three, B's three
+    # The files (the detailed data of each scope) are real and each holds its own scope's lines: A's three, B's three
     # (X's yearly report in A; Y's Q1 and B2's two lines in B), all six in the city's.
     by_scope = {r.district.code if r.district else "city": r for r in rows}
     city = detail_rows(private_storage / by_scope["city"].file.name)
@@ -55,8 +55,8 @@ def test_batch_creates_one_job_per_active_district_and_the_city_and_all_end_done
     b = detail_rows(private_storage / by_scope[world.b.code].file.name)
     empty = detail_rows(private_storage / by_scope["002"].file.name)
     assert (len(city), len(a), len(b), len(empty)) == (6, 3, 3, 0)
-    assert {r[0] for r in a} == {world.a.name} and {r[0] for r in b} == {world.b.name}
-    assert sum(r[10] for r in city) == sum(r[10] for r in a) + sum(r[10] for r in b) == 126_000_000
+    assert {r[1] for r in a} == {world.a.name} and {r[1] for r in b} == {world.b.name}
+    assert sum(r[11] for r in city) == sum(r[11] for r in a) + sum(r[11] for r in b) == 126_000_000
 
 
 def test_batch_in_both_formats_makes_two_jobs_per_scope(world, doit_user):
