@@ -76,14 +76,36 @@ def line_values(data: LinesData, row: tuple) -> list[Any]:
     ]
 
 
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")  # plain digits, no exponent, no trailing zeros
-    if isinstance(value, str) and is_formula_like(value):
-        return "'" + value
-    return value
+def _csv_text(value: str | None) -> str | None:
+    """Text as typed, with a leading apostrophe where a spreadsheet would take it for a formula."""
+    return "'" + value if value and is_formula_like(value) else value
+
+
+def _csv_number(value: Decimal | None) -> str | None:
+    """Plain digits: no exponent, no trailing zeros."""
+    return None if value is None else format(value.normalize(), "f")
+
+
+def csv_values(data: LinesData, row: tuple) -> list[Any]:
+    """One line's CSV fields, in the order of ``headers`` (None is written as an empty field);
+    the codes' labels are the portal's own, the other texts are checked for formulas."""
+    district, tax_code, name, division, period, resource, unit, quantity, toe, tco2e, vnd, category, report_id = row
+    return [
+        data.year,
+        _csv_text(district),
+        _csv_text(tax_code),
+        _csv_text(name),
+        division,
+        data.periods.get(period, period),
+        _csv_text(resource),
+        _csv_text(unit),
+        _csv_number(quantity),
+        _csv_number(toe),
+        _csv_number(tco2e),
+        vnd,
+        data.categories.get(category or "", ""),
+        report_id,
+    ]
 
 
 def csv_chunks(data: LinesData) -> Iterator[bytes]:
@@ -98,7 +120,7 @@ def csv_chunks(data: LinesData) -> Iterator[bytes]:
     buffer.truncate()
     pending = 0
     for row in data.rows():
-        writer.writerow([_csv_value(v) for v in line_values(data, row)])
+        writer.writerow(csv_values(data, row))
         pending += 1
         if pending == CSV_BATCH:
             yield buffer.getvalue().encode("utf-8")
