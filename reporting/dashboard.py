@@ -350,8 +350,10 @@ def dashboard_figures(
     fresh = cache.get(key)  # tasks run in-process: already computed
     if fresh is not None and fresh[0] == generation:
         return fresh[1]
-    if entry is not None:
-        return dataclasses.replace(entry[1], refreshing_since=queued_at)
+    if entry is not None:  # the last figures computed; what waits for review has changed since
+        return dataclasses.replace(
+            entry[1], refreshing_since=queued_at, queue=_review_queue(year, unit, for_city_staff)
+        )
     return PendingFigures(queued_at=queued_at, queue=_review_queue(year, unit, for_city_staff))
 
 

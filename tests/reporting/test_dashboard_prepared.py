@@ -24,7 +24,13 @@ from reporting import dashboard, enterprise_dashboard, indicators
 from reporting.indicators import overview
 from reporting.indicators.queries import savings_trend
 from reporting.models import DashboardSnapshot
-from tests.factories import DataCallFactory, EnterpriseFactory, SavingsLineFactory, SavingsReportFactory
+from tests.factories import (
+    AssessmentFactory,
+    DataCallFactory,
+    EnterpriseFactory,
+    SavingsLineFactory,
+    SavingsReportFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -146,11 +152,14 @@ def test_stored_figures_of_an_older_generation_are_served_while_a_worker_refresh
     with with_a_worker() as (refresh, _fill):
         client.get("/", {"year": 2024})
     dashboard.refresh_dashboard(*refresh.call_args.args)
+    waiting = client.get("/", {"year": 2024}).context["queue"].assessments_submitted
+    AssessmentFactory(enterprise=world.x, year=2024, status="submitted")
     dashboard.bump_generation()  # a change was committed
     with with_a_worker() as (refresh, _fill), nothing_computed():
         response = client.get("/", {"year": 2024})
         client.get("/", {"year": 2024})
     assert response.context["ind"].savings_vnd == CITY_VND_2024
+    assert response.context["queue"].assessments_submitted == waiting + 1  # the review queue is current
     assert 'data-testid="dashboard-refreshing"' in response.content.decode()
     refresh.assert_called_once()
 
