@@ -311,6 +311,7 @@ def _list_context(request, *, form=None, can_request: bool, lock_form=None, reop
         context["detail_form"] = _detail_form(user, form)
     if context["page"].number == 1 and not context["filters"].active:
         context["pinned"] = pinned_reports(user)
+        context["pinned_detail_csv"] = user.scope.is_city  # an officer's pinned reports are former districts'
     if can_request:
         context["failed_outstanding"] = len(services.report_failed_outstanding(by=user))
     if user.has_perm("reporting.lock_year"):

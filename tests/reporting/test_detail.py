@@ -5,6 +5,7 @@ as a report job, in the report's scope."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -149,3 +150,25 @@ def test_the_reports_page_offers_the_detailed_data(
     download = login(officer_a).get(reverse("reporting:download", args=[job.pk]))
     wb = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     assert wb.worksheets[0].max_row - 1 == _verified(world.year, report__enterprise__commune=officer_a.commune)
+
+
+def test_an_issued_report_pinned_on_the_reports_page_links_its_detailed_data(world, login, doit_user):
+    from reporting.models import ReportEdition
+
+    ReportEdition.objects.create(
+        year=world.year,
+        district=world.b,
+        status=ReportEdition.Status.ISSUED,
+        number="12/BC-SCT",
+        issue_date=dt.date(2025, 1, 15),
+        addressees="Bộ Công Thương",
+        recipients="Như trên",
+        signer_title="GIÁM ĐỐC",
+        created_by=doit_user,
+    )
+    page = login(doit_user).get(reverse("reporting:list")).content.decode()
+    href = f"{reverse('reporting:detail_csv')}?year=2024&amp;district={world.b.pk}"
+    assert f'href="{href}" data-testid="pinned-detail-csv"' in page
+    response = login(doit_user).get(reverse("reporting:detail_csv"), {"year": 2024, "district": world.b.pk})
+    _header, *rows = _csv_rows(response)
+    assert len(rows) == _verified(world.year, report__enterprise__district=world.b)
