@@ -18,7 +18,7 @@ from periods.models import YearLock
 from .areas import AreaLike, area_from_code
 from .document import EditionData, edition_data
 from .indicators import YearIndicators, compute
-from .indicators.calls import CallFigures, year_call_figures
+from .indicators.calls import CallFigures, calls_shown
 from .issued import edition_for
 from .narrative import drafts
 
@@ -55,18 +55,18 @@ class ReportData:
             ind=ind,
             fixed_time=fixed_time,
             edition=edition_data(edition, drafts(ind)),
-            calls=_calls(ind.year, district),
+            calls=_calls(ind, district),
         )
 
 
-def _calls(year: int, area) -> tuple[CallFigures, ...]:
-    """The year's data calls for the city, or for one commune (by its communes for a former
-    district); none for a district report (calls are answered since the communes)."""
+def _calls(ind: YearIndicators, area) -> tuple[CallFigures, ...]:
+    """The year's data calls for the city, or for one commune (a locked year's as stored with its
+    figures); none for a district's or a former district's report (calls are answered since the
+    communes)."""
     if area is None:
-        return tuple(year_call_figures(year))
-    kind = getattr(area, "kind", "")
-    if kind == "commune":
-        return tuple(year_call_figures(year, commune_id=area.unit.pk))
+        return calls_shown(ind)
+    if getattr(area, "kind", "") == "commune":
+        return calls_shown(ind, commune_id=area.unit.pk)
     return ()
 
 

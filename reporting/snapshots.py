@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from periods.models import YearLock
 
@@ -37,7 +38,8 @@ from .models import YearSnapshot, YearSnapshotLine
 if TYPE_CHECKING:
     pass
 
-FORMAT_VERSION = 3  # 2: indicators as rows, every plan in force; 3: the report's annexes
+# 2: indicators as rows, every plan in force; 3: the report's annexes; 4: the data calls' figures
+FORMAT_VERSION = 4
 LINE_BATCH = 2000
 
 # The only classes a snapshot may contain.
@@ -64,6 +66,9 @@ DATACLASSES: dict[str, type] = {
         indicators.ModelEnterprise,
         indicators.FactorRow,
         indicators.CrossTable,
+        indicators.CallRef,
+        indicators.CallUnitRow,
+        indicators.CallFigures,
     )
 }
 
@@ -250,8 +255,16 @@ def _v1_to_v2(stored: dict) -> dict:
     return stored
 
 
+def _v3_to_v4(stored: dict) -> dict:
+    """Version 3 → 4 (the data calls' figures): a year locked before the calls' completeness and
+    timeliness were stored has none (``calls`` None), and its reports read them live, as they did
+    then; what was not stored at the lock cannot be recovered as it stood."""
+    _fields(stored, "YearIndicators")["calls"] = None
+    return stored
+
+
 # Version n → n + 1. Version 3 only added the annexes, with defaults: version 2 reads as it is.
-UPGRADES: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: lambda stored: stored}
+UPGRADES: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: lambda stored: stored, 3: _v3_to_v4}
 OLDEST_READABLE = min(UPGRADES)
 
 
@@ -303,7 +316,19 @@ def relabel(ind: indicators.YearIndicators) -> indicators.YearIndicators:
             dataclasses.replace(c, label=str(category_labels[c.code])) if c.code in category_labels else c
             for c in ind.categories
         ),
+        calls=None if ind.calls is None else tuple(_relabel_call(f) for f in ind.calls),
     )
+
+
+def _relabel_call(figures: indicators.CallFigures) -> indicators.CallFigures:
+    """The rows without a commune ("not yet located") and the city's total, named in the active
+    language (the communes' names are their own)."""
+    unlocated = _("Not yet located")
+    rows = tuple(dataclasses.replace(r, name=unlocated) if r.commune_id is None else r for r in figures.rows)
+    total = figures.total
+    if total.commune_id is None:
+        total = dataclasses.replace(total, name=_("Hanoi city"))
+    return dataclasses.replace(figures, rows=rows, total=total)
 
 
 # --------------------------------------------------------------------------- take and read
@@ -319,7 +344,8 @@ def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = No
     ``reporting.services.year_snapshot_ensure`` does). ``progress`` gets 0–100."""
     from enterprises.models import District
 
-    from .areas import area_for, breakdown_units, by_communes
+    from .areas import COMMUNE, area_for, breakdown_units, by_communes
+    from .indicators.calls import year_call_figures
 
     year = lock.year
     report = progress or (lambda pct: None)
@@ -329,13 +355,16 @@ def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = No
     steps = len(districts) + 2  # the city, each unit, the lines
     # The report language: free texts (warnings, findings) are kept as the report prints them.
     with translation.override(settings.LANGUAGE_CODE):
-        city = indicators.compute_live(year)
+        # The data calls of the year, counted once: a commune keeps its own rows, every other
+        # scope the city's (from which a dashboard takes an officer's commune).
+        calls = tuple(year_call_figures(year))
+        city = dataclasses.replace(indicators.compute_live(year), calls=calls)
         rows = [YearSnapshot(lock=lock, scope=YearSnapshot.CITY, data=indicators_to_json(city))]
         report(100 // steps)
         for done, d in enumerate(districts, start=2):
-            rows.append(
-                YearSnapshot(lock=lock, scope=d.code, data=indicators_to_json(indicators.compute_live(year, d)))
-            )
+            own = tuple(f.for_commune(d.unit.pk) for f in calls) if d.kind == COMMUNE else calls
+            ind = dataclasses.replace(indicators.compute_live(year, d), calls=own)
+            rows.append(YearSnapshot(lock=lock, scope=d.code, data=indicators_to_json(ind)))
             report(100 * done // steps)
     YearSnapshot.objects.bulk_create(rows)
 

@@ -63,6 +63,9 @@ from .overview import (
     review_queue,
 )
 from .results import (
+    CallFigures,
+    CallRef,
+    CallUnitRow,
     CategoryRow,
     CrossTable,
     DistrictRow,
@@ -88,6 +91,9 @@ from .results import (
 )
 
 __all__ = [
+    "CallFigures",
+    "CallRef",
+    "CallUnitRow",
     "CategoryRow",
     "CrossTable",
     "EstablishmentRef",

@@ -5,13 +5,15 @@ those whose savings report of the call's period was submitted or verified; *on t
 and first submitted by the end of the due date. *Completeness* = received / expected and
 *timeliness* = on time / expected, in %. Enterprises with no commune yet are one row ("not yet
 located"). One grouped query per call.
+
+When a year is locked, its snapshot keeps the figures of its calls as they stood then
+(``reporting.snapshots``): the report and the dashboards show those (``calls_shown``), so that
+reports submitted or verified later do not change a closed year's completeness or timeliness.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -19,39 +21,15 @@ from django.utils.translation import gettext as _
 from assessments.calls import expected_enterprises, with_answers
 from assessments.models import DataCall
 
-from .results import share
+from .results import CallFigures, CallRef, CallUnitRow, YearIndicators
 
 # The dashboards show at most this many calls of a year, the latest due first: a fixed number
 # of queries.
 DASHBOARD_CALLS = 4
 
 
-@dataclass(frozen=True)
-class CallUnitRow:
-    commune_id: int | None
-    name: str
-    expected: int
-    received: int
-    on_time: int
-
-    @property
-    def missing(self) -> int:
-        return self.expected - self.received
-
-    @property
-    def completeness(self) -> Decimal | None:
-        return share(self.received, self.expected)
-
-    @property
-    def timeliness(self) -> Decimal | None:
-        return share(self.on_time, self.expected)
-
-
-@dataclass(frozen=True)
-class CallFigures:
-    call: DataCall
-    rows: tuple[CallUnitRow, ...]  # one per commune with an expected enterprise (in scope)
-    total: CallUnitRow  # the city, or the officer's commune
+def call_ref(call: DataCall) -> CallRef:
+    return CallRef(pk=call.pk, year=call.year, period=call.period, due_date=call.due_date)
 
 
 def call_figures(call: DataCall, *, commune_id: int | None = None) -> CallFigures:
@@ -69,27 +47,17 @@ def call_figures(call: DataCall, *, commune_id: int | None = None) -> CallFigure
             n_on_time=Count("pk", filter=Q(on_time=True)),
         )
     )
-    rows = sorted(
-        (
-            CallUnitRow(
-                commune_id=g["commune_id"],
-                name=g["commune__name"] or _("Not yet located"),
-                expected=g["n"],
-                received=g["n_received"],
-                on_time=g["n_on_time"],
-            )
-            for g in grouped
-        ),
-        key=lambda r: (r.commune_id is None, r.name),
+    rows = (
+        CallUnitRow(
+            commune_id=g["commune_id"],
+            name=g["commune__name"] or _("Not yet located"),
+            expected=g["n"],
+            received=g["n_received"],
+            on_time=g["n_on_time"],
+        )
+        for g in grouped
     )
-    total = CallUnitRow(
-        commune_id=commune_id,
-        name=rows[0].name if commune_id is not None and rows else _("Hanoi city"),
-        expected=sum(r.expected for r in rows),
-        received=sum(r.received for r in rows),
-        on_time=sum(r.on_time for r in rows),
-    )
-    return CallFigures(call=call, rows=tuple(rows), total=total)
+    return CallFigures.of_rows(call_ref(call), rows, commune_id=commune_id)
 
 
 def calls_of_year(year: int) -> Sequence[DataCall]:
@@ -100,3 +68,15 @@ def calls_of_year(year: int) -> Sequence[DataCall]:
 def year_call_figures(year: int, *, commune_id: int | None = None) -> list[CallFigures]:
     """The figures of each call of ``year`` shown, for the city or one commune."""
     return [call_figures(call, commune_id=commune_id) for call in calls_of_year(year)]
+
+
+def calls_shown(ind: YearIndicators, *, commune_id: int | None = None) -> tuple[CallFigures, ...]:
+    """The calls of ``ind.year`` as a report or dashboard shows them beside ``ind``: the figures
+    stored with a locked year's (the city's, or a commune's own), narrowed to ``commune_id`` when
+    given; otherwise (an open year, or one locked before calls were stored) read live. No query
+    for a locked year."""
+    if ind.calls is None:
+        return tuple(year_call_figures(ind.year, commune_id=commune_id))
+    if commune_id is None:
+        return ind.calls
+    return tuple(f.for_commune(commune_id) for f in ind.calls)

@@ -388,6 +388,74 @@ class CrossTable:
 
 
 @dataclass(frozen=True)
+class CallRef:
+    """A data call as its figures name it (``assessments.DataCall``: what a locked year keeps)."""
+
+    pk: int
+    year: int
+    period: str
+    due_date: dt.date
+
+    def get_period_display(self) -> str:
+        from assessments.models import SavingsReport
+
+        return str(dict(SavingsReport.Period.choices).get(self.period, self.period))
+
+
+@dataclass(frozen=True)
+class CallUnitRow:
+    """Expected, received and on-time answers to a call in one commune (``commune_id`` None: the
+    enterprises not yet located; on a total, the city)."""
+
+    commune_id: int | None
+    name: str
+    expected: int
+    received: int
+    on_time: int
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.received
+
+    @property
+    def completeness(self) -> Decimal | None:
+        return share(self.received, self.expected)
+
+    @property
+    def timeliness(self) -> Decimal | None:
+        return share(self.on_time, self.expected)
+
+
+@dataclass(frozen=True)
+class CallFigures:
+    """A call's completeness and timeliness (``reporting.indicators.calls``)."""
+
+    call: CallRef
+    rows: tuple[CallUnitRow, ...]  # one per commune with an expected enterprise (in scope)
+    total: CallUnitRow  # the city, or the one commune
+
+    @classmethod
+    def of_rows(cls, call: CallRef, rows: Iterable[CallUnitRow], *, commune_id: int | None = None) -> CallFigures:
+        """The figures of ``rows`` (sorted, the not yet located last) with their total: the city's,
+        or the commune's when ``commune_id`` is given."""
+        ordered = tuple(sorted(rows, key=lambda r: (r.commune_id is None, r.name)))
+        total = CallUnitRow(
+            commune_id=commune_id,
+            name=ordered[0].name if commune_id is not None and ordered else _("Hanoi city"),
+            expected=sum(r.expected for r in ordered),
+            received=sum(r.received for r in ordered),
+            on_time=sum(r.on_time for r in ordered),
+        )
+        return cls(call=call, rows=ordered, total=total)
+
+    def for_commune(self, commune_id: int) -> CallFigures:
+        """The figures of one commune, taken from the city's (as ``call_figures`` counts them)."""
+        return CallFigures.of_rows(
+            self.call, (r for r in self.rows if r.commune_id == commune_id), commune_id=commune_id
+        )
+
+
+@dataclass(frozen=True)
 class YearIndicators:
     year: int
     district_code: str | None
@@ -417,6 +485,9 @@ class YearIndicators:
     factors: tuple[FactorRow, ...] = ()
     by_unit_year: CrossTable | None = None
     by_sector_category: CrossTable | None = None
+    # The year's data calls as they stood when the year was locked (the city's, or for a commune
+    # its own rows); None when not stored: an open year, whose calls are read live.
+    calls: tuple[CallFigures, ...] | None = None
 
     @property
     def fallbacks(self) -> tuple[FactorRow, ...]:
