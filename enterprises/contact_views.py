@@ -57,7 +57,9 @@ def contact_handover(request, pk: int, contact_pk: int):
     contact = get_object_or_404(Contact.objects.filter(enterprise=enterprise).select_related("user"), pk=contact_pk)
     if not request.user.has_perm("enterprises.manage_contacts", enterprise):
         raise PermissionDenied
-    form = HandoverForm(request.POST or None, contact=contact)
+    form = HandoverForm(
+        request.POST or None, contact=contact, can_create_account=request.user.has_perm("accounts.manage_users")
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -69,6 +71,7 @@ def contact_handover(request, pk: int, contact_pk: int):
                 phone=data.get("phone") or "",
                 email=data.get("email") or "",
                 successor_account=data.get("successor_account"),
+                new_username=data.get("username") or "",
             )
         except ValidationError as exc:
             _form_errors(form, exc)
@@ -81,6 +84,12 @@ def contact_handover(request, pk: int, contact_pk: int):
                 )
             else:
                 messages.success(request, _("Handover recorded."))
+            if data.get("username") and handover.successor_account:
+                messages.success(
+                    request,
+                    _("Account %(name)s created; a set-password link was e-mailed to %(email)s.")
+                    % {"name": handover.successor_account.username, "email": handover.successor_account.email},
+                )
             return redirect(f"{enterprise.get_absolute_url()}#contacts")
     return render(
         request, "enterprises/handover_form.html", {"enterprise": enterprise, "contact": contact, "form": form}

@@ -117,7 +117,8 @@ class ContactForm(forms.ModelForm):
 
 
 class HandoverForm(forms.Form):
-    """The officer records that a contact left and who took over."""
+    """The officer records that a contact left and who took over: the successor's existing
+    account, or a new one created for them (a set-password link is e-mailed)."""
 
     on = forms.DateField(label=_("Handover date"), widget=DayInput())
     full_name = forms.CharField(label=_("Successor's full name"), max_length=120)
@@ -129,18 +130,44 @@ class HandoverForm(forms.Form):
         required=False,
         help_text=_(
             "Their account opens on a summary of the enterprise: its assessments, options, verified savings and "
-            "open tasks. Create it first on the users page if they have none."
+            "open tasks. If they have none yet, create it below."
         ),
     )
+    create_account = forms.BooleanField(
+        label=_("Create a portal account for the successor"),
+        required=False,
+        help_text=_(
+            "An account of this enterprise with the name, phone and e-mail above; a link to set their password "
+            "is e-mailed to them, and their first sign-in opens on the summary of the enterprise."
+        ),
+    )
+    username = forms.CharField(label=_("User name of the new account"), max_length=150, required=False)
 
-    def __init__(self, *args, contact: Contact, **kwargs) -> None:
+    def __init__(self, *args, contact: Contact, can_create_account: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         accounts = _staff_accounts(contact.enterprise)
         if contact.user_id:
             accounts = accounts.exclude(pk=contact.user_id)
         cast(forms.ModelChoiceField, self.fields["successor_account"]).queryset = accounts
+        if not can_create_account:
+            del self.fields["create_account"], self.fields["username"]
         if not self.is_bound:
             self.fields["on"].initial = timezone.localdate()
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not data.get("create_account"):
+            data["username"] = ""
+            return data
+        if data.get("successor_account"):
+            self.add_error(
+                "create_account", _("Choose the successor's existing account or create a new one, not both.")
+            )
+        if not data.get("email") and "email" not in self.errors:
+            self.add_error("email", _("An e-mail address is needed to send the new account its link."))
+        if not (data.get("username") or "").strip():
+            self.add_error("username", _("Choose a user name for the new account."))
+        return data
 
     def clean_on(self):
         on = self.cleaned_data["on"]

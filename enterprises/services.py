@@ -125,10 +125,15 @@ def contact_handover(
     phone: str = "",
     email: str = "",
     successor_account: User | None = None,
+    new_username: str = "",
 ) -> Handover:
     """``contact`` leaves on ``on``; the successor takes the same role from that day. The
     departed person's portal account (if any) is closed, unless it is the successor's too; the
-    successor's account opens on a summary of the enterprise at its next visit."""
+    successor's account opens on a summary of the enterprise at its next visit.
+
+    A successor without an account gets one when ``new_username`` is given: an enterprise staff
+    account of this enterprise with no usable password, whose set-password link is e-mailed to
+    ``email`` once the handover is saved (``accounts.services.user_create``)."""
     enterprise = contact.enterprise
     if not by.has_perm("enterprises.manage_contacts", enterprise):
         raise PermissionDenied
@@ -138,6 +143,14 @@ def contact_handover(
         raise ValidationError({"on": _("The handover cannot be before the day the person took the role.")})
     if successor_account is not None and successor_account.enterprise_id != enterprise.pk:
         raise ValidationError({"successor_account": _("The account must be one of this enterprise's staff.")})
+    if new_username:
+        if successor_account is not None:
+            raise ValidationError(
+                {"create_account": _("Choose the successor's existing account or create a new one, not both.")}
+            )
+        successor_account = _successor_account_create(
+            by=by, enterprise=enterprise, username=new_username, full_name=full_name, email=email, phone=phone
+        )
     contact.held_until = on
     contact.full_clean()
     contact.save(update_fields=["held_until"])
@@ -165,6 +178,31 @@ def contact_handover(
         successor_account=successor_account,
         closed_account=closed,
         recorded_by=by,
+    )
+
+
+def _successor_account_create(
+    *, by: User, enterprise: Enterprise, username: str, full_name: str, email: str, phone: str
+) -> User:
+    from accounts.models import Role
+    from accounts.models import User as Account
+    from accounts.services import user_create
+
+    if not by.has_perm("accounts.manage_users"):
+        raise PermissionDenied
+    email = email.strip().lower()
+    if not email:
+        raise ValidationError({"email": _("An e-mail address is needed to send the new account its link.")})
+    if Account.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("Another account already uses this e-mail address.")})
+    return user_create(
+        by=by,
+        username=username.strip(),
+        email=email,
+        full_name=full_name.strip(),
+        role=Role.ENTERPRISE,
+        enterprise=enterprise,
+        phone=phone.strip(),
     )
 
 

@@ -10,10 +10,16 @@ import io
 import openpyxl
 import pytest
 from django.contrib.sessions.models import Session
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role, User
 from enterprises.models import Contact, Handover
+from enterprises.services import contact_handover
+from tests.accounts.test_accounts import set_password_link
 from tests.factories import (
     AssessmentFactory,
     CPOptionFactory,
@@ -135,6 +141,92 @@ def test_handover_moves_the_summary_to_the_successor_and_closes_the_old_account(
     # Once read, the account opens on the home page again.
     assert client.post(summary_url).status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_handover_creates_the_successors_account_whose_first_sign_in_opens_on_the_summary(
+    login, officer_a, enterprise_x, staff_x, lead, django_capture_on_commit_callbacks
+):
+    """A new contact person without an account: the handover form creates it (no usable
+    password, a set-password link e-mailed), closes the departed person's account, and the
+    successor's first sign-in lands on the enterprise's summary."""
+    AssessmentFactory(enterprise=enterprise_x, year=2024, status="approved")
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(officer_a).post(
+            reverse("enterprises:contact_handover", args=[enterprise_x.pk, lead.pk]),
+            {
+                "on": today.strftime("%d/%m/%Y"),
+                "full_name": "Đỗ Văn Mới",
+                "phone": "0987 000 111",
+                "email": "Do.Van.Moi@bia.vn",
+                "create_account": "on",
+                "username": "do.van.moi",
+            },
+        )
+    assert response.status_code == 302
+    account = User.objects.get(username="do.van.moi")
+    assert (account.role, account.enterprise, account.full_name, account.email) == (
+        Role.ENTERPRISE,
+        enterprise_x,
+        "Đỗ Văn Mới",
+        "do.van.moi@bia.vn",
+    )
+    assert account.is_active and not account.has_usable_password()  # nobody typed a password for them
+    handover = Handover.objects.get()
+    assert handover.successor_account == account and handover.successor.user == account
+    staff_x.refresh_from_db()
+    assert handover.closed_account == staff_x and not staff_x.is_active  # the old account is closed
+
+    # The e-mailed link sets the password; the first sign-in opens on the summary.
+    assert [m.to for m in mail.outbox] == [["do.van.moi@bia.vn"]]
+    owner = Client()
+    page = owner.get(set_password_link(mail.outbox[0]), follow=True)
+    assert page.context["validlink"]
+    form_url = page.redirect_chain[-1][0]
+    password = "Cay-bang-lang-2026"
+    assert owner.post(form_url, {"new_password1": password, "new_password2": password}).status_code == 302
+    signed_in = owner.post(reverse("login"), {"username": "do.van.moi", "password": password}, follow=True)
+    summary_url = reverse("enterprises:handover_summary", args=[handover.pk])
+    assert signed_in.redirect_chain[-1][0] == summary_url
+    text = signed_in.content.decode()
+    assert "Phạm Thị X" in text and 'data-testid="enterprise-assessments"' in text
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({"username": "do.van.moi"}, "email", "Cần địa chỉ email"),  # no e-mail to send the link to
+        ({"email": "moi@bia.vn"}, "username", "Hãy chọn tên đăng nhập"),
+        ({"email": "moi@bia.vn", "username": "staff.x"}, "username", "đã được sử dụng"),  # taken
+        ({"email": "x@example.vn", "username": "do.van.moi"}, "email", "đã được một tài khoản khác"),  # staff_x's
+        ({"email": "moi@bia.vn", "username": "do.van.moi", "successor_account": "existing"}, "create_account", ""),
+    ],
+)
+def test_a_new_successor_account_is_refused_clearly_and_nothing_is_saved(
+    login, officer_a, enterprise_x, staff_x, lead, successor_account, extra, field, message
+):
+    staff_x.email = "x@example.vn"
+    staff_x.save(update_fields=["email"])
+    if extra.get("successor_account") == "existing":
+        extra = {**extra, "successor_account": successor_account.pk}
+    data = {"on": timezone.localdate().strftime("%d/%m/%Y"), "full_name": "Đỗ Văn Mới", "create_account": "on"}
+    response = login(officer_a).post(
+        reverse("enterprises:contact_handover", args=[enterprise_x.pk, lead.pk]), {**data, **extra}
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert field in errors and message in " ".join(errors[field])
+    assert not Handover.objects.exists() and not User.objects.filter(username="do.van.moi").exists()
+    staff_x.refresh_from_db()
+    assert staff_x.is_active and mail.outbox == []
+
+
+def test_enterprise_staff_cannot_create_accounts_through_a_handover(enterprise_x, staff_x, lead):
+    with pytest.raises(PermissionDenied):
+        contact_handover(
+            by=staff_x, contact=lead, on=timezone.localdate(), full_name="Người Mới", email="m@bia.vn", new_username="m"
+        )
+    assert not User.objects.filter(username="m").exists()
 
 
 def test_handover_cannot_be_recorded_twice_or_in_the_future(login, officer_a, enterprise_x, lead):
