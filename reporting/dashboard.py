@@ -50,7 +50,7 @@ from django.utils.translation import get_language
 from . import indicators, snapshots
 from .areas import area_for
 from .indicators import ReviewQueue, YearIndicators
-from .indicators.calls import calls_shown
+from .indicators.calls import calls_shown, year_call_figures
 from .indicators.results import share
 from .models import DashboardSnapshot
 
@@ -237,8 +237,16 @@ def _review_queue(year: int, unit: District | Commune | None, for_city_staff: bo
     return indicators.review_queue(area_for(year, unit), for_city_staff=for_city_staff)
 
 
-def _call_summaries(ind: YearIndicators, unit: District | Commune | None) -> tuple[CallSummary, ...]:
-    """The calls of ``ind``'s year for the scope: a locked year's as stored with its figures."""
+def _call_summaries(
+    year: int, unit: District | Commune | None, ind: YearIndicators | None = None
+) -> tuple[CallSummary, ...]:
+    """The data calls of ``year`` for the scope: a locked year's as stored with its figures
+    (``ind.calls``, see ``calls_shown``), any other year's counted now."""
+    commune_id = _scope_commune_id(unit)
+    if ind is not None and ind.calls is not None:
+        figures = calls_shown(ind, commune_id=commune_id)
+    else:
+        figures = tuple(year_call_figures(year, commune_id=commune_id))
     return tuple(
         CallSummary(
             pk=f.call.pk,
@@ -249,7 +257,7 @@ def _call_summaries(ind: YearIndicators, unit: District | Commune | None) -> tup
             received=f.total.received,
             on_time=f.total.on_time,
         )
-        for f in calls_shown(ind, commune_id=_scope_commune_id(unit))
+        for f in figures
     )
 
 
@@ -273,7 +281,7 @@ def _compute_figures(
     # The open findings (one row per unresolved data-quality finding, thousands in a city) are for
     # the report; the dashboard does not show them, so they are not computed.
     ind = indicators.compute(year, unit, with_findings=False)
-    calls = _call_summaries(ind, unit)
+    calls = _call_summaries(year, unit, ind)
     DashboardSnapshot.objects.update_or_create(
         name=name,
         defaults={
