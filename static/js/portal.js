@@ -21,6 +21,12 @@
     target.focus();
   }
   document.addEventListener("DOMContentLoaded", focusFirstError);
+  // When the form was sent from an address ending in #main (the skip link was used), the browser
+  // moves the focus to <main> as the page loads: it goes back to the error.
+  window.addEventListener("load", function () {
+    var active = document.activeElement;
+    if (!active || active === document.body || active.id === "main") { focusFirstError(); }
+  });
 
   // Chromium announces a required select or file field that is still empty as "invalid" before
   // anything was sent. A field that failed validation carries aria-invalid="true" from the server;
