@@ -346,11 +346,12 @@ def dashboard_figures(
     found = cache.get_many([_generation_key(), key])
     generation = _current_generation(found)
     entry = found.get(key)
+    live_queue = False  # whether entry's review queue was read in this request
     if entry is None:
         stored = _stored_figures(name)
         if stored is not None:
             stored_generation, ind, calls = stored
-            queue = _review_queue(year, unit, for_city_staff)
+            queue, live_queue = _review_queue(year, unit, for_city_staff), True
             entry = (stored_generation, DashboardFigures(indicators=ind, calls=calls, queue=queue))
             cache.set(key, entry, DASHBOARD_CACHE_SECONDS)
     if entry is not None and entry[0] == generation:
@@ -360,9 +361,8 @@ def dashboard_figures(
     if fresh is not None and fresh[0] == generation:
         return fresh[1]
     if entry is not None:  # the last figures computed; what waits for review has changed since
-        return dataclasses.replace(
-            entry[1], refreshing_since=queued_at, queue=_review_queue(year, unit, for_city_staff)
-        )
+        queue = entry[1].queue if live_queue else _review_queue(year, unit, for_city_staff)
+        return dataclasses.replace(entry[1], refreshing_since=queued_at, queue=queue)
     return PendingFigures(queued_at=queued_at, queue=_review_queue(year, unit, for_city_staff))
 
 
