@@ -66,6 +66,8 @@ REFRESH_LOCK_SECONDS = 300
 # One queued computation per dashboard and generation: after this long (a lost job) another may
 # be queued. A national fill queues a few thousand jobs: the last starts well within it.
 QUEUED_SECONDS = 3 * 3600
+# Dashboards the fill queues in one run (the queue is first in, first out: see fill_dashboards).
+FILL_BATCH = 20
 
 
 def _prefix() -> str:
@@ -423,8 +425,10 @@ def dashboard_keys(today: dt.date | None = None) -> list[tuple[int, str | None, 
 @shared_task(name="reporting.dashboard.fill_dashboards", soft_time_limit=600, time_limit=660)
 def fill_dashboards() -> int:
     """Beat (nightly), after migrations and after ``seed_demo``: queue the computation of every
-    dashboard whose figures are missing or older than the data (one job each, none twice).
-    Returns how many were queued."""
+    dashboard whose figures are missing or older than the data (one job each, none twice), the
+    latest years first. At most ``FILL_BATCH`` at a time, followed by another run of this task
+    for the rest: a report or an import requested meanwhile waits behind a few dashboards, not
+    behind thousands. Returns how many this run queued."""
     from .enterprise_dashboard import fill_enterprise_dashboards
 
     generation = _current_generation(cache.get_many([_generation_key()]))
@@ -437,6 +441,9 @@ def fill_dashboards() -> int:
         if stored.get(_figures_name(year, code, for_city_staff, language)) == generation:
             continue
         queued += queue_refresh(year, code, for_city_staff, language, generation)[1]
+        if queued >= FILL_BATCH:  # the rest after these, and after any job queued meanwhile
+            fill_dashboards.delay()
+            break
     return queued
 
 
