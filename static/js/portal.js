@@ -40,6 +40,26 @@
   markUnsentRequiredFields();
   document.body.addEventListener("htmx:afterSwap", function (event) { markUnsentRequiredFields(event.target); });
 
+  // A part of the page that updates itself (an import's progress, the report list while a report
+  // is built) is replaced every few seconds. htmx gives the focus back to the element with the same
+  // id; when the focused element is gone (the job finished), the focus goes to the part's heading,
+  // or to the part itself, instead of falling back to the top of the page.
+  var focusedPart = null;
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var part = event.detail.target, active = document.activeElement;
+    focusedPart = part && part.id && active && active !== document.body && part.contains(active) ? part.id : null;
+  });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var id = focusedPart;
+    focusedPart = null;
+    if (!id || (document.activeElement && document.activeElement !== document.body)) { return; }
+    var part = document.getElementById(id);
+    if (!part) { return; }
+    var target = part.querySelector("h1, h2, h3") || part;
+    if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+    target.focus();
+  });
+
   // A table too wide for the window scrolls inside its frame: the frame then takes keyboard focus
   // (so it can be scrolled with the arrow keys) and is named after the table's caption.
   function frameScrollingTables(root) {

@@ -325,3 +325,40 @@ def test_enterprise_staff_change_their_email_settings_with_the_keyboard_only(pag
     kb.press("Enter", navigates=True)
     assert NotificationSettings.objects.get(user=staff_x).email == "digest"
     assert not kb.problems, "\n".join(kb.problems)
+
+
+def test_the_focus_survives_the_parts_of_a_page_that_update_themselves(page, keyboard, officer_a):
+    """An import's progress and the report list are replaced every two seconds while a job runs:
+    a focused link keeps the focus, and when it is gone (the job ended) the focus goes to the
+    part's heading, which a screen reader then reads, not to the top of the page."""
+    from tests.factories import ReportJobFactory
+
+    year = timezone.localdate().year - 1
+    ReportJobFactory(  # a report already built: its download link is where the focus waits
+        requester=officer_a, district=officer_a.district, year=year, status="done", file="reports/bao-cao.pdf"
+    )
+    running = ReportJobFactory(requester=officer_a, district=officer_a.district, year=year, status="running")
+    kb = keyboard("officer-self-updating-parts")
+    kb.sign_in(officer_a)
+    kb.goto("/reports/")
+    kb.tab_to("[data-testid=download-pdf]")
+    kb.note("three refreshes of the report list (a report is being built)")
+    page.wait_for_timeout(6_500)
+    assert focused_matches(page, "[data-testid=download-pdf]"), kb.focused()
+    ReportJob.objects.filter(pk=running.pk).update(status="failed")
+
+    job = ImportJob.objects.create(
+        kind=ImportJob.Kind.ENTERPRISES, requester=officer_a, status="running", original_name="doanh-nghiep.xlsx"
+    )
+    kb.goto(f"/enterprises/import/{job.pk}/")
+    kb.tab_to("[data-testid=import-progress] a")
+    kb.note("the import is being checked: two refreshes")
+    page.wait_for_timeout(4_500)
+    assert focused_matches(page, "[data-testid=import-progress] a"), kb.focused()
+    kb.note("the import ends (here with an error): the link is gone, the focus goes to the page's heading")
+    ImportJob.objects.filter(pk=job.pk).update(status="failed", error="Tệp không đọc được.")
+    page.locator("[data-testid=import-error]").wait_for()
+    page.wait_for_timeout(300)
+    said = kb.focused()
+    assert focused_matches(page, "#import-job h1"), said
+    assert not kb.problems, "\n".join(kb.problems)
