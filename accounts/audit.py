@@ -172,6 +172,7 @@ NOT_AUDITED: dict[str, str] = {
     "reporting.ReportBatch": "is itself the record of a year-end batch request; its jobs hold the files",
     "periods.YearLock": "its lock and reopen events are recorded in YearLockEvent",
     "periods.YearLockEvent": "is itself the record of a lock or reopen (who, when, why)",
+    "reporting.BatchFigures": "computed by the system for a year-end batch's report jobs",
     "reporting.YearSnapshot": "written by the system when a year is locked",
     "reporting.YearSnapshotLine": "written by the system when a year is locked",
     "reporting.DashboardSnapshot": "written by the system: the last computed dashboard figures",

@@ -530,6 +530,26 @@ class YearSnapshot(models.Model):
         return f"{self.lock.year} {self.scope}"
 
 
+class BatchFigures(models.Model):
+    """The figures of one scope of a year-end batch, computed with those of every other scope in
+    one pass (``indicators.compute_all``) by the batch's first task, so that each report job of
+    the batch only lays its scope out (``reporting.batches``). Encoded as a locked year's
+    ``YearSnapshot``; deleted with the batch."""
+
+    batch = models.ForeignKey(ReportBatch, on_delete=models.CASCADE, related_name="figures", verbose_name=_("batch"))
+    scope = models.CharField(_("scope"), max_length=8)
+    data = models.JSONField(_("indicators"))
+
+    class Meta:
+        ordering = ["batch", "scope"]
+        verbose_name = _("figures of a year-end batch")
+        verbose_name_plural = _("figures of year-end batches")
+        constraints = [models.UniqueConstraint(fields=["batch", "scope"], name="batchfigures_unique_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.scope}"
+
+
 class YearSnapshotLine(models.Model):
     """One verified savings line of a locked year, as the detailed data lists it at lock time
     (``reporting.indicators.verified_line_rows``)."""

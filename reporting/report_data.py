@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from periods.models import YearLock
 
-from .areas import AreaLike, area_from_code
+from .areas import AreaLike, area_for, area_from_code
 from .document import EditionData, edition_data
 from .indicators import YearIndicators, compute
 from .indicators.calls import CallFigures, calls_shown
@@ -70,7 +70,18 @@ def _calls(ind: YearIndicators, area) -> tuple[CallFigures, ...]:
     return ()
 
 
-def gather(year: int, district: AreaLike, *, progress: ProgressCallback | None = None) -> ReportData:
-    """All the data of the report of ``year`` for ``district`` (the city when None)."""
+def gather(
+    year: int, district: AreaLike, *, progress: ProgressCallback | None = None, batch_id: int | None = None
+) -> ReportData:
+    """All the data of the report of ``year`` for ``district`` (the city when None); for a job of
+    a year-end batch (``batch_id``) the figures the batch computed for every scope at once, when
+    stored (``reporting.batches``)."""
+    from .batches import batch_figures
+
     fixed_time = YearLock.objects.filter(year=year).values_list("locked_at", flat=True).first()
+    stored = batch_figures(batch_id, area_for(year, district)) if fixed_time is None else None
+    if stored is not None:
+        if progress is not None:
+            progress(90)
+        return ReportData.for_indicators(stored)
     return ReportData.for_indicators(compute(year, district, progress=progress), fixed_time=fixed_time)

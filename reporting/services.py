@@ -313,9 +313,11 @@ def report_request_all(*, by: User, year: int, formats: Sequence[str]) -> list[R
             jobs.append(job)
             if created:
                 new.append(job)
-    _batch_attach(by=by, year=year, jobs=jobs)
+    batch = _batch_attach(by=by, year=year, jobs=jobs)
     if new:
-        transaction.on_commit(functools.partial(_enqueue_group, new))
+        # The figures of every scope first, in one pass (``reporting.batches``), then the files.
+        figures_of = batch.pk if batch is not None and all(job.batch_id == batch.pk for job in new) else None
+        transaction.on_commit(functools.partial(_enqueue_group, new, figures_of=figures_of))
     log.info("year-end batch %s by %s: %s jobs (%s new)", year, by.pk, len(jobs), len(new))
     return jobs
 
@@ -578,15 +580,25 @@ def _enqueue(job: ReportJob) -> bool:
     return True
 
 
-def _enqueue_group(jobs: Sequence[ReportJob]) -> None:
-    """Send the build tasks of ``jobs`` as one Celery group; if the queue is unavailable the jobs
-    stay queued for the sweep to send, as in ``_enqueue``; other errors fail them."""
-    from celery import group
+def figures_task_id(batch_id: int) -> str:
+    """The task id of the computation of a year-end batch's figures (``tasks.compute_batch_figures``)."""
+    return f"reporting-batch-figures-{batch_id}"
 
-    from .tasks import build_report, readable_error
+
+def _enqueue_group(jobs: Sequence[ReportJob], *, figures_of: int | None = None) -> None:
+    """Send the build tasks of ``jobs`` as one Celery group, after the task that computes the
+    figures of the batch ``figures_of`` when given; if the queue is unavailable the jobs stay
+    queued for the sweep to send, as in ``_enqueue``; other errors fail them."""
+    from celery import chain, group
+
+    from .tasks import build_report, compute_batch_figures, readable_error
 
     try:
-        group(build_report.si(job.pk).set(task_id=job.celery_task_id) for job in jobs).apply_async()
+        builds = group(build_report.si(job.pk).set(task_id=job.celery_task_id) for job in jobs)
+        if figures_of is not None:
+            chain(compute_batch_figures.si(figures_of).set(task_id=figures_task_id(figures_of)), builds).apply_async()
+        else:
+            builds.apply_async()
     except Exception as exc:
         if _is_queue_error(exc) and not _eager():
             log.warning("task queue unavailable (%r): report jobs %s stay queued", exc, [job.pk for job in jobs])
@@ -623,7 +635,9 @@ class _JobProgress:
             _set_progress(self.job_id, value)
 
 
-def build_file(*, year: int, district: Unit | None, fmt: str, stream: IO[bytes], progress=None) -> None:
+def build_file(
+    *, year: int, district: Unit | None, fmt: str, stream: IO[bytes], progress=None, batch_id: int | None = None
+) -> None:
     """Compute the figures and write the report in ``fmt`` to ``stream`` (shared by the Celery
     task and ``manage.py build_report``). A locked year's file is byte-for-byte the same every
     time it is built: its figures are stored, and the dates inside the file (PDF metadata, Excel
@@ -644,7 +658,7 @@ def build_file(*, year: int, district: Unit | None, fmt: str, stream: IO[bytes],
 
     def build_into(out: IO[bytes]) -> None:
         with translation.override("vi"):
-            data = gather(year, district, progress=progress)
+            data = gather(year, district, progress=progress, batch_id=batch_id)
             build(fmt, data, out, progress=progress)
 
     # An issued edition's files are kept as first built and served as kept (``reporting.issued``).
@@ -698,7 +712,14 @@ def report_build(*, job_id: int, attempt: int | None = None) -> ReportJob | None
         if year_snapshot_ensure(year=job.year, progress=lambda pct: progress(pct // 2)):
             progress.offset = 50
         with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as stream:
-            build_file(year=job.year, district=job.unit, fmt=job.format, stream=stream, progress=progress)
+            build_file(
+                year=job.year,
+                district=job.unit,
+                fmt=job.format,
+                stream=stream,
+                progress=progress,
+                batch_id=job.batch_id,
+            )
             stream.seek(0)
             name = job.file.field.generate_filename(job, f"report.{job.format}")
             name = private_save(name, stream, storage=job.file.storage, max_length=job.file.field.max_length)
@@ -838,7 +859,14 @@ def report_dispatch_queued(
         lost = list(candidates)
     else:
         candidates = waiting.filter(never_sent | Q(dispatched_at__lte=now - lost_after))
-        lost = [job for job in candidates if job.dispatched_at is None or job.celery_task_id not in pending]
+        # A year-end batch's jobs wait behind the task computing the batch's figures, which holds
+        # them (a chain) until it ends: they are not lost while it is waiting or running.
+        lost = [
+            job
+            for job in candidates
+            if (job.dispatched_at is None or job.celery_task_id not in pending)
+            and (job.batch_id is None or figures_task_id(job.batch_id) not in pending)
+        ]
     sent = 0
     for job in lost:
         if not _enqueue(job):

@@ -338,13 +338,22 @@ def scope_key(district: Any) -> str:
     return YearSnapshot.CITY if district is None else district.code
 
 
+def with_calls(ind: indicators.YearIndicators, calls: tuple, area: Any = None) -> indicators.YearIndicators:
+    """``ind`` with the year's data-call figures ``calls`` (the city's) kept beside it: a commune
+    keeps its own rows, any other scope the city's."""
+    from .areas import COMMUNE
+
+    own = tuple(f.for_commune(area.unit.pk) for f in calls) if area is not None and area.kind == COMMUNE else calls
+    return dataclasses.replace(ind, calls=own)
+
+
 def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = None) -> None:
     """Compute and store the figures of ``lock.year`` for the city and every district, and copy
     the year's verified savings lines (call inside a transaction that holds the lock's row;
     ``reporting.services.year_snapshot_ensure`` does). ``progress`` gets 0–100."""
     from enterprises.models import District
 
-    from .areas import COMMUNE, area_for, breakdown_units, by_communes
+    from .areas import area_for, breakdown_units, by_communes
     from .indicators.calls import year_call_figures
 
     year = lock.year
@@ -352,21 +361,20 @@ def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = No
     # Every unit of the year's breakdown, and from 2025 every former district's group as well.
     units = breakdown_units(year) + (list(District.objects.order_by("code")) if by_communes(year) else [])
     districts = [area for area in (area_for(year, unit) for unit in units) if area is not None]
-    steps = len(districts) + 2  # the city, each unit, the lines
     # The report language: free texts (warnings, findings) are kept as the report prints them.
+    # Every scope in one pass (``indicators.compute_all``); the lines are the last tenth.
     with translation.override(settings.LANGUAGE_CODE):
         # The data calls of the year, counted once: a commune keeps its own rows, every other
         # scope the city's (from which a dashboard takes an officer's commune).
         calls = tuple(year_call_figures(year))
-        city = dataclasses.replace(indicators.compute_live(year), calls=calls)
-        rows = [YearSnapshot(lock=lock, scope=YearSnapshot.CITY, data=indicators_to_json(city))]
-        report(100 // steps)
-        for done, d in enumerate(districts, start=2):
-            own = tuple(f.for_commune(d.unit.pk) for f in calls) if d.kind == COMMUNE else calls
-            ind = dataclasses.replace(indicators.compute_live(year, d), calls=own)
-            rows.append(YearSnapshot(lock=lock, scope=d.code, data=indicators_to_json(ind)))
-            report(100 * done // steps)
+        figures = indicators.compute_all(year, [None, *districts], progress=lambda pct: report(pct * 9 // 10))
+    rows = [YearSnapshot(lock=lock, scope=YearSnapshot.CITY, data=indicators_to_json(with_calls(figures[None], calls)))]
+    rows += [
+        YearSnapshot(lock=lock, scope=d.code, data=indicators_to_json(with_calls(figures[d.code], calls, d)))
+        for d in districts
+    ]
     YearSnapshot.objects.bulk_create(rows)
+    report(90)
 
     batch: list[YearSnapshotLine] = []
     for position, row in enumerate(indicators.live_verified_line_rows(year, None, with_district_code=True)):

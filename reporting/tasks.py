@@ -85,6 +85,25 @@ def build_report(self, job_id: int, claimed: int | None = None) -> str | None:
     return job.status if job is not None else None
 
 
+@shared_task(
+    name="reporting.tasks.compute_batch_figures",
+    soft_time_limit=services.BUILD_SOFT_TIME_LIMIT,
+    time_limit=services.BUILD_TIME_LIMIT,
+    acks_late=True,  # held in the queue until it ends (the dispatch sweep sees its jobs are waiting)
+)
+def compute_batch_figures(batch_id: int) -> int:
+    """The figures of every scope of a year-end batch, in one pass, before its report jobs
+    (``reporting.batches``). Never fails the batch: on any error the jobs that follow compute
+    their own figures, as a single report does."""
+    from .batches import store_batch_figures
+
+    try:
+        return store_batch_figures(batch_id)
+    except Exception:  # noqa: BLE001 - the jobs fall back to computing their own figures
+        log.exception("year-end batch %s: figures not computed in one pass; each job computes its own", batch_id)
+        return 0
+
+
 @shared_task(name="reporting.tasks.sweep_stale_reports", soft_time_limit=60, time_limit=90)
 def sweep_stale_reports(older_than_seconds: int | None = None) -> int:
     older_than = timedelta(seconds=older_than_seconds) if older_than_seconds is not None else None

@@ -8,7 +8,7 @@ from celery.signals import before_task_publish
 
 from enterprises.models import District
 from reporting import services
-from reporting.models import ReportJob, YearSnapshot
+from reporting.models import BatchFigures, ReportJob, YearSnapshot
 from tests.processes import wait_for
 
 from .test_worker import worker  # noqa: F401 - the fixture
@@ -22,11 +22,10 @@ def _finished(ids: list[int]):
 
 
 def test_a_real_worker_builds_the_year_end_batch_sent_as_one_group(worker, world, doit_user):  # noqa: F811
-    groups: list[str | None] = []
+    sent: list[str] = []
 
     def record(sender=None, headers=None, **kwargs):
-        if sender == "reporting.tasks.build_report":
-            groups.append((headers or {}).get("group"))
+        sent.append(sender)
 
     before_task_publish.connect(record, weak=False)
     try:
@@ -35,11 +34,13 @@ def test_a_real_worker_builds_the_year_end_batch_sent_as_one_group(worker, world
         before_task_publish.disconnect(record)
     scopes = District.objects.filter(active=True).count() + 1
     assert len(jobs) == scopes
-    assert len(groups) == scopes and len(set(groups)) == 1 and groups[0]  # one group of every job
+    # One message: the figures of every scope, in one pass, which then sends the group of builds.
+    assert sent == ["reporting.tasks.compute_batch_figures"]
 
     rows = wait_for(lambda: _finished([j.pk for j in jobs]), 180, "the worker to build the batch")
     assert {r.status for r in rows} == {"done"}, [r.error for r in rows if r.error]
     assert all(r.attempts == 1 and r.progress == 100 for r in rows)
+    assert BatchFigures.objects.filter(batch=jobs[0].batch_id).count() == scopes
 
 
 def test_a_real_worker_stores_a_locked_years_figures_then_builds_its_final_reports(worker, world, doit_user):  # noqa: F811
