@@ -368,11 +368,13 @@ def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = No
         # scope the city's (from which a dashboard takes an officer's commune).
         calls = tuple(year_call_figures(year))
         figures = indicators.compute_all(year, [None, *districts], progress=lambda pct: report(pct * 9 // 10))
-    rows = [YearSnapshot(lock=lock, scope=YearSnapshot.CITY, data=indicators_to_json(with_calls(figures[None], calls)))]
-    rows += [
-        YearSnapshot(lock=lock, scope=d.code, data=indicators_to_json(with_calls(figures[d.code], calls, d)))
-        for d in districts
-    ]
+        # Encoded in that language too (lazy texts become text here).
+        city = with_calls(figures[None], calls)
+        rows = [YearSnapshot(lock=lock, scope=YearSnapshot.CITY, data=indicators_to_json(city))]
+        rows += [
+            YearSnapshot(lock=lock, scope=d.code, data=indicators_to_json(with_calls(figures[d.code], calls, d)))
+            for d in districts
+        ]
     YearSnapshot.objects.bulk_create(rows)
     report(90)
 

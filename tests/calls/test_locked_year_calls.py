@@ -75,6 +75,13 @@ def call_sheet() -> list[tuple]:
     return list(openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))[SHEET].iter_rows(values_only=True))
 
 
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """The portal's language, whatever an earlier test left active."""
+    with translation.override("vi"):
+        yield
+
+
 def test_a_locked_years_call_figures_stay_as_they_were(
     world,  # noqa: F811
     doit_user,

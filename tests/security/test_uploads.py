@@ -503,12 +503,18 @@ def test_report_xlsx_neutralises_formula_like_enterprise_names(district_a):
         enterprise = EnterpriseFactory(name=payload, district=district_a)
         report = SavingsReportFactory(enterprise=enterprise, year=2023, status="verified")
         SavingsLineFactory(report=report)
-    stream = io.BytesIO()
-    build_xlsx(ReportData.for_indicators(compute(2023)), stream)
-    wb = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))
-    for ws in wb.worksheets:
-        assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"], ws.title
-    lines = next(ws for ws in wb.worksheets if any(c.value in INJECTIONS for row in ws.iter_rows() for c in row))
+    # The report workbook (its tables) and the detailed data (the lines, with the names).
+    from reporting.builders.lines import build_lines_xlsx
+    from reporting.detail import gather_lines
+
+    report, detail = io.BytesIO(), io.BytesIO()
+    build_xlsx(ReportData.for_indicators(compute(2023)), report)
+    build_lines_xlsx(gather_lines(2023, None), detail)
+    for stream in (report, detail):
+        wb = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))
+        for ws in wb.worksheets:
+            assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"], ws.title
+    lines = openpyxl.load_workbook(io.BytesIO(detail.getvalue())).worksheets[0]
     _assert_text_cells(lines, INJECTIONS)
 
 
