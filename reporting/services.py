@@ -594,9 +594,11 @@ def _enqueue_group(jobs: Sequence[ReportJob], *, figures_of: int | None = None) 
     from .tasks import build_report, compute_batch_figures, readable_error
 
     try:
-        builds = group(build_report.si(job.pk).set(task_id=job.celery_task_id) for job in jobs)
+        # The job's row is its result: no task result is stored or waited for.
+        builds = group(build_report.si(job.pk).set(task_id=job.celery_task_id, ignore_result=True) for job in jobs)
         if figures_of is not None:
-            chain(compute_batch_figures.si(figures_of).set(task_id=figures_task_id(figures_of)), builds).apply_async()
+            figures = compute_batch_figures.si(figures_of).set(task_id=figures_task_id(figures_of), ignore_result=True)
+            chain(figures, builds).apply_async()
         else:
             builds.apply_async()
     except Exception as exc:

@@ -90,6 +90,7 @@ def build_report(self, job_id: int, claimed: int | None = None) -> str | None:
     soft_time_limit=services.BUILD_SOFT_TIME_LIMIT,
     time_limit=services.BUILD_TIME_LIMIT,
     acks_late=True,  # held in the queue until it ends (the dispatch sweep sees its jobs are waiting)
+    ignore_result=True,  # the stored figures are its result: nothing waits on the result backend
 )
 def compute_batch_figures(batch_id: int) -> int:
     """The figures of every scope of a year-end batch, in one pass, before its report jobs
