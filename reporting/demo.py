@@ -4,7 +4,7 @@ it took part in the programme (its first assessment, savings report or course)."
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Min, OuterRef, Subquery
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 BATCH = 2000
 
 
-def _firsts(model, field: str) -> dict[int, object]:
+def _firsts(model, field: str) -> dict[int, Any]:
     """The earliest ``field`` of each enterprise's ``model`` rows, in one grouped query (a
     correlated subquery per enterprise is slow on a data set that was just bulk-loaded and not
     analysed yet: minutes at national size)."""
