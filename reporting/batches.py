@@ -17,15 +17,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.utils import translation
-
 from periods.models import YearLock
 
 from . import indicators
 from .areas import area_for, batch_units
-from .indicators.calls import year_call_figures
 from .models import BatchFigures, ReportBatch
-from .snapshots import indicators_from_json, indicators_to_json, relabel, scope_key, with_calls
+from .snapshots import encoded_scopes, indicators_from_json, relabel, scope_key
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +37,7 @@ def store_batch_figures(batch_id: int) -> int:
         return 0
     year = batch.year
     areas = [None, *(area_for(year, unit) for unit in batch_units(year))]
-    with translation.override("vi"):  # the report language: free texts are kept as printed
-        calls = tuple(year_call_figures(year))
-        figures = indicators.compute_all(year, areas)
-    rows = [
-        BatchFigures(
-            batch=batch,
-            scope=scope_key(area),
-            data=indicators_to_json(with_calls(figures[None if area is None else area.code], calls, area)),
-        )
-        for area in areas
-    ]
+    rows = [BatchFigures(batch=batch, scope=scope, data=data) for scope, data in encoded_scopes(year, areas).items()]
     BatchFigures.objects.bulk_create(rows, ignore_conflicts=True)
     log.info("year-end batch %s: figures of %s scopes stored", batch_id, len(rows))
     return len(rows)

@@ -338,13 +338,31 @@ def scope_key(district: Any) -> str:
     return YearSnapshot.CITY if district is None else district.code
 
 
-def with_calls(ind: indicators.YearIndicators, calls: tuple, area: Any = None) -> indicators.YearIndicators:
+def _with_calls(ind: indicators.YearIndicators, calls: tuple, area: Any) -> indicators.YearIndicators:
     """``ind`` with the year's data-call figures ``calls`` (the city's) kept beside it: a commune
-    keeps its own rows, any other scope the city's."""
+    keeps its own rows, any other scope the city's (from which a dashboard takes an officer's
+    commune)."""
     from .areas import COMMUNE
 
     own = tuple(f.for_commune(area.unit.pk) for f in calls) if area is not None and area.kind == COMMUNE else calls
     return dataclasses.replace(ind, calls=own)
+
+
+def encoded_scopes(year: int, areas: list, *, progress: Callable[[int], None] | None = None) -> dict[str, dict]:
+    """The figures of every scope of ``areas`` (None: the city) in one pass
+    (``indicators.compute_all``), each with the year's data calls (counted once), encoded for
+    storage: scope key → JSON. Computed and encoded in the report language, so that free texts
+    (warnings, findings; lazy texts become text here) are kept as the report prints them. Used
+    for a locked year's snapshot and for a year-end batch (``reporting.batches``)."""
+    from .indicators.calls import year_call_figures
+
+    with translation.override(settings.LANGUAGE_CODE):
+        calls = tuple(year_call_figures(year))
+        figures = indicators.compute_all(year, areas, progress=progress)
+        return {
+            scope_key(area): indicators_to_json(_with_calls(figures[None if area is None else area.code], calls, area))
+            for area in areas
+        }
 
 
 def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = None) -> None:
@@ -354,27 +372,15 @@ def take_snapshot(lock: YearLock, *, progress: Callable[[int], None] | None = No
     from enterprises.models import District
 
     from .areas import area_for, breakdown_units, by_communes
-    from .indicators.calls import year_call_figures
 
     year = lock.year
     report = progress or (lambda pct: None)
     # Every unit of the year's breakdown, and from 2025 every former district's group as well.
     units = breakdown_units(year) + (list(District.objects.order_by("code")) if by_communes(year) else [])
     districts = [area for area in (area_for(year, unit) for unit in units) if area is not None]
-    # The report language: free texts (warnings, findings) are kept as the report prints them.
-    # Every scope in one pass (``indicators.compute_all``); the lines are the last tenth.
-    with translation.override(settings.LANGUAGE_CODE):
-        # The data calls of the year, counted once: a commune keeps its own rows, every other
-        # scope the city's (from which a dashboard takes an officer's commune).
-        calls = tuple(year_call_figures(year))
-        figures = indicators.compute_all(year, [None, *districts], progress=lambda pct: report(pct * 9 // 10))
-        # Encoded in that language too (lazy texts become text here).
-        city = with_calls(figures[None], calls)
-        rows = [YearSnapshot(lock=lock, scope=YearSnapshot.CITY, data=indicators_to_json(city))]
-        rows += [
-            YearSnapshot(lock=lock, scope=d.code, data=indicators_to_json(with_calls(figures[d.code], calls, d)))
-            for d in districts
-        ]
+    # Every scope in one pass; the lines are the last tenth.
+    encoded = encoded_scopes(year, [None, *districts], progress=lambda pct: report(pct * 9 // 10))
+    rows = [YearSnapshot(lock=lock, scope=scope, data=data) for scope, data in encoded.items()]
     YearSnapshot.objects.bulk_create(rows)
     report(90)
 
